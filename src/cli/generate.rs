@@ -1,0 +1,35 @@
+//! `omnitouch generate`: write a synthetic export set.
+
+use super::args::GenerateArgs;
+use super::Exit;
+use crate::generate::{generate, GenerateOptions};
+
+pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let summary = generate(&GenerateOptions {
+        people: args.people,
+        seed: args.seed,
+        out: args.out.clone(),
+        start: args.start,
+        days: args.days,
+        bad_rows: args.bad_rows,
+        progress: !quiet,
+    })?;
+    let rows: u64 = summary.files.values().map(|f| f.rows).sum();
+    let bad: u64 = summary.files.values().map(|f| f.bad).sum();
+    println!(
+        "wrote {} ({} people, {} touches, {} conversions, {} rows in {} exports of which {} deliberately bad)",
+        args.out.display(),
+        summary.people,
+        summary.touches,
+        summary.conversions,
+        rows,
+        summary.files.len(),
+        bad
+    );
+    println!(
+        "config: {}  truth: {}",
+        args.out.join("omnitouch.toml").display(),
+        args.out.join("truth").display()
+    );
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,50 @@
+//! Command-line interface: parses arguments and calls the library stages. No logic of its own.
+
+mod args;
+mod generate;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+
+/// Exit codes a script can rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// Failure: bad input, bad config, rejected rows under `--strict`.
+    Failure = 1,
+    /// Usage error (clap reports these itself).
+    Usage = 2,
+    /// A `--fail-on` threshold tripped.
+    Threshold = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Parses the command line, runs it, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code.into(),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Exit::Failure.into()
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    match &cli.command {
+        Command::Validate(args) => validate::run(args, cli.quiet),
+        Command::Generate(args) => generate::run(args, cli.quiet),
+    }
+}

@@ -1,0 +1,496 @@
+//! `omnitouch.toml`: the description of every source export and the channel rules.
+//!
+//! Parsing is strict: an unknown key or a value of the wrong type is an error naming the key
+//! and its line (the `toml` crate reports both); semantic checks done after parsing name the
+//! source and the line where it starts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+/// Identity kinds every config knows. Users may add more under `[identity] extra_kinds`.
+pub const BUILTIN_ID_KINDS: [&str; 7] = [
+    "cookie_id",
+    "device_id",
+    "user_id",
+    "customer_id",
+    "email_sha256",
+    "phone_sha256",
+    "loyalty_id",
+];
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Defaults that apply to every source.
+    #[serde(default)]
+    pub settings: Settings,
+    /// Channel rules (an ordered list, first match wins).
+    #[serde(default)]
+    pub channels: ChannelsConfig,
+    /// Identity kinds and stitching options.
+    #[serde(default)]
+    pub identity: IdentityConfig,
+    /// The source exports.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    /// Folder of the config file; relative source paths are resolved against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Path of the config file, for messages.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `[settings]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// IANA time zone of naive timestamps when a source does not give one (default UTC).
+    pub timezone: Option<String>,
+}
+
+/// `[channels]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Append the shipped default rules after the config's own (true) or use only the
+    /// config's rules (false).
+    #[serde(default = "yes")]
+    pub use_defaults: bool,
+    /// Rules checked before the defaults.
+    #[serde(default)]
+    pub rules: Vec<RuleConfig>,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        ChannelsConfig {
+            use_defaults: true,
+            rules: Vec::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One channel rule: the channel a row gets when every condition holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Channel name given on a match.
+    pub channel: Spanned<String>,
+    /// Conditions, all of which must hold; an empty list matches every row.
+    #[serde(default)]
+    pub when: Vec<ConditionConfig>,
+}
+
+/// One condition on a field. Exactly one of `equals`, `contains`, `regex`, `empty` is set.
+/// Matching is case-insensitive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionConfig {
+    /// Field name (`utm_source`, `utm_medium`, `utm_campaign`, `referrer`, or any other
+    /// field a source maps).
+    pub field: String,
+    /// The value equals one of these.
+    pub equals: Option<OneOrMany>,
+    /// The value contains one of these.
+    pub contains: Option<OneOrMany>,
+    /// The value matches this regular expression.
+    pub regex: Option<String>,
+    /// The value is empty or absent (`true`) or present (`false`).
+    pub empty: Option<bool>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The values as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `[identity]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Identity kinds beyond the built-in ones (e.g. `household_id`).
+    #[serde(default)]
+    pub extra_kinds: Vec<String>,
+}
+
+/// File format of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Parquet,
+    Ndjson,
+}
+
+impl Format {
+    /// The format implied by a file extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "parquet" | "pq" => Some(Format::Parquet),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name, as written in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+            Format::Ndjson => "ndjson",
+        }
+    }
+}
+
+/// What the rows of a source are, when fixed for the whole source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    /// Marketing touches.
+    Touch,
+    /// Conversions (orders, purchases, sign-ups).
+    Conversion,
+    /// Identity links only (a CRM table): no time, no channel.
+    Identity,
+}
+
+/// CSV reading options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvOptions {
+    /// One character, or `tab` (default `,`; `\t` for `.tsv` files).
+    pub delimiter: Option<String>,
+    /// Quote character (default `"`).
+    #[serde(default = "default_quote")]
+    pub quote: String,
+    /// First line names the columns (default true). Without a header, columns are named
+    /// `column_1`, `column_2`, …
+    #[serde(default = "yes")]
+    pub has_header: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: None,
+            quote: default_quote(),
+            has_header: true,
+        }
+    }
+}
+
+fn default_quote() -> String {
+    "\"".to_string()
+}
+
+/// How a source's rows get their channel. Exactly one key is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSpec {
+    /// Take the channel name from this column as it is.
+    pub column: Option<String>,
+    /// Every row of the source has this channel.
+    pub value: Option<String>,
+    /// Apply the channel rules to these fields: rule field name → column.
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// Conversion type of a source's conversion rows. Exactly one key is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionTypeSpec {
+    /// Take it from this column.
+    pub column: Option<String>,
+    /// Every conversion of the source has this type.
+    pub value: Option<String>,
+}
+
+/// One `[[sources]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Unique source name, shown in every report.
+    pub name: Spanned<String>,
+    /// File path or glob, relative to the config file's folder.
+    pub path: String,
+    /// File format; taken from the extension when absent.
+    pub format: Option<Format>,
+    /// CSV options.
+    #[serde(default)]
+    pub csv: CsvOptions,
+    /// All rows are of this kind...
+    pub kind: Option<RowKind>,
+    /// ...or the kind is read from this column, whose values are listed below.
+    pub kind_column: Option<String>,
+    /// Values of `kind_column` that mean a touch.
+    #[serde(default)]
+    pub touch_values: Vec<String>,
+    /// Values of `kind_column` that mean a conversion.
+    #[serde(default)]
+    pub conversion_values: Vec<String>,
+    /// Values of `kind_column` that are deliberately not loaded (counted as ignored).
+    #[serde(default)]
+    pub ignore_values: Vec<String>,
+    /// Timestamp column (required unless every row is an identity row).
+    pub timestamp: Option<String>,
+    /// `auto` (default), `rfc3339`, `epoch_s`, `epoch_ms`, or a strftime pattern.
+    pub timestamp_format: Option<String>,
+    /// IANA time zone of naive timestamps (default: `[settings] timezone`, else UTC).
+    pub timezone: Option<String>,
+    /// Identifier columns: identity kind → column.
+    #[serde(default)]
+    pub ids: BTreeMap<String, String>,
+    /// How rows get their channel (required when the source has touches).
+    pub channel: Option<ChannelSpec>,
+    /// Conversion value column (revenue).
+    pub value_column: Option<String>,
+    /// Conversion type of conversion rows (default `conversion`).
+    pub conversion_type: Option<ConversionTypeSpec>,
+    /// Extra columns kept for segments: dimension name → column.
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and checks config text; `path` is used for messages and relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.path = path.to_path_buf();
+        config.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        config.check(text)?;
+        Ok(config)
+    }
+
+    /// Every identity kind this config knows: built-in kinds, then extra ones.
+    pub fn id_kinds(&self) -> Vec<String> {
+        BUILTIN_ID_KINDS
+            .iter()
+            .map(|k| k.to_string())
+            .chain(self.identity.extra_kinds.iter().cloned())
+            .collect()
+    }
+
+    fn error_at(&self, text: &str, span_start: usize, message: String) -> Error {
+        let line = text[..span_start.min(text.len())].matches('\n').count() + 1;
+        Error::Config {
+            path: self.path.clone(),
+            message: format!("line {line}: {message}"),
+        }
+    }
+
+    fn check(&self, text: &str) -> Result<()> {
+        if self.sources.is_empty() {
+            return Err(Error::Config {
+                path: self.path.clone(),
+                message: "no [[sources]] are defined".into(),
+            });
+        }
+        let kinds = self.id_kinds();
+        for extra in &self.identity.extra_kinds {
+            if !valid_name(extra) {
+                return Err(Error::Config {
+                    path: self.path.clone(),
+                    message: format!(
+                        "identity.extra_kinds: \"{extra}\" is not a valid name (letters, digits, _)"
+                    ),
+                });
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for source in &self.sources {
+            let at = |message: String| {
+                self.error_at(
+                    text,
+                    source.name.span().start,
+                    format!("source \"{}\": {message}", source.name.get_ref()),
+                )
+            };
+            let name = source.name.get_ref();
+            if name.trim().is_empty() {
+                return Err(at("`name` is empty".into()));
+            }
+            if !seen.insert(name.clone()) {
+                return Err(at("another source has the same name".into()));
+            }
+            if source.path.trim().is_empty() {
+                return Err(at("`path` is empty".into()));
+            }
+            match (&source.kind, &source.kind_column) {
+                (Some(_), Some(_)) => {
+                    return Err(at("set either `kind` or `kind_column`, not both".into()))
+                }
+                (None, None) => {
+                    return Err(at(
+                        "set `kind` (touch, conversion, identity) or `kind_column`".into(),
+                    ))
+                }
+                (None, Some(_)) => {
+                    if source.touch_values.is_empty() && source.conversion_values.is_empty() {
+                        return Err(at(
+                            "`kind_column` needs `touch_values` and/or `conversion_values`".into(),
+                        ));
+                    }
+                }
+                (Some(_), None) => {
+                    if !source.touch_values.is_empty()
+                        || !source.conversion_values.is_empty()
+                        || !source.ignore_values.is_empty()
+                    {
+                        return Err(at(
+                            "`touch_values`, `conversion_values` and `ignore_values` go with `kind_column`, not `kind`".into(),
+                        ));
+                    }
+                }
+            }
+            let identity_only = source.kind == Some(RowKind::Identity);
+            let has_touches = source.kind == Some(RowKind::Touch)
+                || (source.kind_column.is_some() && !source.touch_values.is_empty());
+            if source.ids.is_empty() {
+                return Err(at("`ids` maps no identifier column".into()));
+            }
+            for kind in source.ids.keys() {
+                if !kinds.contains(kind) {
+                    return Err(at(format!(
+                        "ids: unknown identity kind \"{kind}\" (known: {}; add others under [identity] extra_kinds)",
+                        kinds.join(", ")
+                    )));
+                }
+            }
+            if identity_only {
+                if source.ids.len() < 2 {
+                    return Err(at(
+                        "an identity source needs at least two `ids` columns to link".into(),
+                    ));
+                }
+            } else if source.timestamp.is_none() {
+                return Err(at("`timestamp` (the time column) is missing".into()));
+            }
+            if let Some(fmt) = &source.timestamp_format {
+                crate::ingest::timestamp::TimestampFormat::parse(fmt)
+                    .map_err(|e| at(format!("timestamp_format: {e}")))?;
+            }
+            for tz in [&source.timezone, &self.settings.timezone]
+                .into_iter()
+                .flatten()
+            {
+                crate::ingest::timestamp::parse_timezone(tz)
+                    .map_err(|e| at(format!("timezone: {e}")))?;
+            }
+            match &source.channel {
+                Some(spec) => {
+                    let set = [
+                        spec.column.is_some(),
+                        spec.value.is_some(),
+                        spec.fields.is_some(),
+                    ]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
+                    if set != 1 {
+                        return Err(at(
+                            "channel: set exactly one of `column`, `value`, `fields`".into()
+                        ));
+                    }
+                    if let Some(fields) = &spec.fields {
+                        if fields.is_empty() {
+                            return Err(at("channel.fields maps no field".into()));
+                        }
+                    }
+                }
+                None if has_touches => {
+                    return Err(at(
+                        "`channel` is missing: a source with touches needs `channel.column`, `channel.value` or `channel.fields`".into(),
+                    ))
+                }
+                None => {}
+            }
+            if let Some(ct) = &source.conversion_type {
+                if ct.column.is_some() == ct.value.is_some() {
+                    return Err(at(
+                        "conversion_type: set exactly one of `column`, `value`".into()
+                    ));
+                }
+            }
+            crate::ingest::raw::csv_delimiter(source.csv.delimiter.as_deref(), Path::new(""))
+                .map_err(|e| at(format!("csv.delimiter: {e}")))?;
+            if source.csv.quote.len() != 1 {
+                return Err(at("csv.quote must be one ASCII character".into()));
+            }
+            for dim in source.dimensions.keys() {
+                if !valid_name(dim) {
+                    return Err(at(format!(
+                        "dimensions: \"{dim}\" is not a valid name (letters, digits, _)"
+                    )));
+                }
+                if crate::ingest::schema::RESERVED.contains(&dim.as_str()) || kinds.contains(dim) {
+                    return Err(at(format!(
+                        "dimensions: \"{dim}\" clashes with a canonical column or identity kind"
+                    )));
+                }
+            }
+        }
+        for rule in &self.channels.rules {
+            crate::ingest::channels::check_rule(rule).map_err(|e| {
+                self.error_at(
+                    text,
+                    rule.channel.span().start,
+                    format!("channel rule \"{}\": {e}", rule.channel.get_ref()),
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Where to look for a config when none is given: `./omnitouch.toml`, then the bundled
+/// `sample-data/omnitouch.toml`.
+pub fn default_config_path() -> PathBuf {
+    let local = PathBuf::from("omnitouch.toml");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("sample-data").join("omnitouch.toml")
+    }
+}

@@ -1,0 +1,262 @@
+//! Stage 1, ingest: every source export into one canonical touchpoint frame.
+//!
+//! Each source is compiled into a [`plan`] (which columns to read and what they mean), its
+//! files are read in batches and every row is loaded, ignored or rejected with a reason.
+//! Files are processed in parallel; the result is assembled in a fixed order (sources in
+//! config order, files by name, rows by position) so the output never depends on threads.
+
+pub mod accounting;
+pub mod channels;
+mod plan;
+pub mod raw;
+pub mod schema;
+pub mod timestamp;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
+use channels::ChannelRules;
+use plan::{FileOutput, SourcePlan};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// How to load.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Keep every rejected row (for `--rejects`); otherwise keep a few examples per reason.
+    pub keep_all_rejects: bool,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            keep_all_rejects: false,
+            progress: true,
+        }
+    }
+}
+
+/// Examples of rejected rows kept per source and reason without `keep_all_rejects`.
+pub const REJECT_EXAMPLES: usize = 5;
+
+/// The loaded data.
+#[derive(Debug)]
+pub struct Touchpoints {
+    /// Touches and conversions in the canonical schema (see [`schema`] and the README):
+    /// ts, source, kind, channel, channel_id, value, conversion_type, seq, then one column
+    /// per identity kind in `id_kinds`, then one per dimension in `dimensions`.
+    pub frame: DataFrame,
+    /// Rows of identity-only sources: source, seq, then the `id_kinds` columns.
+    pub links: DataFrame,
+    /// Channel dictionary: `channel_id` indexes it; sorted by name.
+    pub channels: Vec<String>,
+    /// Identity kinds that some source maps, in config order.
+    pub id_kinds: Vec<String>,
+    /// Dimension names, sorted.
+    pub dimensions: Vec<String>,
+    /// What happened to every input row.
+    pub accounting: Accounting,
+    /// Rejected rows (all of them, or examples; see [`LoadOptions`]).
+    pub rejects: Vec<Reject>,
+}
+
+impl Touchpoints {
+    /// The canonical frame as a lazy query.
+    pub fn lazy(&self) -> LazyFrame {
+        self.frame.clone().lazy()
+    }
+}
+
+/// Loads every source of `config`.
+pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
+    let rules = ChannelRules::from_config(&config.channels).map_err(|e| Error::Config {
+        path: config.path.clone(),
+        message: e,
+    })?;
+    let id_kinds: Vec<String> = config
+        .id_kinds()
+        .into_iter()
+        .filter(|k| config.sources.iter().any(|s| s.ids.contains_key(k)))
+        .collect();
+    let dimensions: Vec<String> = config
+        .sources
+        .iter()
+        .flat_map(|s| s.dimensions.keys().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let plans = config
+        .sources
+        .iter()
+        .map(|s| SourcePlan::compile(config, s, &rules, &id_kinds, &dimensions))
+        .collect::<Result<Vec<_>>>()?;
+
+    let jobs: Vec<(usize, PathBuf)> = plans
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f.clone())))
+        .collect();
+    let bar = crate::progress::bar(jobs.len() as u64, "loading exports", options.progress);
+    let outputs: Vec<Result<FileOutput>> = jobs
+        .par_iter()
+        .map(|(i, file)| {
+            let out = plans[*i].read_file(file, &rules, options.keep_all_rejects);
+            bar.inc(1);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    let mut accounts: Vec<SourceAccount> = plans
+        .iter()
+        .map(|p| SourceAccount {
+            source: p.name.clone(),
+            format: p.format.name().to_string(),
+            ..SourceAccount::default()
+        })
+        .collect();
+    let mut files = Vec::with_capacity(outputs.len());
+    for ((i, _), out) in jobs.iter().zip(outputs) {
+        let out = out?;
+        accounts[*i].absorb(&out.account);
+        files.push((*i, out));
+    }
+    assemble(
+        &plans,
+        files,
+        accounts,
+        id_kinds,
+        dimensions,
+        options.keep_all_rejects,
+    )
+}
+
+/// Puts the per-file outputs together, interning channels to sorted global ids.
+fn assemble(
+    plans: &[SourcePlan],
+    files: Vec<(usize, FileOutput)>,
+    accounts: Vec<SourceAccount>,
+    id_kinds: Vec<String>,
+    dimensions: Vec<String>,
+    keep_all_rejects: bool,
+) -> Result<Touchpoints> {
+    let channels: Vec<String> = files
+        .iter()
+        .flat_map(|(_, f)| f.channel_names.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let global: HashMap<&str, u32> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u32))
+        .collect();
+
+    let n: usize = files.iter().map(|(_, f)| f.rows.len()).sum();
+    let n_links: usize = files.iter().map(|(_, f)| f.links.len()).sum();
+    let mut ts = Vec::with_capacity(n);
+    let mut source = Vec::with_capacity(n);
+    let mut kind = Vec::with_capacity(n);
+    let mut channel_id: Vec<Option<u32>> = Vec::with_capacity(n);
+    let mut value = Vec::with_capacity(n);
+    let mut conversion_type = Vec::with_capacity(n);
+    let mut ids: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); id_kinds.len()];
+    let mut dims: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); dimensions.len()];
+    let mut link_source = Vec::with_capacity(n_links);
+    let mut link_ids: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n_links); id_kinds.len()];
+    let mut rejects = Vec::new();
+    let mut examples: HashMap<(usize, RejectReason), usize> = HashMap::new();
+
+    for (i, out) in files {
+        let name = plans[i].name.as_str();
+        let remap: Vec<u32> = out
+            .channel_names
+            .iter()
+            .map(|c| global[c.as_str()])
+            .collect();
+        let rows = out.rows;
+        ts.extend(rows.ts);
+        source.extend(std::iter::repeat_n(name, rows.is_conversion.len()));
+        kind.extend(rows.is_conversion.iter().map(|&c| {
+            if c {
+                schema::KIND_CONVERSION
+            } else {
+                schema::KIND_TOUCH
+            }
+        }));
+        channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
+        value.extend(rows.value);
+        conversion_type.extend(rows.conversion_type);
+        for (dst, src) in ids.iter_mut().zip(rows.ids) {
+            dst.extend(src);
+        }
+        for (dst, src) in dims.iter_mut().zip(rows.dims) {
+            dst.extend(src);
+        }
+        link_source.extend(std::iter::repeat_n(name, out.links.len()));
+        for (dst, src) in link_ids.iter_mut().zip(out.links.ids) {
+            dst.extend(src);
+        }
+        for r in out.rejects {
+            let seen = examples.entry((i, r.reason)).or_default();
+            if keep_all_rejects || *seen < REJECT_EXAMPLES {
+                rejects.push(r);
+            }
+            *seen += 1;
+        }
+    }
+
+    let channel_names: Vec<Option<&str>> = channel_id
+        .iter()
+        .map(|c| c.map(|id| channels[id as usize].as_str()))
+        .collect();
+    let ts = Int64Chunked::from_vec(schema::TS.into(), ts)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series();
+    let mut columns: Vec<Column> = vec![
+        ts.into(),
+        Column::new(schema::SOURCE.into(), source),
+        Column::new(schema::KIND.into(), kind),
+        Column::new(schema::CHANNEL.into(), channel_names),
+        Column::new(schema::CHANNEL_ID.into(), channel_id),
+        Column::new(schema::VALUE.into(), value),
+        Column::new(schema::CONVERSION_TYPE.into(), conversion_type),
+        Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
+    ];
+    for (name, col) in id_kinds.iter().zip(ids) {
+        columns.push(Column::new(name.as_str().into(), col));
+    }
+    for (name, col) in dimensions.iter().zip(dims) {
+        columns.push(Column::new(name.as_str().into(), col));
+    }
+    let frame = DataFrame::new(n, columns).map_err(|e| Error::format("(frame)", e))?;
+
+    let mut link_columns: Vec<Column> = vec![
+        Column::new(schema::SOURCE.into(), link_source),
+        Column::new(
+            schema::SEQ.into(),
+            (0..n_links as u64).collect::<Vec<u64>>(),
+        ),
+    ];
+    for (name, col) in id_kinds.iter().zip(link_ids) {
+        link_columns.push(Column::new(name.as_str().into(), col));
+    }
+    let links = DataFrame::new(n_links, link_columns).map_err(|e| Error::format("(links)", e))?;
+
+    Ok(Touchpoints {
+        frame,
+        links,
+        channels,
+        id_kinds,
+        dimensions,
+        accounting: Accounting { sources: accounts },
+        rejects,
+    })
+}

@@ -1,0 +1,614 @@
+//! A source's config compiled into column positions, and the row logic that turns raw cells
+//! into canonical rows or rejects.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::accounting::{Reject, RejectReason, SourceAccount};
+use super::channels::{ChannelRules, UNASSIGNED};
+use super::raw::{self, RawBatch, Value};
+use super::schema::DEFAULT_CONVERSION_TYPE;
+use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
+use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
+use crate::error::{Error, Result};
+
+/// Longest offending value quoted in a reject's detail.
+const DETAIL_MAX: usize = 60;
+
+enum KindPlan {
+    Fixed(RowKind),
+    Column {
+        col: usize,
+        touch: HashSet<String>,
+        conversion: HashSet<String>,
+        ignore: HashSet<String>,
+    },
+}
+
+enum ChannelPlan {
+    None,
+    Fixed(String),
+    Column(usize),
+    /// Column of each rule field, aligned with `ChannelRules::fields`.
+    Rules(Vec<Option<usize>>),
+}
+
+enum ConversionTypePlan {
+    Fixed(String),
+    Column(usize),
+}
+
+/// One source, compiled.
+pub(super) struct SourcePlan {
+    pub name: String,
+    pub format: Format,
+    pub files: Vec<PathBuf>,
+    csv: CsvOptions,
+    /// Distinct columns read, and the config key that first named each.
+    wanted: Vec<String>,
+    keys: Vec<String>,
+    kind: KindPlan,
+    ts: Option<(usize, TimestampParser)>,
+    /// (identity-kind slot, column).
+    ids: Vec<(usize, usize)>,
+    channel: ChannelPlan,
+    value: Option<usize>,
+    conversion_type: ConversionTypePlan,
+    /// (dimension slot, column).
+    dims: Vec<(usize, usize)>,
+    /// Identity kinds and dimensions of the whole load (every file fills all their columns).
+    n_id_kinds: usize,
+    n_dims: usize,
+}
+
+/// Channel names of one file, interned to local ids in order of first appearance.
+#[derive(Default)]
+struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+}
+
+/// Canonical rows of one file, in columns.
+#[derive(Default)]
+pub(super) struct Rows {
+    pub ts: Vec<i64>,
+    pub is_conversion: Vec<bool>,
+    /// Local channel ids (indexes of `FileOutput::channel_names`).
+    pub channel: Vec<Option<u32>>,
+    pub value: Vec<f64>,
+    pub conversion_type: Vec<Option<String>>,
+    pub ids: Vec<Vec<Option<String>>>,
+    pub dims: Vec<Vec<Option<String>>>,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+}
+
+/// Identity-link rows of one file.
+#[derive(Default)]
+pub(super) struct Links {
+    pub ids: Vec<Vec<Option<String>>>,
+}
+
+impl Links {
+    pub fn len(&self) -> usize {
+        self.ids.first().map_or(0, Vec::len)
+    }
+}
+
+/// Everything one file produced.
+pub(super) struct FileOutput {
+    pub account: SourceAccount,
+    pub rows: Rows,
+    pub links: Links,
+    pub rejects: Vec<Reject>,
+    pub channel_names: Vec<String>,
+}
+
+/// A row's fault: reason, column index, detail.
+type Fault = (RejectReason, Option<usize>, String);
+
+enum Outcome {
+    Loaded,
+    Ignored,
+}
+
+impl SourcePlan {
+    pub fn compile(
+        config: &Config,
+        source: &SourceConfig,
+        rules: &ChannelRules,
+        id_kinds: &[String],
+        dimensions: &[String],
+    ) -> Result<SourcePlan> {
+        let name = source.name.get_ref().clone();
+        let config_error = |message: String| Error::Config {
+            path: config.path.clone(),
+            message: format!("source \"{name}\": {message}"),
+        };
+        let files = resolve_files(&config.base_dir, &source.path, &name)?;
+        let format = match source.format {
+            Some(f) => f,
+            None => Format::from_path(&files[0]).ok_or_else(|| {
+                config_error(format!(
+                    "cannot tell the format of {} from its extension: set `format` (csv, parquet, ndjson)",
+                    files[0].display()
+                ))
+            })?,
+        };
+
+        let mut wanted: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut col = |column: &str, key: String| -> usize {
+            match wanted.iter().position(|w| w == column) {
+                Some(i) => i,
+                None => {
+                    wanted.push(column.to_string());
+                    keys.push(key);
+                    wanted.len() - 1
+                }
+            }
+        };
+
+        let lower_set = |v: &[String]| -> HashSet<String> {
+            v.iter().map(|s| s.trim().to_lowercase()).collect()
+        };
+        let kind = match (&source.kind, &source.kind_column) {
+            (Some(k), _) => KindPlan::Fixed(*k),
+            (None, Some(c)) => KindPlan::Column {
+                col: col(c, "kind_column".into()),
+                touch: lower_set(&source.touch_values),
+                conversion: lower_set(&source.conversion_values),
+                ignore: lower_set(&source.ignore_values),
+            },
+            (None, None) => return Err(config_error("set `kind` or `kind_column`".into())),
+        };
+
+        let ts = match &source.timestamp {
+            Some(c) if source.kind != Some(RowKind::Identity) => {
+                let fmt =
+                    TimestampFormat::parse(source.timestamp_format.as_deref().unwrap_or("auto"))
+                        .map_err(|e| config_error(format!("timestamp_format: {e}")))?;
+                let tz_name = source
+                    .timezone
+                    .as_deref()
+                    .or(config.settings.timezone.as_deref())
+                    .unwrap_or("UTC");
+                let tz =
+                    parse_timezone(tz_name).map_err(|e| config_error(format!("timezone: {e}")))?;
+                Some((col(c, "timestamp".into()), TimestampParser::new(fmt, tz)))
+            }
+            _ => None,
+        };
+
+        let mut ids = Vec::new();
+        for (kind_name, column) in &source.ids {
+            let slot = id_kinds
+                .iter()
+                .position(|k| k == kind_name)
+                .ok_or_else(|| {
+                    config_error(format!("ids: unknown identity kind \"{kind_name}\""))
+                })?;
+            ids.push((slot, col(column, format!("ids.{kind_name}"))));
+        }
+
+        let channel = match &source.channel {
+            None => ChannelPlan::None,
+            Some(spec) => {
+                if let Some(v) = &spec.value {
+                    ChannelPlan::Fixed(v.clone())
+                } else if let Some(c) = &spec.column {
+                    ChannelPlan::Column(col(c, "channel.column".into()))
+                } else if let Some(fields) = &spec.fields {
+                    if let Some(unknown) = fields.keys().find(|f| !rules.fields().contains(f)) {
+                        return Err(config_error(format!(
+                            "channel.fields: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
+                            rules.fields().join(", ")
+                        )));
+                    }
+                    ChannelPlan::Rules(
+                        rules
+                            .fields()
+                            .iter()
+                            .map(|f| fields.get(f).map(|c| col(c, format!("channel.fields.{f}"))))
+                            .collect(),
+                    )
+                } else {
+                    ChannelPlan::None
+                }
+            }
+        };
+
+        let value = source
+            .value_column
+            .as_deref()
+            .map(|c| col(c, "value_column".into()));
+        let conversion_type = match &source.conversion_type {
+            Some(spec) => match (&spec.column, &spec.value) {
+                (Some(c), _) => ConversionTypePlan::Column(col(c, "conversion_type.column".into())),
+                (None, Some(v)) => ConversionTypePlan::Fixed(v.clone()),
+                (None, None) => ConversionTypePlan::Fixed(DEFAULT_CONVERSION_TYPE.into()),
+            },
+            None => ConversionTypePlan::Fixed(DEFAULT_CONVERSION_TYPE.into()),
+        };
+        let mut dims = Vec::new();
+        for (dim, column) in &source.dimensions {
+            let slot = dimensions
+                .iter()
+                .position(|d| d == dim)
+                .ok_or_else(|| config_error(format!("dimensions: unknown dimension \"{dim}\"")))?;
+            dims.push((slot, col(column, format!("dimensions.{dim}"))));
+        }
+
+        Ok(SourcePlan {
+            name,
+            format,
+            files,
+            csv: source.csv.clone(),
+            wanted,
+            keys,
+            kind,
+            ts,
+            ids,
+            channel,
+            value,
+            conversion_type,
+            dims,
+            n_id_kinds: id_kinds.len(),
+            n_dims: dimensions.len(),
+        })
+    }
+
+    /// Reads one file: loads, ignores or rejects each row.
+    pub fn read_file(
+        &self,
+        file: &Path,
+        rules: &ChannelRules,
+        keep_all_rejects: bool,
+    ) -> Result<FileOutput> {
+        let mut reader = raw::open(file, self.format, &self.csv, &self.wanted, &self.name)
+            .map_err(|e| self.name_key(e))?;
+        let (n_ids, n_dims) = (self.n_id_kinds, self.n_dims);
+        let mut out = FileOutput {
+            account: SourceAccount {
+                files: 1,
+                ..SourceAccount::default()
+            },
+            rows: Rows {
+                ids: vec![Vec::new(); n_ids],
+                dims: vec![Vec::new(); n_dims],
+                ..Rows::default()
+            },
+            links: Links {
+                ids: vec![Vec::new(); n_ids],
+            },
+            rejects: Vec::new(),
+            channel_names: Vec::new(),
+        };
+        let mut channels = Interner::default();
+        let mut rule_cache: HashMap<Vec<Option<String>>, u32> = HashMap::new();
+        let mut kept: HashMap<RejectReason, usize> = HashMap::new();
+        let mut keep = |reason: RejectReason| {
+            let k = kept.entry(reason).or_default();
+            *k += 1;
+            keep_all_rejects || *k <= super::REJECT_EXAMPLES
+        };
+        while let Some(batch) = reader.next_batch().map_err(|e| self.name_key(e))? {
+            out.account.rows_read += batch.rows_read() as u64;
+            for broken in &batch.broken {
+                out.account.reject(broken.reason);
+                if keep(broken.reason) {
+                    out.rejects.push(Reject {
+                        source: self.name.clone(),
+                        file: file.to_path_buf(),
+                        line: broken.line,
+                        reason: broken.reason,
+                        column: None,
+                        detail: broken.detail.clone(),
+                        row: String::new(),
+                    });
+                }
+            }
+            for r in 0..batch.lines.len() {
+                match self.row(&batch, r, rules, &mut rule_cache, &mut channels, &mut out) {
+                    Ok(Outcome::Loaded) => {}
+                    Ok(Outcome::Ignored) => out.account.ignored += 1,
+                    Err((reason, column, detail)) => {
+                        out.account.reject(reason);
+                        if keep(reason) {
+                            out.rejects.push(Reject {
+                                source: self.name.clone(),
+                                file: file.to_path_buf(),
+                                line: batch.lines[r],
+                                reason,
+                                column: column.map(|c| self.wanted[c].clone()),
+                                detail,
+                                row: batch.row_json(&self.wanted, r),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out.channel_names = channels.names;
+        Ok(out)
+    }
+
+    /// Fills in which config key mapped a missing column.
+    fn name_key(&self, e: Error) -> Error {
+        match e {
+            Error::MissingColumn {
+                file,
+                source_name,
+                column,
+                available,
+                ..
+            } => {
+                let key = self
+                    .wanted
+                    .iter()
+                    .position(|w| *w == column)
+                    .map(|i| self.keys[i].clone())
+                    .unwrap_or_default();
+                Error::MissingColumn {
+                    file,
+                    source_name,
+                    column,
+                    key,
+                    available,
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn row(
+        &self,
+        batch: &RawBatch,
+        r: usize,
+        rules: &ChannelRules,
+        rule_cache: &mut HashMap<Vec<Option<String>>, u32>,
+        channels: &mut Interner,
+        out: &mut FileOutput,
+    ) -> Result<Outcome, Fault> {
+        let cell = |c: usize| &batch.columns[c][r];
+
+        let kind = match &self.kind {
+            KindPlan::Fixed(k) => *k,
+            KindPlan::Column {
+                col,
+                touch,
+                conversion,
+                ignore,
+            } => {
+                let v = cell(*col).text().unwrap_or_default().to_lowercase();
+                if touch.contains(&v) {
+                    RowKind::Touch
+                } else if conversion.contains(&v) {
+                    RowKind::Conversion
+                } else if ignore.contains(&v) {
+                    return Ok(Outcome::Ignored);
+                } else {
+                    return Err((RejectReason::UnknownKind, Some(*col), quote(&v)));
+                }
+            }
+        };
+
+        let ids: Vec<(usize, Option<String>)> = self
+            .ids
+            .iter()
+            .map(|(slot, c)| (*slot, cell(*c).text()))
+            .collect();
+        if ids.iter().all(|(_, v)| v.is_none()) {
+            let names: Vec<String> = self
+                .ids
+                .iter()
+                .map(|(_, c)| self.wanted[*c].clone())
+                .collect();
+            return Err((
+                RejectReason::NoIdentifier,
+                None,
+                format!("no value in {}", names.join(", ")),
+            ));
+        }
+
+        if kind == RowKind::Identity {
+            let links = &mut out.links.ids;
+            for (slot, v) in ids {
+                links[slot].push(v);
+            }
+            fill_short(links);
+            out.account.identity_rows += 1;
+            return Ok(Outcome::Loaded);
+        }
+
+        let ts = match &self.ts {
+            Some((c, parser)) => {
+                let parsed = match cell(*c) {
+                    Value::Null => Err(TimestampError::Unparseable),
+                    Value::Str(s) => parser.parse_str(s),
+                    Value::Int(i) => parser.parse_i64(*i),
+                    Value::Float(f) => parser.parse_f64(*f),
+                    Value::Datetime { micros, utc } => parser.from_native(*micros, *utc),
+                };
+                parsed.map_err(|e| {
+                    let reason = match e {
+                        TimestampError::Unparseable => RejectReason::BadTimestamp,
+                        TimestampError::OutOfRange => RejectReason::TimestampOutOfRange,
+                        TimestampError::NonexistentLocalTime => RejectReason::NonexistentLocalTime,
+                    };
+                    (
+                        reason,
+                        Some(*c),
+                        quote(&cell(*c).text().unwrap_or_default()),
+                    )
+                })?
+            }
+            None => {
+                return Err((
+                    RejectReason::BadTimestamp,
+                    None,
+                    "no timestamp column".into(),
+                ))
+            }
+        };
+
+        let is_conversion = kind == RowKind::Conversion;
+        let value = match (is_conversion, self.value) {
+            (true, Some(c)) => {
+                parse_value(cell(c)).map_err(|d| (RejectReason::BadValue, Some(c), d))?
+            }
+            _ => 0.0,
+        };
+
+        let channel = match &self.channel {
+            ChannelPlan::None => None,
+            ChannelPlan::Fixed(v) => Some(channels.id(v)),
+            ChannelPlan::Column(c) => {
+                Some(channels.id(cell(*c).text().as_deref().unwrap_or(UNASSIGNED)))
+            }
+            ChannelPlan::Rules(cols) => {
+                let values: Vec<Option<String>> = cols
+                    .iter()
+                    .map(|c| c.and_then(|c| cell(c).text()))
+                    .collect();
+                let id = match rule_cache.get(&values) {
+                    Some(id) => *id,
+                    None => {
+                        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+                        let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
+                        rule_cache.insert(values, id);
+                        id
+                    }
+                };
+                Some(id)
+            }
+        };
+        if !is_conversion {
+            let name = channel.map_or(UNASSIGNED, |id| channels.names[id as usize].as_str());
+            if name == UNASSIGNED {
+                out.account.unassigned += 1;
+            }
+            *out.account.channels.entry(name.to_string()).or_default() += 1;
+        }
+
+        let rows = &mut out.rows;
+        rows.ts.push(ts);
+        rows.is_conversion.push(is_conversion);
+        rows.channel.push(channel);
+        rows.value.push(value);
+        rows.conversion_type.push(if is_conversion {
+            Some(match &self.conversion_type {
+                ConversionTypePlan::Fixed(v) => v.clone(),
+                ConversionTypePlan::Column(c) => cell(*c)
+                    .text()
+                    .unwrap_or_else(|| DEFAULT_CONVERSION_TYPE.into()),
+            })
+        } else {
+            None
+        });
+        for (slot, v) in ids {
+            rows.ids[slot].push(v);
+        }
+        fill_short(&mut rows.ids);
+        for (slot, c) in &self.dims {
+            rows.dims[*slot].push(cell(*c).text());
+        }
+        fill_short(&mut rows.dims);
+        if is_conversion {
+            out.account.conversions += 1;
+        } else {
+            out.account.touches += 1;
+        }
+        Ok(Outcome::Loaded)
+    }
+}
+
+/// Pads the columns a row did not set (kinds or dimensions this source does not map) with
+/// nulls, so all columns keep the same length.
+fn fill_short(columns: &mut [Vec<Option<String>>]) {
+    let n = columns.iter().map(Vec::len).max().unwrap_or(0);
+    for c in columns.iter_mut() {
+        if c.len() < n {
+            c.push(None);
+        }
+    }
+}
+
+/// Conversion value: empty means 0; otherwise a finite, non-negative number.
+fn parse_value(v: &Value) -> Result<f64, String> {
+    let x = match v {
+        Value::Null => return Ok(0.0),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Str(s) if s.trim().is_empty() => return Ok(0.0),
+        Value::Str(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{} is not a number", quote(s)))?,
+        Value::Datetime { .. } => return Err("a datetime is not a value".into()),
+    };
+    if !x.is_finite() {
+        Err(format!("{x} is not finite"))
+    } else if x < 0.0 {
+        Err(format!("{x} is negative"))
+    } else {
+        Ok(x)
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.chars().count() > DETAIL_MAX {
+        let cut: String = s.chars().take(DETAIL_MAX).collect();
+        format!("\"{cut}…\"")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+/// The files of a source: one path, or the sorted matches of a glob.
+fn resolve_files(base: &Path, pattern: &str, source_name: &str) -> Result<Vec<PathBuf>> {
+    let full = base.join(pattern);
+    let is_glob = pattern.contains(['*', '?', '[']);
+    if !is_glob {
+        if !full.exists() {
+            return Err(Error::io(
+                full,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            ));
+        }
+        return Ok(vec![full]);
+    }
+    let text = full.to_string_lossy().to_string();
+    let mut files: Vec<PathBuf> = glob::glob(&text)
+        .map_err(|e| Error::NoFiles {
+            source_name: source_name.into(),
+            pattern: format!("{text} (bad glob: {e})"),
+        })?
+        .filter_map(std::result::Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::NoFiles {
+            source_name: source_name.into(),
+            pattern: text,
+        });
+    }
+    Ok(files)
+}

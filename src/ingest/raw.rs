@@ -1,0 +1,544 @@
+//! Reading source files into batches of raw cells, with the position of every row.
+//!
+//! Only the columns a source maps are kept. A row the reader cannot decode (ragged CSV row,
+//! invalid UTF-8, invalid JSON line) is not an error: it comes back as a [`BrokenRow`] and is
+//! rejected and counted like any other bad row. Whole-file problems are [`Error`]s.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::RejectReason;
+use crate::config::{CsvOptions, Format};
+use crate::error::{Error, Result};
+
+/// Rows per batch for the streaming readers.
+pub const BATCH_ROWS: usize = 65_536;
+
+/// One cell as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Absent, JSON null or an empty Parquet cell. (Empty CSV text is `Str("")`.)
+    Null,
+    /// Text.
+    Str(String),
+    /// Integer (Parquet and JSON).
+    Int(i64),
+    /// Floating point (Parquet and JSON).
+    Float(f64),
+    /// Native datetime in microseconds: UTC when `utc`, else naive wall-clock time.
+    Datetime { micros: i64, utc: bool },
+}
+
+impl Value {
+    /// The cell as trimmed text; None for null and empty text.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Str(s) => {
+                let t = s.trim();
+                (!t.is_empty()).then(|| t.to_string())
+            }
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Datetime { micros, .. } => Some(micros.to_string()),
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or_else(|| serde_json::Value::String(f.to_string())),
+            Value::Datetime { micros, .. } => (*micros).into(),
+        }
+    }
+}
+
+/// A row the reader could not decode.
+#[derive(Debug, Clone)]
+pub struct BrokenRow {
+    /// Line (CSV, NDJSON) of the row.
+    pub line: u64,
+    /// Why.
+    pub reason: RejectReason,
+    /// What was wrong, without the row's content.
+    pub detail: String,
+}
+
+/// A batch of decoded rows: `columns[c][r]` is the cell of wanted column `c` in row `r`.
+#[derive(Debug, Default)]
+pub struct RawBatch {
+    /// Cells, one vector per wanted column.
+    pub columns: Vec<Vec<Value>>,
+    /// Position of each row: its line (CSV, NDJSON) or 1-based row number (Parquet).
+    pub lines: Vec<u64>,
+    /// Rows that could not be decoded.
+    pub broken: Vec<BrokenRow>,
+}
+
+impl RawBatch {
+    fn new(width: usize) -> Self {
+        RawBatch {
+            columns: vec![Vec::new(); width],
+            lines: Vec::new(),
+            broken: Vec::new(),
+        }
+    }
+
+    /// Rows in the batch, decoded or not.
+    pub fn rows_read(&self) -> usize {
+        self.lines.len() + self.broken.len()
+    }
+
+    /// Row `r` as a JSON object of the wanted columns, for the rejects file.
+    pub fn row_json(&self, names: &[String], r: usize) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = names
+            .iter()
+            .zip(&self.columns)
+            .map(|(n, col)| (n.clone(), col[r].to_json()))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
+/// A reader of one file, batch by batch.
+pub trait BatchReader: Send {
+    /// The next batch, or None at the end of the file.
+    fn next_batch(&mut self) -> Result<Option<RawBatch>>;
+}
+
+/// Parses the configured CSV delimiter: one ASCII character or `tab`; the default is `,`,
+/// or a tab for `.tsv` files.
+pub fn csv_delimiter(spec: Option<&str>, path: &Path) -> std::result::Result<u8, String> {
+    match spec {
+        None => {
+            let tsv = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+            Ok(if tsv { b'\t' } else { b',' })
+        }
+        Some("tab") | Some("\\t") | Some("\t") => Ok(b'\t'),
+        Some(s) if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        Some(s) => Err(format!(
+            "\"{s}\" is not one ASCII character (use \",\", \";\", \"|\" or \"tab\")"
+        )),
+    }
+}
+
+/// Opens `file` for reading the `wanted` columns; fails when one is missing.
+pub fn open(
+    file: &Path,
+    format: Format,
+    csv: &CsvOptions,
+    wanted: &[String],
+    source_name: &str,
+) -> Result<Box<dyn BatchReader>> {
+    if file.is_dir() {
+        return Err(Error::format(file, "is a directory, not a file"));
+    }
+    let missing = |column: &str, available: &[String]| Error::MissingColumn {
+        file: file.to_path_buf(),
+        source_name: source_name.to_string(),
+        column: column.to_string(),
+        key: String::new(),
+        available: if available.is_empty() {
+            "(none)".into()
+        } else {
+            available.join(", ")
+        },
+    };
+    match format {
+        Format::Csv => {
+            let reader = CsvBatchReader::new(file, csv)?;
+            let mut indices = Vec::new();
+            for w in wanted {
+                let found: Vec<usize> = reader
+                    .header
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| *h == w)
+                    .map(|(i, _)| i)
+                    .collect();
+                match found.as_slice() {
+                    [] => return Err(missing(w, &reader.header)),
+                    [i] => indices.push(*i),
+                    _ => {
+                        return Err(Error::format(
+                            file,
+                            format!("column \"{w}\" appears {} times in the header", found.len()),
+                        ))
+                    }
+                }
+            }
+            Ok(Box::new(CsvBatchReader { indices, ..reader }))
+        }
+        Format::Ndjson => Ok(Box::new(NdjsonBatchReader::new(file, wanted, source_name)?)),
+        Format::Parquet => {
+            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let mut reader = ParquetReader::new(f);
+            let schema = reader
+                .schema()
+                .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
+            let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+            if let Some(w) = wanted.iter().find(|w| !names.contains(w)) {
+                return Err(missing(w, &names));
+            }
+            Ok(Box::new(ParquetBatchReader {
+                file: file.to_path_buf(),
+                wanted: wanted.to_vec(),
+                reader: Some(reader),
+            }))
+        }
+    }
+}
+
+/// Skips a UTF-8 byte order mark at the start of a reader.
+fn skip_bom(file: &Path, mut reader: BufReader<File>) -> Result<BufReader<File>> {
+    let buf = reader.fill_buf().map_err(|e| Error::io(file, e))?;
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+struct CsvBatchReader {
+    file: PathBuf,
+    reader: csv::Reader<BufReader<File>>,
+    header: Vec<String>,
+    indices: Vec<usize>,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl CsvBatchReader {
+    fn new(file: &Path, opts: &CsvOptions) -> Result<Self> {
+        let f = File::open(file).map_err(|e| Error::io(file, e))?;
+        let buf = skip_bom(file, BufReader::with_capacity(1 << 20, f))?;
+        let delimiter = csv_delimiter(opts.delimiter.as_deref(), file)
+            .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(opts.quote.as_bytes().first().copied().unwrap_or(b'"'))
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(buf);
+        let mut record = csv::ByteRecord::new();
+        let got = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| Error::format(file, format!("cannot read CSV: {e}")))?;
+        let (header, done) = if opts.has_header {
+            if !got {
+                return Err(Error::format(file, "file is empty: no header line"));
+            }
+            let header = record
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    std::str::from_utf8(h)
+                        .map(|s| s.trim().to_string())
+                        .map_err(|_| {
+                            Error::format(
+                                file,
+                                format!("line 1: header column {} is not valid UTF-8", i + 1),
+                            )
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            record.clear();
+            (header, false)
+        } else {
+            // Without a header the first record is data: keep it for the first batch.
+            let n = record.len();
+            ((1..=n).map(|i| format!("column_{i}")).collect(), !got)
+        };
+        Ok(CsvBatchReader {
+            file: file.to_path_buf(),
+            reader,
+            header,
+            indices: Vec::new(),
+            record,
+            done,
+        })
+    }
+
+    fn push_record(&self, batch: &mut RawBatch) {
+        let record = &self.record;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.len() != self.header.len() {
+            batch.broken.push(BrokenRow {
+                line,
+                reason: RejectReason::RaggedRow,
+                detail: format!("{} fields, expected {}", record.len(), self.header.len()),
+            });
+            return;
+        }
+        let mut cells = Vec::with_capacity(self.indices.len());
+        for &i in &self.indices {
+            match std::str::from_utf8(&record[i]) {
+                Ok(s) => cells.push(Value::Str(s.to_string())),
+                Err(_) => {
+                    batch.broken.push(BrokenRow {
+                        line,
+                        reason: RejectReason::InvalidEncoding,
+                        detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
+                    });
+                    return;
+                }
+            }
+        }
+        for (col, cell) in batch.columns.iter_mut().zip(cells) {
+            col.push(cell);
+        }
+        batch.lines.push(line);
+    }
+}
+
+impl BatchReader for CsvBatchReader {
+    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut batch = RawBatch::new(self.indices.len());
+        // A record left over from the header read (files without a header).
+        if !self.record.is_empty() {
+            self.push_record(&mut batch);
+            self.record.clear();
+        }
+        while batch.rows_read() < BATCH_ROWS {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(true) => self.push_record(&mut batch),
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    return Err(Error::format(&self.file, format!("cannot read CSV: {e}")));
+                }
+            }
+        }
+        self.record.clear();
+        Ok(Some(batch))
+    }
+}
+
+struct NdjsonBatchReader {
+    file: PathBuf,
+    source_name: String,
+    lines: std::io::Lines<BufReader<File>>,
+    line_no: u64,
+    wanted: Vec<String>,
+    seen: Vec<bool>,
+    decoded_rows: u64,
+    done: bool,
+}
+
+impl NdjsonBatchReader {
+    fn new(file: &Path, wanted: &[String], source_name: &str) -> Result<Self> {
+        let f = File::open(file).map_err(|e| Error::io(file, e))?;
+        let buf = skip_bom(file, BufReader::with_capacity(1 << 20, f))?;
+        Ok(NdjsonBatchReader {
+            file: file.to_path_buf(),
+            source_name: source_name.to_string(),
+            lines: buf.lines(),
+            line_no: 0,
+            wanted: wanted.to_vec(),
+            seen: vec![false; wanted.len()],
+            decoded_rows: 0,
+            done: false,
+        })
+    }
+
+    fn json_value(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::Bool(b) => Value::Str(b.to_string()),
+            other => Value::Str(other.to_string()),
+        }
+    }
+}
+
+impl BatchReader for NdjsonBatchReader {
+    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut batch = RawBatch::new(self.wanted.len());
+        while batch.rows_read() < BATCH_ROWS {
+            let Some(line) = self.lines.next() else {
+                self.done = true;
+                break;
+            };
+            self.line_no += 1;
+            let line_no = self.line_no;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    batch.broken.push(BrokenRow {
+                        line: line_no,
+                        reason: RejectReason::InvalidEncoding,
+                        detail: "line is not valid UTF-8".into(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(Error::io(&self.file, e)),
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            let object = match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(serde_json::Value::Object(map)) => map,
+                Ok(_) => {
+                    batch.broken.push(BrokenRow {
+                        line: line_no,
+                        reason: RejectReason::InvalidJson,
+                        detail: "line is not a JSON object".into(),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    batch.broken.push(BrokenRow {
+                        line: line_no,
+                        reason: RejectReason::InvalidJson,
+                        detail: format!("column {}: {}", e.column(), e.classify_name()),
+                    });
+                    continue;
+                }
+            };
+            for (i, key) in self.wanted.iter().enumerate() {
+                let cell = match object.get(key) {
+                    Some(v) => {
+                        self.seen[i] = true;
+                        Self::json_value(v)
+                    }
+                    None => Value::Null,
+                };
+                batch.columns[i].push(cell);
+            }
+            batch.lines.push(line_no);
+            self.decoded_rows += 1;
+        }
+        if self.done && self.decoded_rows > 0 {
+            if let Some(i) = self.seen.iter().position(|s| !s) {
+                return Err(Error::MissingColumn {
+                    file: self.file.clone(),
+                    source_name: self.source_name.clone(),
+                    column: self.wanted[i].clone(),
+                    key: String::new(),
+                    available: "(the key is in no line of the file)".into(),
+                });
+            }
+        }
+        Ok(Some(batch))
+    }
+}
+
+trait JsonErrorName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl JsonErrorName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "invalid JSON syntax",
+            serde_json::error::Category::Data => "unexpected JSON data",
+            serde_json::error::Category::Eof => "line ends inside a JSON value",
+        }
+    }
+}
+
+struct ParquetBatchReader {
+    file: PathBuf,
+    wanted: Vec<String>,
+    reader: Option<ParquetReader<File>>,
+}
+
+impl ParquetBatchReader {
+    fn column_values(&self, column: &Column) -> Result<Vec<Value>> {
+        let fail = |e: PolarsError| {
+            Error::format(
+                &self.file,
+                format!("column \"{}\": {e}", column.name().as_str()),
+            )
+        };
+        let strings = |c: &Column| -> Result<Vec<Value>> {
+            Ok(c.str()
+                .map_err(fail)?
+                .iter()
+                .map(|v| v.map_or(Value::Null, |s| Value::Str(s.to_string())))
+                .collect())
+        };
+        let values = match column.dtype() {
+            DataType::String => strings(column)?,
+            DataType::Float32 | DataType::Float64 => {
+                let cast = column.cast(&DataType::Float64).map_err(fail)?;
+                let values = cast.f64().map_err(fail)?;
+                values
+                    .iter()
+                    .map(|v| v.map_or(Value::Null, Value::Float))
+                    .collect()
+            }
+            dt if dt.is_integer() => {
+                let cast = column.cast(&DataType::Int64).map_err(fail)?;
+                let values = cast.i64().map_err(fail)?;
+                values
+                    .iter()
+                    .map(|v| v.map_or(Value::Null, Value::Int))
+                    .collect()
+            }
+            DataType::Datetime(unit, tz) => {
+                let to_micros: fn(i64) -> Option<i64> = match unit {
+                    TimeUnit::Nanoseconds => |v| Some(v.div_euclid(1_000)),
+                    TimeUnit::Microseconds => Some,
+                    TimeUnit::Milliseconds => |v| v.checked_mul(1_000),
+                };
+                let utc = tz.is_some();
+                let values = column.datetime().map_err(fail)?.physical();
+                values
+                    .iter()
+                    .map(|v| match v.map(to_micros) {
+                        None => Value::Null,
+                        Some(Some(micros)) => Value::Datetime { micros, utc },
+                        // Overflowing values are kept as numbers and fail the range check.
+                        Some(None) => Value::Int(i64::MAX),
+                    })
+                    .collect()
+            }
+            _ => strings(&column.cast(&DataType::String).map_err(fail)?)?,
+        };
+        Ok(values)
+    }
+}
+
+impl BatchReader for ParquetBatchReader {
+    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+        let Some(reader) = self.reader.take() else {
+            return Ok(None);
+        };
+        let df = reader
+            .with_columns(Some(self.wanted.clone()))
+            .finish()
+            .map_err(|e| Error::format(&self.file, format!("not a readable Parquet file: {e}")))?;
+        let mut batch = RawBatch::new(self.wanted.len());
+        for (i, name) in self.wanted.iter().enumerate() {
+            let column = df
+                .column(name)
+                .map_err(|e| Error::format(&self.file, e.to_string()))?;
+            batch.columns[i] = self.column_values(column)?;
+        }
+        batch.lines = (1..=df.height() as u64).collect();
+        Ok(Some(batch))
+    }
+}

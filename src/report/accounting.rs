@@ -1,0 +1,118 @@
+//! Tables of the data accounting: rows per source, rejections per reason, channel mix.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{Cell, Table};
+
+use super::table::{self, percent, right};
+use crate::ingest::{Accounting, Reject, RejectReason};
+
+/// Rows read, loaded, ignored and rejected per source, with a total row.
+pub fn sources_table(accounting: &Accounting) -> Table {
+    let mut t = table::new(&[
+        "source",
+        "format",
+        "files",
+        "rows read",
+        "touches",
+        "conversions",
+        "identity",
+        "ignored",
+        "rejected",
+        "unassigned",
+    ]);
+    let total = accounting.total();
+    for s in accounting.sources.iter().chain(std::iter::once(&total)) {
+        t.add_row(vec![
+            Cell::new(&s.source),
+            Cell::new(&s.format),
+            right(s.files),
+            right(s.rows_read),
+            right(s.touches),
+            right(s.conversions),
+            right(s.identity_rows),
+            right(s.ignored),
+            right(format!(
+                "{} ({})",
+                s.rejected_total(),
+                percent(s.rejected_total() as f64, s.rows_read as f64)
+            )),
+            right(s.unassigned),
+        ]);
+    }
+    t
+}
+
+/// Rejected rows per source and reason, with the first example of each.
+pub fn rejections_table(accounting: &Accounting, rejects: &[Reject]) -> Table {
+    let mut first: BTreeMap<(&str, RejectReason), &Reject> = BTreeMap::new();
+    for r in rejects {
+        first.entry((r.source.as_str(), r.reason)).or_insert(r);
+    }
+    let mut t = table::new(&["source", "reason", "rows", "first example"]);
+    for s in &accounting.sources {
+        for (reason, count) in &s.rejected {
+            let example = first
+                .get(&(s.source.as_str(), *reason))
+                .map(|r| describe(r))
+                .unwrap_or_default();
+            t.add_row(vec![
+                Cell::new(&s.source),
+                Cell::new(reason.name()),
+                right(count),
+                Cell::new(example),
+            ]);
+        }
+    }
+    t
+}
+
+/// `file:line column: detail` for one reject.
+pub fn describe(r: &Reject) -> String {
+    let file = r
+        .file
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| r.file.display().to_string());
+    match &r.column {
+        Some(c) => format!("{file}:{} column {c}: {}", r.line, r.detail),
+        None => format!("{file}:{}: {}", r.line, r.detail),
+    }
+}
+
+/// Touches per channel for each source that has touches.
+pub fn channel_mix_table(accounting: &Accounting) -> Table {
+    let mut t = table::new(&["source", "channel", "touches", "share"]);
+    for s in &accounting.sources {
+        let mut rows: Vec<(&String, &u64)> = s.channels.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (channel, n) in rows {
+            t.add_row(vec![
+                Cell::new(&s.source),
+                Cell::new(channel),
+                right(n),
+                right(percent(*n as f64, s.touches as f64)),
+            ]);
+        }
+    }
+    t
+}
+
+/// One line: rows read, loaded, ignored, rejected, unassigned.
+pub fn summary_line(accounting: &Accounting) -> String {
+    let t = accounting.total();
+    format!(
+        "{} rows read from {} sources: {} loaded ({} touches, {} conversions, {} identity), {} ignored, {} rejected ({}); {} touches unassigned ({})",
+        t.rows_read,
+        accounting.sources.len(),
+        t.loaded(),
+        t.touches,
+        t.conversions,
+        t.identity_rows,
+        t.ignored,
+        t.rejected_total(),
+        percent(t.rejected_total() as f64, t.rows_read as f64),
+        t.unassigned,
+        percent(t.unassigned as f64, t.touches as f64),
+    )
+}
