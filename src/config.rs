@@ -485,12 +485,12 @@ fn valid_name(s: &str) -> bool {
 }
 
 /// Where to look for a config when none is given: `./omnitouch.toml`, then the bundled
-/// `sample-data/omnitouch.toml`.
-pub fn default_config_path() -> PathBuf {
-    let local = PathBuf::from("omnitouch.toml");
-    if local.exists() {
-        local
-    } else {
-        PathBuf::from("sample-data").join("omnitouch.toml")
-    }
+/// `sample-data/omnitouch.toml`. None when neither exists.
+pub fn default_config_path() -> Option<PathBuf> {
+    [
+        PathBuf::from("omnitouch.toml"),
+        PathBuf::from("sample-data").join("omnitouch.toml"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }

@@ -12,11 +12,11 @@ pub enum Error {
     Config { path: PathBuf, message: String },
 
     /// A file could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {reason}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Shown in the message rather than chained, so it is printed once.
+        reason: std::io::Error,
     },
 
     /// A source's path or glob matched no file.
@@ -51,10 +51,10 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, reason: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            reason,
         }
     }
 

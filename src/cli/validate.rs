@@ -27,7 +27,14 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<Exit> {
 /// Loads the config's data and writes `--rejects`. Shared by every command that starts from
 /// raw exports.
 pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<Touchpoints> {
-    let path = args.config.clone().unwrap_or_else(default_config_path);
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => default_config_path().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no config given and neither ./omnitouch.toml nor ./sample-data/omnitouch.toml exists: pass --config FILE"
+            )
+        })?,
+    };
     if !quiet {
         eprintln!("config: {}", path.display());
     }

@@ -432,8 +432,8 @@ impl SourcePlan {
             for (slot, v) in ids {
                 links[slot].push(v);
             }
-            fill_short(links);
             out.account.identity_rows += 1;
+            pad(links, out.account.identity_rows as usize);
             return Ok(Outcome::Loaded);
         }
 
@@ -525,11 +525,12 @@ impl SourcePlan {
         for (slot, v) in ids {
             rows.ids[slot].push(v);
         }
-        fill_short(&mut rows.ids);
         for (slot, c) in &self.dims {
             rows.dims[*slot].push(cell(*c).text());
         }
-        fill_short(&mut rows.dims);
+        let n = rows.ts.len();
+        pad(&mut rows.ids, n);
+        pad(&mut rows.dims, n);
         if is_conversion {
             out.account.conversions += 1;
         } else {
@@ -540,13 +541,10 @@ impl SourcePlan {
 }
 
 /// Pads the columns a row did not set (kinds or dimensions this source does not map) with
-/// nulls, so all columns keep the same length.
-fn fill_short(columns: &mut [Vec<Option<String>>]) {
-    let n = columns.iter().map(Vec::len).max().unwrap_or(0);
+/// nulls up to `rows`, so every column has one value per row.
+fn pad(columns: &mut [Vec<Option<String>>], rows: usize) {
     for c in columns.iter_mut() {
-        if c.len() < n {
-            c.push(None);
-        }
+        c.resize(rows, None);
     }
 }
 
