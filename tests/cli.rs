@@ -1,0 +1,273 @@
+//! The real binary: exit codes, messages, `--rejects`, `--strict`, generate → validate.
+
+mod common;
+
+use std::path::Path;
+
+use common::Workdir;
+use predicates::prelude::*;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn no_panic() -> impl Predicate<str> {
+    predicate::str::contains("panicked").not()
+}
+
+#[test]
+fn validate_with_no_arguments_uses_the_bundled_sample_data() {
+    let mut cmd = Workdir::new().cmd();
+    cmd.current_dir(repo())
+        .arg("validate")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("sample-data/omnitouch.toml"))
+        .stdout(
+            predicate::str::contains("web_sessions")
+                .and(predicate::str::contains("store_pos"))
+                .and(predicate::str::contains("crm"))
+                .and(predicate::str::contains("Rejected rows"))
+                .and(predicate::str::contains("Channel mix"))
+                .and(predicate::str::contains("rows read from 10 sources")),
+        );
+}
+
+#[test]
+fn strict_fails_when_rows_are_rejected() {
+    let mut cmd = Workdir::new().cmd();
+    cmd.current_dir(repo())
+        .args(["validate", "--strict", "-q"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--strict").and(no_panic()));
+}
+
+#[test]
+fn strict_passes_on_clean_data() {
+    let w = Workdir::new();
+    w.write("t.csv", "ts,id\n2026-07-01T00:00:00Z,a\n");
+    w.write(
+        "omnitouch.toml",
+        "[[sources]]\nname = \"s\"\npath = \"t.csv\"\nkind = \"touch\"\ntimestamp = \"ts\"\nids = { cookie_id = \"id\" }\nchannel = { value = \"Direct\" }\n",
+    );
+    w.cmd()
+        .args(["validate", "--strict"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 rejected"));
+}
+
+#[test]
+fn rejects_file_lists_every_rejected_row() {
+    let w = Workdir::new();
+    let out = w.join("rejects.csv");
+    let mut cmd = w.cmd();
+    cmd.current_dir(repo())
+        .args(["validate", "-q", "--rejects"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).expect("rejects written");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["source", "file", "line", "reason", "column", "detail", "row"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("sample-data/truth/summary.json")).expect("truth"),
+    )
+    .expect("json");
+    let bad: u64 = truth["files"]
+        .as_object()
+        .expect("files")
+        .values()
+        .map(|f| f["bad"].as_u64().expect("bad"))
+        .sum();
+    assert_eq!(rows.len() as u64, bad);
+    assert!(rows
+        .iter()
+        .all(|r| r[2].parse::<u64>().expect("line number") >= 1));
+}
+
+#[test]
+fn generated_sets_validate_and_account_for_every_row() {
+    let w = Workdir::new();
+    w.cmd()
+        .args([
+            "generate",
+            "--people",
+            "3000",
+            "--seed",
+            "7",
+            "--bad-rows",
+            "0.01",
+            "--out",
+            "gen",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3000 people"));
+    let config = omnitouch::config::Config::load(&w.join("gen/omnitouch.toml")).expect("config");
+    let loaded =
+        omnitouch::ingest::load(&config, &omnitouch::ingest::LoadOptions::default()).expect("load");
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.join("gen/truth/summary.json")).expect("truth"),
+    )
+    .expect("json");
+    let files = truth["files"].as_object().expect("files");
+    let mut total_bad = 0;
+    for (file, counts) in files {
+        let source = counts["source"].as_str().expect("source");
+        let account = loaded
+            .accounting
+            .sources
+            .iter()
+            .find(|s| s.source == source)
+            .unwrap_or_else(|| panic!("no source {source} for {file}"));
+        assert!(account.balanced());
+        assert_eq!(
+            account.rows_read,
+            counts["rows"].as_u64().expect("rows"),
+            "{source}"
+        );
+        assert_eq!(
+            account.rejected_total(),
+            counts["bad"].as_u64().expect("bad"),
+            "{source}"
+        );
+        assert_eq!(
+            account.ignored,
+            counts["ignored"].as_u64().expect("ignored"),
+            "{source}"
+        );
+        total_bad += account.rejected_total();
+    }
+    assert!(total_bad > 0, "bad rows were planted");
+    let total = loaded.accounting.total();
+    assert_eq!(total.touches, truth["touches"].as_u64().expect("touches"));
+    assert_eq!(
+        total.conversions,
+        truth["conversions"].as_u64().expect("conversions")
+    );
+    assert_eq!(total.unassigned, 0);
+    // Every default channel group the generator plants is recognised by the rules.
+    for channel in truth["channel_effects"]
+        .as_object()
+        .expect("effects")
+        .keys()
+    {
+        assert!(loaded.channels.contains(channel), "{channel} not loaded");
+    }
+
+    w.cmd()
+        .args(["validate", "--config", "gen/omnitouch.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rows read from 10 sources"));
+}
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let w = Workdir::new();
+    for (dir, seed) in [("a", "3"), ("b", "3"), ("c", "4")] {
+        w.cmd()
+            .args([
+                "generate", "-q", "--people", "300", "--seed", seed, "--out", dir,
+            ])
+            .assert()
+            .success();
+    }
+    let read = |d: &str, f: &str| std::fs::read(w.join(d).join(f)).expect("file");
+    for f in [
+        "web_sessions.csv",
+        "ad_clicks.parquet",
+        "app_sessions.ndjson",
+        "pos_transactions.parquet",
+        "truth/identities.parquet",
+        "spend.csv",
+    ] {
+        assert_eq!(read("a", f), read("b", f), "{f} differs for the same seed");
+    }
+    assert_ne!(read("a", "web_sessions.csv"), read("c", "web_sessions.csv"));
+}
+
+#[test]
+fn generate_refuses_a_bad_share() {
+    Workdir::new()
+        .cmd()
+        .args(["generate", "--bad-rows", "2", "--out", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--bad-rows").and(no_panic()));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let w = Workdir::new();
+    w.cmd().args(["validate", "--bogus"]).assert().code(2);
+    w.cmd().arg("frobnicate").assert().code(2);
+    w.cmd()
+        .args(["generate", "--people", "ten", "--out", "x"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn missing_config_is_a_clear_error() {
+    let w = Workdir::new();
+    w.cmd()
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--config").and(no_panic()));
+    w.cmd()
+        .args(["validate", "--config", "nope.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope.toml").and(no_panic()));
+}
+
+#[test]
+fn validate_output_snapshot() {
+    let w = Workdir::new();
+    w.write(
+        "web.csv",
+        "ts,cookie,src,med,ref\n\
+         2026-07-01T10:00:00Z,c1,google,cpc,\n\
+         2026-07-01T11:00:00Z,c2,,,https://www.google.com/\n\
+         not a time,c3,,,\n\
+         2026-07-01T12:00:00Z,,,,\n\
+         2026-07-01T13:00:00Z,c4,flyer,qr,\n",
+    );
+    w.write(
+        "orders.ndjson",
+        "{\"at\": \"2026-07-02T10:00:00Z\", \"cookie\": \"c1\", \"revenue\": 99.5}\n\
+         {\"at\": \"2026-07-02T11:00:00Z\", \"cookie\": \"c2\", \"revenue\": -5}\n",
+    );
+    w.write(
+        "omnitouch.toml",
+        r#"
+[[sources]]
+name = "web"
+path = "web.csv"
+kind = "touch"
+timestamp = "ts"
+ids = { cookie_id = "cookie" }
+channel = { fields = { utm_source = "src", utm_medium = "med", referrer = "ref" } }
+
+[[sources]]
+name = "orders"
+path = "orders.ndjson"
+kind = "conversion"
+timestamp = "at"
+ids = { cookie_id = "cookie" }
+value_column = "revenue"
+"#,
+    );
+    let out = w.cmd().args(["validate", "-q"]).output().expect("runs");
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
