@@ -36,6 +36,9 @@ pub struct Config {
     /// Identity kinds and stitching options.
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// Journey building options.
+    #[serde(default)]
+    pub journeys: JourneyConfig,
     /// The source exports.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -128,13 +131,61 @@ impl OneOrMany {
     }
 }
 
-/// `[identity]`.
+/// `[identity]`: identity kinds and the stitching guards.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityConfig {
     /// Identity kinds beyond the built-in ones (e.g. `household_id`).
     #[serde(default)]
     pub extra_kinds: Vec<String>,
+    /// Values that never link, beyond the defaults (compared case-insensitively).
+    #[serde(default)]
+    pub junk_values: Vec<String>,
+    /// Regular expressions of values that never link.
+    #[serde(default)]
+    pub junk_patterns: Vec<String>,
+    /// Use the default junk list (empty, 0, -1, null, none, undefined, unknown, anonymous,
+    /// all-zero and all-dash strings, the nil UUID). Default true.
+    pub default_junk: Option<bool>,
+    /// Most identifiers of a kind one person may have; merges that would exceed it are
+    /// refused. Kinds not listed use the defaults (user_id 1, customer_id 1, device_id 5…).
+    #[serde(default)]
+    pub limits: BTreeMap<String, u32>,
+    /// Kinds from strongest to weakest; weaker links are the ones refused. Kinds not listed
+    /// come after, in config order.
+    pub priority: Option<Vec<String>>,
+    /// Components with more identifiers than this are reported as suspicious (default 50).
+    pub large_component: Option<usize>,
+    /// Identity kinds that name a device or browser (default device_id, cookie_id).
+    pub device_kinds: Option<Vec<String>>,
+}
+
+/// `[journeys]`: how touches become journeys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneyConfig {
+    /// Lookback window in days (default 30).
+    pub lookback_days: Option<f64>,
+    /// Lookback per conversion type, in days.
+    #[serde(default)]
+    pub lookback_days_by_type: BTreeMap<String, f64>,
+    /// A conversion closes only the touches since the previous conversion of its own type.
+    #[serde(default)]
+    pub split_by_conversion_type: bool,
+    /// Keep only the last N touches of a journey.
+    pub max_path_length: Option<usize>,
+    /// Leave out non-converting journeys whose last touch is within this many days of the
+    /// data's end (they may still convert).
+    pub exclude_open_days: Option<f64>,
+    /// Credit conversions with no touch in the window to a `Direct` path.
+    #[serde(default)]
+    pub unattributed_to_direct: bool,
+    /// Path transforms applied in order: unique, first, frequency, remove:A|B, trim:N,
+    /// session:MINUTES.
+    #[serde(default)]
+    pub transforms: Vec<String>,
+    /// Channels that are offline (default In-store, Call Centre).
+    pub offline_channels: Option<Vec<String>>,
 }
 
 /// File format of a source.

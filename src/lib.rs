@@ -9,7 +9,10 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod identity;
 pub mod ingest;
+pub mod journey;
+pub mod output;
 pub mod progress;
 pub mod report;
 

@@ -29,7 +29,7 @@ fn validate_with_no_arguments_uses_the_bundled_sample_data() {
                 .and(predicate::str::contains("crm"))
                 .and(predicate::str::contains("Rejected rows"))
                 .and(predicate::str::contains("Channel mix"))
-                .and(predicate::str::contains("rows read from 10 sources")),
+                .and(predicate::str::contains("rows read from 11 sources")),
         );
 }
 
@@ -166,7 +166,7 @@ fn generated_sets_validate_and_account_for_every_row() {
         .args(["validate", "--config", "gen/omnitouch.toml"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("rows read from 10 sources"));
+        .stdout(predicate::str::contains("rows read from 11 sources"));
 }
 
 #[test]

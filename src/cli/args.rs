@@ -21,8 +21,108 @@ pub enum Command {
     /// Load every source, print the data accounting and channel mix; exit 1 on a structural
     /// problem (or any rejected row with --strict).
     Validate(ValidateArgs),
+    /// Stitch identifiers into people; print the identity statistics, write the identity map.
+    Stitch(StitchArgs),
+    /// Build journeys and the path table; print journey statistics, top paths, path lengths.
+    Journeys(Box<JourneysArgs>),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
     Generate(GenerateArgs),
+}
+
+/// Where people come from.
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// Use this identity map (CSV or Parquet: kind, value, person_id) instead of stitching.
+    #[arg(long, value_name = "FILE")]
+    pub identity_map: Option<PathBuf>,
+}
+
+/// Journey options; each overrides the config's `[journeys]` section.
+#[derive(Debug, Args)]
+pub struct JourneyArgs {
+    /// Lookback window in days.
+    #[arg(long, value_name = "DAYS")]
+    pub lookback: Option<f64>,
+    /// Path transform, repeatable, applied in order (replaces the config's list):
+    /// unique, first, frequency, remove:A|B, trim:N, session:MINUTES.
+    #[arg(long = "transform", value_name = "T")]
+    pub transforms: Vec<String>,
+    /// Keep only the last N touches of a journey.
+    #[arg(long, value_name = "N")]
+    pub max_path_length: Option<usize>,
+    /// A conversion closes only touches since the previous conversion of its own type.
+    #[arg(long)]
+    pub split_by_type: bool,
+    /// Credit conversions with no touch in the window to a Direct path.
+    #[arg(long)]
+    pub unattributed_direct: bool,
+    /// Leave out non-converting journeys whose last touch is this many days from the end.
+    #[arg(long, value_name = "DAYS")]
+    pub exclude_open_days: Option<f64>,
+    /// Segment the path table by this dimension.
+    #[arg(long, value_name = "DIM")]
+    pub by: Option<String>,
+}
+
+/// `omnitouch stitch`.
+#[derive(Debug, Args)]
+pub struct StitchArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Write the identity map (kind, value, person_id) here (.parquet or .csv).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Score the stitching against a truth file (kind, value, person_id), as `generate` writes.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// Turn the guards off (no junk list, no limits), to see what they prevent.
+    #[arg(long)]
+    pub no_guards: bool,
+}
+
+/// `omnitouch journeys`.
+#[derive(Debug, Args)]
+pub struct JourneysArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub people: PeopleArgs,
+    #[command(flatten)]
+    pub journey: JourneyArgs,
+    /// Read this path table instead of raw exports (omnitouch or ChannelAttribution layout).
+    #[arg(long, value_name = "FILE")]
+    pub paths: Option<PathBuf>,
+    #[command(flatten)]
+    pub paths_format: PathsFormatArgs,
+    /// Write the path table here (.parquet or .csv).
+    #[arg(long, value_name = "FILE")]
+    pub paths_out: Option<PathBuf>,
+    /// How many top paths to show.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// How to read a `--paths` file; detected when not given.
+#[derive(Debug, Args)]
+pub struct PathsFormatArgs {
+    /// Channel separator in paths (default `>`).
+    #[arg(long, value_name = "SEP")]
+    pub path_separator: Option<String>,
+    /// CSV delimiter (`,` `;` or `tab`; detected when absent).
+    #[arg(long, value_name = "CHAR")]
+    pub path_delimiter: Option<String>,
+    /// Name of the path column.
+    #[arg(long, value_name = "NAME")]
+    pub path_column: Option<String>,
+    /// Name of the conversions column.
+    #[arg(long, value_name = "NAME")]
+    pub conversions_column: Option<String>,
+    /// Name of the conversion value column.
+    #[arg(long, value_name = "NAME")]
+    pub value_column: Option<String>,
+    /// Name of the non-converting journeys column.
+    #[arg(long, value_name = "NAME")]
+    pub nulls_column: Option<String>,
 }
 
 /// Options shared by the commands that load data.
@@ -67,4 +167,10 @@ pub struct GenerateArgs {
     /// Share of rows made deliberately bad (unparseable time, negative value, no id…).
     #[arg(long, default_value_t = 0.002)]
     pub bad_rows: f64,
+    /// Share of empty identifier cells written as junk ("0", "undefined", the nil UUID…).
+    #[arg(long, default_value_t = 0.005)]
+    pub junk_rate: f64,
+    /// Share of two-person households sharing a tablet.
+    #[arg(long, default_value_t = 0.02)]
+    pub shared_devices: f64,
 }

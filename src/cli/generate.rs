@@ -12,6 +12,8 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
         start: args.start,
         days: args.days,
         bad_rows: args.bad_rows,
+        junk_rate: args.junk_rate,
+        shared_devices: args.shared_devices,
         progress: !quiet,
     })?;
     let rows: u64 = summary.files.values().map(|f| f.rows).sum();

@@ -2,6 +2,9 @@
 
 mod args;
 mod generate;
+mod journeys;
+mod pipeline;
+mod stitch;
 mod validate;
 
 use std::process::ExitCode;
@@ -45,6 +48,8 @@ pub fn main() -> ExitCode {
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Validate(args) => validate::run(args, cli.quiet),
+        Command::Stitch(args) => stitch::run(args, cli.quiet),
+        Command::Journeys(args) => journeys::run(args, cli.quiet),
         Command::Generate(args) => generate::run(args, cli.quiet),
     }
 }

@@ -9,7 +9,7 @@ use crate::ingest::{self, LoadOptions, Touchpoints};
 use crate::report::accounting as tables;
 
 pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let loaded = load(&args.config, quiet)?;
+    let (_, loaded) = load(&args.config, quiet)?;
     println!("{}", tables::sources_table(&loaded.accounting));
     if loaded.accounting.total().rejected_total() > 0 {
         println!("\nRejected rows");
@@ -26,7 +26,7 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<Exit> {
 
 /// Loads the config's data and writes `--rejects`. Shared by every command that starts from
 /// raw exports.
-pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<Touchpoints> {
+pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<(Config, Touchpoints)> {
     let path = match &args.config {
         Some(p) => p.clone(),
         None => default_config_path().ok_or_else(|| {
@@ -55,7 +55,7 @@ pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<Touchpoints> {
             );
         }
     }
-    Ok(loaded)
+    Ok((config, loaded))
 }
 
 /// `--strict`: any rejected row fails the run. Call after the accounting is printed.

@@ -44,6 +44,12 @@ pub struct GenerateOptions {
     pub days: u32,
     /// Share of extra, deliberately bad rows per export.
     pub bad_rows: f64,
+    /// Share of empty identifier cells written as junk instead ("0", "undefined", the nil
+    /// UUID…), as real exports do.
+    pub junk_rate: f64,
+    /// Share of two-person households sharing a tablet (browser and app), each member
+    /// logging in with their own account on it.
+    pub shared_devices: f64,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -75,6 +81,10 @@ pub struct GenerateSummary {
     pub online_to_offline_conversions: u64,
     /// Per export file name.
     pub files: BTreeMap<String, FileCounts>,
+    /// Share of empty identifier cells written as junk.
+    pub junk_rate: f64,
+    /// Households sharing a tablet.
+    pub shared_device_households: u64,
     /// Log-odds of converting with no touch.
     pub base_log_odds: f64,
     /// Planted incremental effect (added log-odds) of each channel touched at least once.
@@ -139,7 +149,18 @@ struct Device {
     kind: DeviceKind,
     cookie: String,
     app_id: Option<String>,
+    /// A household tablet used by two people.
+    shared: bool,
 }
+
+/// Junk values real exports put where an identifier is missing.
+const JUNK: [&str; 5] = [
+    "0",
+    "undefined",
+    "null",
+    "-1",
+    "00000000-0000-0000-0000-000000000000",
+];
 
 struct Person {
     idx: u64,
@@ -202,8 +223,10 @@ struct Sinks {
     pos: ParquetSink,
     orders: CsvSink,
     crm: CsvSink,
+    logins: CsvSink,
     counts: BTreeMap<String, FileCounts>,
     bad_rate: f64,
+    junk_rate: f64,
 }
 
 const WEB: &str = "web_sessions.csv";
@@ -216,9 +239,10 @@ const CALLS: &str = "call_centre.csv";
 const POS: &str = "pos_transactions.parquet";
 const ORDERS: &str = "orders.csv";
 const CRM: &str = "crm_identities.csv";
+const LOGINS: &str = "app_logins.csv";
 
 impl Sinks {
-    fn create(dir: &Path, bad_rate: f64) -> Result<Sinks> {
+    fn create(dir: &Path, bad_rate: f64, junk_rate: f64) -> Result<Sinks> {
         let p = |f: &str| dir.join(f);
         let sources = [
             (WEB, "web_sessions"),
@@ -231,6 +255,7 @@ impl Sinks {
             (POS, "store_pos"),
             (ORDERS, "online_orders"),
             (CRM, "crm"),
+            (LOGINS, "app_logins"),
         ];
         Ok(Sinks {
             web: CsvSink::create(
@@ -328,7 +353,7 @@ impl Sinks {
                     "cookie",
                     "app_device_id",
                     "user_id",
-                    "guest_email_hash",
+                    "email_hash",
                     "platform",
                     "revenue",
                     "order_type",
@@ -342,11 +367,19 @@ impl Sinks {
                 &p(CRM),
                 &[
                     "customer_id",
+                    "web_account_id",
                     "email_sha256",
                     "phone_sha256",
                     "loyalty_id",
                     "created_on",
                 ],
+                b',',
+                false,
+                false,
+            )?,
+            logins: CsvSink::create(
+                &p(LOGINS),
+                &["login_time", "device_id", "user_id"],
                 b',',
                 false,
                 false,
@@ -364,7 +397,17 @@ impl Sinks {
                 })
                 .collect(),
             bad_rate,
+            junk_rate,
         })
+    }
+
+    /// What an export writes where an identifier is missing: usually nothing, sometimes junk.
+    fn missing(&self, rng: &mut ChaCha8Rng) -> &'static str {
+        if self.junk_rate > 0.0 && rng.gen::<f64>() < self.junk_rate {
+            JUNK[rng.gen_range(0..JUNK.len())]
+        } else {
+            ""
+        }
     }
 
     fn count(&mut self, file: &str, bad: bool, ignored: bool) {
@@ -391,6 +434,7 @@ impl Sinks {
         self.pos.finish()?;
         self.orders.finish()?;
         self.crm.finish()?;
+        self.logins.finish()?;
         Ok(self.counts)
     }
 }
@@ -426,16 +470,22 @@ struct Truth {
 
 /// Writes the export set, its config and the truth files into `options.out`.
 pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
-    if !(0.0..=0.5).contains(&options.bad_rows) {
-        return Err(Error::Config {
-            path: PathBuf::from("--bad-rows"),
-            message: format!("{} is not a share between 0 and 0.5", options.bad_rows),
-        });
+    for (name, share) in [
+        ("--bad-rows", options.bad_rows),
+        ("--junk-rate", options.junk_rate),
+        ("--shared-devices", options.shared_devices),
+    ] {
+        if !(0.0..=0.5).contains(&share) {
+            return Err(Error::Config {
+                path: PathBuf::from(name),
+                message: format!("{share} is not a share between 0 and 0.5"),
+            });
+        }
     }
     let out = &options.out;
     let truth_dir = out.join("truth");
     std::fs::create_dir_all(&truth_dir).map_err(|e| Error::io(&truth_dir, e))?;
-    let mut sinks = Sinks::create(out, options.bad_rows)?;
+    let mut sinks = Sinks::create(out, options.bad_rows, options.junk_rate)?;
     let mut truth = Truth {
         ids: ParquetSink::create(
             &truth_dir.join("identities.parquet"),
@@ -471,6 +521,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     let mut summary = GenerateSummary {
         people: options.people,
         seed: options.seed,
+        junk_rate: options.junk_rate,
         base_log_odds: BASE_LOG_ODDS,
         channel_effects: CHANNELS
             .iter()
@@ -483,7 +534,10 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     let bar = crate::progress::bar(options.people, "generating people", options.progress);
     for idx in 0..options.people {
         let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed ^ mix(idx)));
-        let person = make_person(&mut rng, options.seed, idx);
+        let person = make_person(&mut rng, options.seed, idx, options.shared_devices);
+        if idx % 2 == 1 && person.devices.iter().any(|d| d.shared) {
+            summary.shared_device_households += 1;
+        }
         write_identities(&mut truth, &person)?;
         simulate(
             &mut rng,
@@ -513,7 +567,19 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     Ok(summary)
 }
 
-fn make_person(rng: &mut ChaCha8Rng, seed: u64, idx: u64) -> Person {
+fn uuid(a: u64) -> String {
+    let b = mix(a);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFF,
+        (b >> 48) | 0x8000,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+fn make_person(rng: &mut ChaCha8Rng, seed: u64, idx: u64, shared_devices: f64) -> Person {
     let salt = mix(seed);
     let registered = rng.gen_bool(0.55);
     let has_email = registered || rng.gen_bool(0.2);
@@ -536,25 +602,30 @@ fn make_person(rng: &mut ChaCha8Rng, seed: u64, idx: u64) -> Person {
             };
             let key = mix(salt ^ (idx * 8 + d as u64));
             let cookie = format!("GA1.2.{}.{}", key >> 32, key & 0xFFFF_FFFF);
-            let app_id = (kind != DeviceKind::Desktop && rng.gen_bool(0.35)).then(|| {
-                let a = mix(key ^ 0xA5A5_A5A5);
-                let b = mix(a);
-                format!(
-                    "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-                    a >> 32,
-                    (a >> 16) & 0xFFFF,
-                    a & 0xFFF,
-                    (b >> 48) | 0x8000,
-                    b & 0xFFFF_FFFF_FFFF
-                )
-            });
+            let app_id = (kind != DeviceKind::Desktop && rng.gen_bool(0.35))
+                .then(|| uuid(mix(key ^ 0xA5A5_A5A5)));
             Device {
                 kind,
                 cookie,
                 app_id,
+                shared: false,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // People 2k and 2k+1 form a household; some households share a tablet. Both members
+    // derive the same decision and ids from the household number alone.
+    let mut devices = devices;
+    let household = idx / 2;
+    let share_draw = (mix(salt ^ mix(household) ^ 0x7AB1E7) % 1_000_000) as f64 / 1e6;
+    if share_draw < shared_devices {
+        let key = mix(salt ^ mix(household) ^ 0x5EED);
+        devices.push(Device {
+            kind: DeviceKind::Tablet,
+            cookie: format!("GA1.2.{}.{}", key >> 32, key & 0xFFFF_FFFF),
+            app_id: Some(uuid(mix(key ^ 0xA5A5_A5A5))),
+            shared: true,
+        });
+    }
     let email = has_email.then(|| sha256_hex(&format!("person{idx}.{seed}@example.com")));
     let phone = has_phone.then(|| sha256_hex(&format!("+1555{idx:09}.{seed}")));
     let loyalty = has_loyalty.then(|| format!("L{:011}", idx + 1));
@@ -626,6 +697,7 @@ fn simulate(
     if let Some(customer) = &p.customer_id {
         write_crm(rng, p, customer, start, sinks)?;
     }
+    write_logins(rng, p, start, end, sinks)?;
     let weights: Vec<(Ch, f64)> = CHANNELS
         .iter()
         .filter(|(c, ..)| available(p, *c))
@@ -643,6 +715,8 @@ fn simulate(
         if span < DAY {
             break;
         }
+        // A cycle starts at a random time; touches follow with gaps of a few days.
+        let mut ts = cycle_start + rng.gen_range(0..span);
         let mut touches: Vec<(i64, Ch, usize)> = (0..n_touches.min(40))
             .map(|_| {
                 let mut x = rng.gen::<f64>() * total_w;
@@ -654,9 +728,11 @@ fn simulate(
                     }
                     x -= w;
                 }
-                let ts = cycle_start + rng.gen_range(0..span);
-                (ts, ch, rng.gen_range(0..p.devices.len()))
+                let at = ts;
+                ts += (exponential(rng, 2.5) * DAY as f64) as i64;
+                (at, ch, rng.gen_range(0..p.devices.len()))
             })
+            .filter(|t| t.0 < end)
             .collect();
         touches.sort();
         for &(ts, ch, dev) in &touches {
@@ -757,6 +833,7 @@ fn write_crm(
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     sinks.crm.row(&[
         customer,
+        &s(&p.user_id),
         &s(&p.email),
         &s(&p.phone),
         &s(&p.loyalty),
@@ -765,8 +842,33 @@ fn write_crm(
     sinks.count(CRM, false, false);
     if sinks.plant_bad(rng) {
         // A CRM row with no identifier at all.
-        sinks.crm.row(&["", "", "", "", &created])?;
+        sinks.crm.row(&["", "", "", "", "", &created])?;
         sinks.count(CRM, true, false);
+    }
+    Ok(())
+}
+
+/// Logins on app devices: the app's login-event export links device and account.
+fn write_logins(
+    rng: &mut ChaCha8Rng,
+    p: &Person,
+    start: i64,
+    end: i64,
+    sinks: &mut Sinks,
+) -> Result<()> {
+    let Some(user) = &p.user_id else {
+        return Ok(());
+    };
+    for d in &p.devices {
+        if let Some(app) = &d.app_id {
+            let ts = rfc3339(start + rng.gen_range(0..end - start));
+            sinks.logins.row(&[&ts, app, user])?;
+            sinks.count(LOGINS, false, false);
+            if sinks.plant_bad(rng) {
+                sinks.logins.row(&[&ts, "", ""])?;
+                sinks.count(LOGINS, true, false);
+            }
+        }
     }
     Ok(())
 }
@@ -948,11 +1050,19 @@ fn emit_app_session(
     let user = if logged_in {
         json!(p.user_id)
     } else {
-        json!(null)
+        match sinks.missing(rng) {
+            "" => json!(null),
+            junk => json!(junk),
+        }
+    };
+    // Devices with ad tracking limited report the nil UUID.
+    let device_id = match sinks.missing(rng) {
+        "" => json!(device.app_id),
+        _ => json!("00000000-0000-0000-0000-000000000000"),
     };
     let row = json!({
         "ts": ts / 1000,
-        "device_id": device.app_id,
+        "device_id": device_id,
         "user_id": user,
         "attr_source": source,
         "attr_medium": medium,
@@ -1018,7 +1128,7 @@ fn emit_web_session(
     let login = if logged_in {
         p.user_id.as_deref().unwrap_or_default()
     } else {
-        ""
+        sinks.missing(rng)
     };
     let session = format!("s{:016x}", mix(ts as u64 ^ mix(p.idx ^ 0x77)));
     let page = *pick(rng, &["/", "/products", "/sale", "/product/123", "/stores"]);
@@ -1106,13 +1216,13 @@ fn emit_conversion(
             } else {
                 ""
             };
-            // Registered people check out logged in; guests leave an email when they have one.
-            let user = p.user_id.as_deref().unwrap_or_default();
-            let guest = if p.user_id.is_none() {
-                p.email.as_deref().unwrap_or_default()
-            } else {
-                ""
+            // Registered people check out logged in (guest orders sometimes carry junk);
+            // the order confirmation goes to the person's email when they have one.
+            let user = match &p.user_id {
+                Some(u) => u.as_str(),
+                None => sinks.missing(rng),
             };
+            let guest = p.email.as_deref().unwrap_or_default();
             let revenue = format!("{value:.2}");
             let platform = if app { "app" } else { "web" };
             let t = rfc3339(ts);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Why a row was rejected. The snake_case names are stable: they appear in reports, the
 /// rejects file and `--fail-on` thresholds.
@@ -156,23 +156,23 @@ impl Accounting {
 
 /// Writes rejected rows as CSV: source, file, line, reason, column, detail, row.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    let fail = |e: &dyn std::fmt::Display| Error::write(path, e);
-    let mut w = csv::Writer::from_path(path).map_err(|e| fail(&e))?;
-    w.write_record([
-        "source", "file", "line", "reason", "column", "detail", "row",
-    ])
-    .map_err(|e| fail(&e))?;
-    for r in rejects {
-        w.write_record([
-            r.source.as_str(),
-            &r.file.display().to_string(),
-            &r.line.to_string(),
-            r.reason.name(),
-            r.column.as_deref().unwrap_or(""),
-            &r.detail,
-            &r.row,
-        ])
-        .map_err(|e| fail(&e))?;
-    }
-    w.flush().map_err(|e| fail(&e))
+    crate::output::write_atomic(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record([
+            "source", "file", "line", "reason", "column", "detail", "row",
+        ])?;
+        for r in rejects {
+            csv.write_record([
+                r.source.as_str(),
+                &r.file.display().to_string(),
+                &r.line.to_string(),
+                r.reason.name(),
+                r.column.as_deref().unwrap_or(""),
+                &r.detail,
+                &r.row,
+            ])?;
+        }
+        csv.flush()?;
+        Ok(())
+    })
 }

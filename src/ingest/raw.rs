@@ -199,6 +199,39 @@ pub fn open(
     }
 }
 
+/// The column names of a file: the CSV header (`column_N` without one), the Parquet
+/// schema, or the keys of the first NDJSON object.
+pub fn column_names(file: &Path, format: Format, csv: &CsvOptions) -> Result<Vec<String>> {
+    if file.is_dir() {
+        return Err(Error::format(file, "is a directory, not a file"));
+    }
+    match format {
+        Format::Csv => Ok(CsvBatchReader::new(file, csv)?.header),
+        Format::Parquet => {
+            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let schema = ParquetReader::new(f)
+                .schema()
+                .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
+            Ok(schema.iter_names().map(|n| n.to_string()).collect())
+        }
+        Format::Ndjson => {
+            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let reader = skip_bom(file, BufReader::new(f))?;
+            for line in reader.lines() {
+                let line = line.map_err(|e| Error::io(file, e))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return match serde_json::from_str::<serde_json::Value>(&line) {
+                    Ok(serde_json::Value::Object(map)) => Ok(map.keys().cloned().collect()),
+                    _ => Err(Error::format(file, "the first line is not a JSON object")),
+                };
+            }
+            Ok(Vec::new())
+        }
+    }
+}
+
 /// Skips a UTF-8 byte order mark at the start of a reader.
 fn skip_bom(file: &Path, mut reader: BufReader<File>) -> Result<BufReader<File>> {
     let buf = reader.fill_buf().map_err(|e| Error::io(file, e))?;

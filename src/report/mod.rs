@@ -1,4 +1,6 @@
-//! Stage 5, report: what the user reads. For now the data accounting of a load.
+//! Stage 5, report: what the user reads. For now: data accounting, stitching and journeys.
 
 pub mod accounting;
+pub mod identity;
+pub mod journeys;
 pub mod table;

@@ -1,0 +1,62 @@
+//! The steps shared by commands that start from raw exports: people, then journeys.
+
+use super::args::{JourneyArgs, PathsFormatArgs, PeopleArgs};
+use crate::config::Config;
+use crate::identity::{self, IdentityOptions, Stitched};
+use crate::ingest::Touchpoints;
+use crate::journey::{JourneyOptions, ReadOptions, Transform};
+
+/// People by stitching, or from `--identity-map`.
+pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> anyhow::Result<Stitched> {
+    let options = IdentityOptions::from_config(config, &t.id_kinds)?;
+    Ok(match &args.identity_map {
+        Some(path) => identity::apply_map(t, &identity::read_map(path)?, &options)?,
+        None => identity::stitch(t, &options)?,
+    })
+}
+
+/// The config's journey options with the command line's overrides.
+pub fn journey_options(config: &Config, args: &JourneyArgs) -> anyhow::Result<JourneyOptions> {
+    let mut o = JourneyOptions::from_config(config)?;
+    if let Some(d) = args.lookback {
+        anyhow::ensure!(
+            d.is_finite() && d > 0.0,
+            "--lookback must be a number of days above 0"
+        );
+        o.lookback_days = d;
+    }
+    if !args.transforms.is_empty() {
+        o.transforms = args
+            .transforms
+            .iter()
+            .map(|t| Transform::parse(t).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if let Some(n) = args.max_path_length {
+        anyhow::ensure!(n > 0, "--max-path-length must be at least 1");
+        o.max_path_length = Some(n);
+    }
+    if let Some(d) = args.exclude_open_days {
+        anyhow::ensure!(
+            d.is_finite() && d > 0.0,
+            "--exclude-open-days must be above 0"
+        );
+        o.exclude_open_days = Some(d);
+    }
+    o.split_by_type |= args.split_by_type;
+    o.unattributed_to_direct |= args.unattributed_direct;
+    o.segment = args.by.clone();
+    Ok(o)
+}
+
+/// Reading options of a `--paths` file.
+pub fn read_options(args: &PathsFormatArgs) -> ReadOptions {
+    ReadOptions {
+        path_column: args.path_column.clone(),
+        conversions_column: args.conversions_column.clone(),
+        value_column: args.value_column.clone(),
+        nulls_column: args.nulls_column.clone(),
+        separator: args.path_separator.clone(),
+        delimiter: args.path_delimiter.clone(),
+    }
+}

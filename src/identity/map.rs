@@ -1,0 +1,212 @@
+//! The identity map (kind, value, person_id): written by `stitch --out`, read by
+//! `--identity-map` so later stages can use people resolved elsewhere (a warehouse job).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::{person_stats, IdentityOptions, StitchStats, Stitched};
+use crate::config::{CsvOptions, Format};
+use crate::error::{Error, Result};
+use crate::ingest::raw::{self, Value};
+use crate::ingest::Touchpoints;
+
+/// One identifier and its person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapEntry {
+    /// Index into [`IdentityMap::kinds`].
+    pub kind: u16,
+    /// Identifier value.
+    pub value: String,
+    /// Person id.
+    pub person: u32,
+}
+
+/// Every identifier with its person.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityMap {
+    /// Identity kinds, indexed by [`MapEntry::kind`].
+    pub kinds: Vec<String>,
+    /// Entries, sorted by person, then kind priority, then value.
+    pub entries: Vec<MapEntry>,
+}
+
+impl IdentityMap {
+    /// Sorts entries by person, kind rank, value.
+    pub fn sort(&mut self, rank: &[u8]) {
+        self.entries.sort_by(|a, b| {
+            (a.person, rank[a.kind as usize], &a.value).cmp(&(
+                b.person,
+                rank[b.kind as usize],
+                &b.value,
+            ))
+        });
+    }
+}
+
+const COLUMNS: [&str; 3] = ["kind", "value", "person_id"];
+
+/// Writes the map as Parquet (`.parquet`) or CSV (anything else).
+pub fn write_map(map: &IdentityMap, path: &Path) -> Result<()> {
+    if Format::from_path(path) == Some(Format::Parquet) {
+        let kind: Vec<&str> = map
+            .entries
+            .iter()
+            .map(|e| map.kinds[e.kind as usize].as_str())
+            .collect();
+        let value: Vec<&str> = map.entries.iter().map(|e| e.value.as_str()).collect();
+        let person: Vec<u32> = map.entries.iter().map(|e| e.person).collect();
+        let mut df = DataFrame::new(
+            map.entries.len(),
+            vec![
+                Column::new(COLUMNS[0].into(), kind),
+                Column::new(COLUMNS[1].into(), value),
+                Column::new(COLUMNS[2].into(), person),
+            ],
+        )
+        .map_err(|e| Error::write(path, e))?;
+        crate::output::write_parquet(path, &mut df)
+    } else {
+        crate::output::write_atomic(path, |w| {
+            let mut csv = csv::Writer::from_writer(w);
+            csv.write_record(COLUMNS)?;
+            for e in &map.entries {
+                csv.write_record([
+                    map.kinds[e.kind as usize].as_str(),
+                    &e.value,
+                    &e.person.to_string(),
+                ])?;
+            }
+            csv.flush()?;
+            Ok(())
+        })
+    }
+}
+
+/// Reads a map written by [`write_map`] or by another tool with the same three columns.
+pub fn read_map(path: &Path) -> Result<Vec<(String, String, u32)>> {
+    let format = Format::from_path(path).unwrap_or(Format::Csv);
+    let wanted: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    let mut reader = raw::open(
+        path,
+        format,
+        &CsvOptions::default(),
+        &wanted,
+        "identity map",
+    )?;
+    let mut out = Vec::new();
+    while let Some(batch) = reader.next_batch()? {
+        if let Some(b) = batch.broken.first() {
+            return Err(Error::format(
+                path,
+                format!("line {}: {}", b.line, b.detail),
+            ));
+        }
+        for r in 0..batch.lines.len() {
+            let at = |column: &str, what: String| {
+                Error::format(
+                    path,
+                    format!("line {} column {column}: {what}", batch.lines[r]),
+                )
+            };
+            let kind = batch.columns[0][r]
+                .text()
+                .ok_or_else(|| at("kind", "empty".into()))?;
+            let value = batch.columns[1][r]
+                .text()
+                .ok_or_else(|| at("value", "empty".into()))?;
+            let person = match &batch.columns[2][r] {
+                Value::Int(i) => u32::try_from(*i).ok(),
+                Value::Str(s) => s.trim().parse::<u32>().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                at(
+                    "person_id",
+                    format!(
+                        "\"{}\" is not a whole number from 0 to 4294967295",
+                        batch.columns[2][r].text().unwrap_or_default()
+                    ),
+                )
+            })?;
+            out.push((kind, value, person));
+        }
+    }
+    Ok(out)
+}
+
+/// People from a map built elsewhere: each row takes the person of its strongest identifier
+/// found in the map; rows whose identifiers map to different people are counted as conflicts.
+pub fn apply_map(
+    t: &Touchpoints,
+    entries: &[(String, String, u32)],
+    options: &IdentityOptions,
+) -> Result<Stitched> {
+    let kinds = &t.id_kinds;
+    // Dense person ids in the order of the map's ids.
+    let persons: BTreeSet<u32> = entries.iter().map(|e| e.2).collect();
+    let dense: HashMap<u32, u32> = persons
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, i as u32))
+        .collect();
+    let mut lookup: Vec<HashMap<&str, u32>> = vec![HashMap::new(); kinds.len()];
+    let mut map = IdentityMap {
+        kinds: kinds.clone(),
+        entries: Vec::new(),
+    };
+    for (kind, value, person) in entries {
+        if let Some(k) = kinds.iter().position(|x| x == kind) {
+            lookup[k].insert(value.as_str(), dense[person]);
+            map.entries.push(MapEntry {
+                kind: k as u16,
+                value: value.clone(),
+                person: dense[person],
+            });
+        }
+    }
+    map.sort(&options.rank);
+    let cols = super::id_columns(&t.frame, kinds)?;
+    let mut order: Vec<usize> = (0..kinds.len()).collect();
+    order.sort_by_key(|&k| (options.rank[k], k));
+    let mut devices: HashMap<(usize, &str), u32> = HashMap::new();
+    let mut conflicts = 0u64;
+    let mut person_of_row = Vec::with_capacity(t.frame.height());
+    let mut device_of_row = Vec::with_capacity(t.frame.height());
+    let (cols, order) = (&cols, &order);
+    let row_ids = |r: usize| order.iter().map(move |&k| (k, cols[k][r]));
+    for r in 0..t.frame.height() {
+        let found: Vec<u32> = row_ids(r)
+            .filter_map(|(k, v)| v.and_then(|v| lookup[k].get(v).copied()))
+            .collect();
+        if found.iter().any(|p| Some(p) != found.first()) {
+            conflicts += 1;
+        }
+        person_of_row.push(found.first().copied());
+        let device = row_ids(r)
+            .find_map(|(k, v)| v.filter(|_| options.is_device[k]).map(|v| (k, v)))
+            .map(|key| {
+                let next = devices.len() as u32;
+                *devices.entry(key).or_insert(next)
+            });
+        device_of_row.push(device);
+    }
+    let people = persons.len() as u32;
+    let mut stats: StitchStats = person_stats(
+        t,
+        &map,
+        &person_of_row,
+        people,
+        &options.is_device,
+        options.large_component,
+    )?;
+    stats.map_conflicts = conflicts;
+    Ok(Stitched {
+        person_of_row,
+        device_of_row,
+        people,
+        map,
+        stats,
+    })
+}

@@ -1,0 +1,354 @@
+//! Stage 2, identity: identifiers stitched into people across devices and channels.
+//!
+//! Every row carrying two or more usable identifiers links them. People are the connected
+//! components of that graph, found with union-find over interned (kind, value) nodes. Guards
+//! keep junk and shared identifiers from fusing strangers: junk values never link, and a merge
+//! that would give a person more identifiers of a kind than its limit is refused. Links are
+//! applied strongest first (by kind priority), so the refused link is the weaker one.
+//!
+//! The result is deterministic: nodes are numbered in input order per kind, edges are sorted
+//! before they are applied, and people are numbered by the smallest (kind priority, value) of
+//! their identifiers, so neither the thread count nor the row order changes a person id.
+
+mod evaluate;
+mod map;
+mod options;
+mod union_find;
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use evaluate::{evaluate, read_truth, PairScore};
+pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
+pub use options::{IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY};
+use union_find::UnionFind;
+
+use crate::error::{Error, Result};
+use crate::ingest::Touchpoints;
+
+/// People and how every touchpoint row maps to one.
+#[derive(Debug, Clone)]
+pub struct Stitched {
+    /// Person of each row of the touchpoint frame; None when the row has no usable identifier.
+    pub person_of_row: Vec<Option<u32>>,
+    /// Device or browser of each frame row (an id unique per device identifier), if any.
+    pub device_of_row: Vec<Option<u32>>,
+    /// Number of people.
+    pub people: u32,
+    /// Every identifier with its person.
+    pub map: IdentityMap,
+    /// What happened.
+    pub stats: StitchStats,
+}
+
+/// A component larger than the configured threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct LargeComponent {
+    /// Person id.
+    pub person: u32,
+    /// Identifiers in it.
+    pub identifiers: u64,
+    /// Identifiers per kind.
+    pub per_kind: BTreeMap<String, u64>,
+}
+
+/// Stitching statistics.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StitchStats {
+    /// People found.
+    pub people: u64,
+    /// Distinct usable identifiers.
+    pub identifiers: u64,
+    /// Junk identifier values seen (cells), per kind.
+    pub junk_values: BTreeMap<String, u64>,
+    /// Distinct links between identifiers.
+    pub links: u64,
+    /// Links refused because the merge would break the limit of this kind.
+    pub refused: BTreeMap<String, u64>,
+    /// Touchpoint rows left without a person (every identifier junk, or not in the map).
+    pub rows_without_person: u64,
+    /// Rows whose identifiers map to different people in a given identity map.
+    pub map_conflicts: u64,
+    /// People by number of identifiers: 1, 2, 3, 4, 5–9, 10+.
+    pub identifiers_per_person: BTreeMap<String, u64>,
+    /// Most identifiers of one person.
+    pub max_identifiers: u64,
+    /// People seen on more than one device or browser.
+    pub multi_device_people: u64,
+    /// People seen in more than one source.
+    pub multi_source_people: u64,
+    /// The largest components above the threshold (at most 10).
+    pub large_components: Vec<LargeComponent>,
+    /// Components above the threshold in all.
+    pub large_component_count: u64,
+}
+
+/// Identifier columns of a frame as vectors of optional strings, one per kind.
+fn id_columns<'a>(df: &'a DataFrame, kinds: &[String]) -> Result<Vec<Vec<Option<&'a str>>>> {
+    kinds
+        .iter()
+        .map(|k| {
+            let col = df
+                .column(k)
+                .and_then(|c| c.str())
+                .map_err(|e| Error::format("(touchpoints)", e))?;
+            Ok(col.iter().collect())
+        })
+        .collect()
+}
+
+/// Stitches the identifiers of a load into people.
+pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
+    let kinds = &t.id_kinds;
+    let frame_cols = id_columns(&t.frame, kinds)?;
+    let link_cols = id_columns(&t.links, kinds)?;
+    let n_frame = t.frame.height();
+
+    // Intern each kind's values, in input order (frame rows, then link rows), in parallel.
+    let interned: Vec<(HashMap<&str, u32>, Vec<&str>, u64)> = (0..kinds.len())
+        .into_par_iter()
+        .map(|k| {
+            let mut ids: HashMap<&str, u32> = HashMap::new();
+            let mut values = Vec::new();
+            let mut junk = 0u64;
+            for v in frame_cols[k].iter().chain(link_cols[k].iter()).flatten() {
+                if options.junk.is_junk(v) {
+                    junk += 1;
+                } else if !ids.contains_key(v) {
+                    ids.insert(v, values.len() as u32);
+                    values.push(*v);
+                }
+            }
+            (ids, values, junk)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(kinds.len());
+    let mut node_kind: Vec<u16> = Vec::new();
+    for (k, (_, values, _)) in interned.iter().enumerate() {
+        offsets.push(node_kind.len() as u32);
+        node_kind.extend(std::iter::repeat_n(k as u16, values.len()));
+    }
+    let node_of = |k: usize, v: Option<&str>| -> Option<u32> {
+        v.and_then(|v| interned[k].0.get(v).map(|local| offsets[k] + local))
+    };
+    // Kinds strongest first.
+    let mut order: Vec<usize> = (0..kinds.len()).collect();
+    order.sort_by_key(|&k| (options.rank[k], k));
+
+    // Per row: its strongest node (the anchor), its device node, and its links.
+    let row_nodes = |cols: &[Vec<Option<&str>>], r: usize| -> Vec<(usize, u32)> {
+        order
+            .iter()
+            .filter_map(|&k| node_of(k, cols[k][r]).map(|n| (k, n)))
+            .collect()
+    };
+    let edges_of = |cols: &[Vec<Option<&str>>], rows: std::ops::Range<usize>| {
+        let mut edges: Vec<(u8, u32, u32)> = Vec::new();
+        for r in rows {
+            let nodes = row_nodes(cols, r);
+            if let Some((_, anchor)) = nodes.first() {
+                for (k, n) in &nodes[1..] {
+                    let (a, b) = if anchor < n {
+                        (*anchor, *n)
+                    } else {
+                        (*n, *anchor)
+                    };
+                    edges.push((options.rank[*k], a, b));
+                }
+            }
+        }
+        edges
+    };
+    const CHUNK: usize = 1 << 16;
+    let chunks =
+        |n: usize| (0..n.div_ceil(CHUNK)).map(move |c| c * CHUNK..((c + 1) * CHUNK).min(n));
+    let mut edges: Vec<(u8, u32, u32)> = chunks(n_frame)
+        .map(|r| (&frame_cols, r))
+        .chain(chunks(t.links.height()).map(|r| (&link_cols, r)))
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(|(cols, rows)| edges_of(cols, rows))
+        .collect();
+    edges.par_sort_unstable();
+    edges.dedup();
+
+    let mut uf = UnionFind::new(&node_kind, kinds.len());
+    let mut refused = vec![0u64; kinds.len()];
+    for &(_, a, b) in &edges {
+        if let Err(k) = uf.union(a, b, &options.limits, &order) {
+            refused[k] += 1;
+        }
+    }
+
+    // Number people by their smallest (kind rank, value) identifier.
+    let value_of = |n: u32| {
+        let k = node_kind[n as usize] as usize;
+        interned[k].1[(n - offsets[k]) as usize]
+    };
+    let key = |n: u32| (options.rank[node_kind[n as usize] as usize], value_of(n));
+    let n_nodes = node_kind.len();
+    let roots: Vec<u32> = (0..n_nodes as u32).map(|n| uf.find(n)).collect();
+    let mut best: HashMap<u32, u32> = HashMap::new();
+    for (n, &root) in roots.iter().enumerate() {
+        let n = n as u32;
+        best.entry(root)
+            .and_modify(|b| {
+                if key(n) < key(*b) {
+                    *b = n;
+                }
+            })
+            .or_insert(n);
+    }
+    let mut components: Vec<(u32, u32)> = best.into_iter().collect();
+    components.par_sort_unstable_by(|a, b| key(a.1).cmp(&key(b.1)));
+    let person_of_root: HashMap<u32, u32> = components
+        .iter()
+        .enumerate()
+        .map(|(p, (root, _))| (*root, p as u32))
+        .collect();
+    let node_person: Vec<u32> = roots.iter().map(|r| person_of_root[r]).collect();
+    let people = components.len() as u32;
+
+    let (person_of_row, device_of_row): (Vec<Option<u32>>, Vec<Option<u32>>) = (0..n_frame)
+        .into_par_iter()
+        .map(|r| {
+            let nodes = row_nodes(&frame_cols, r);
+            let person = nodes.first().map(|(_, n)| node_person[*n as usize]);
+            let device = nodes
+                .iter()
+                .find(|(k, _)| options.is_device[*k])
+                .map(|(_, n)| *n);
+            (person, device)
+        })
+        .unzip();
+
+    let entries: Vec<MapEntry> = (0..n_nodes as u32)
+        .map(|n| MapEntry {
+            kind: node_kind[n as usize],
+            value: value_of(n).to_string(),
+            person: node_person[n as usize],
+        })
+        .collect();
+    let mut map = IdentityMap {
+        kinds: kinds.clone(),
+        entries,
+    };
+    map.sort(&options.rank);
+
+    let mut stats = person_stats(
+        t,
+        &map,
+        &person_of_row,
+        people,
+        &options.is_device,
+        options.large_component,
+    )?;
+    stats.links = edges.len() as u64;
+    for (k, kind) in kinds.iter().enumerate() {
+        if refused[k] > 0 {
+            stats.refused.insert(kind.clone(), refused[k]);
+        }
+        if interned[k].2 > 0 {
+            stats.junk_values.insert(kind.clone(), interned[k].2);
+        }
+    }
+    Ok(Stitched {
+        person_of_row,
+        device_of_row,
+        people,
+        map,
+        stats,
+    })
+}
+
+/// Statistics over people shared by [`stitch`] and [`apply_map`].
+pub(crate) fn person_stats(
+    t: &Touchpoints,
+    map: &IdentityMap,
+    person_of_row: &[Option<u32>],
+    people: u32,
+    is_device: &[bool],
+    large_threshold: usize,
+) -> Result<StitchStats> {
+    let p = people as usize;
+    let mut ids = vec![0u64; p];
+    let mut per_kind: HashMap<u32, BTreeMap<String, u64>> = HashMap::new();
+    for e in &map.entries {
+        if let Some(n) = ids.get_mut(e.person as usize) {
+            *n += 1;
+        }
+    }
+    let mut large: Vec<(u64, u32)> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n as usize > large_threshold)
+        .map(|(person, n)| (*n, person as u32))
+        .collect();
+    large.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let large_count = large.len() as u64;
+    large.truncate(10);
+    for (_, person) in &large {
+        per_kind.insert(*person, BTreeMap::new());
+    }
+    let mut device_ids = vec![0u64; p];
+    for e in &map.entries {
+        if let Some(counts) = per_kind.get_mut(&e.person) {
+            *counts
+                .entry(map.kinds[e.kind as usize].clone())
+                .or_default() += 1;
+        }
+        if is_device.get(e.kind as usize).copied().unwrap_or(false) {
+            if let Some(n) = device_ids.get_mut(e.person as usize) {
+                *n += 1;
+            }
+        }
+    }
+
+    // Sources per person, as bit sets over source indexes.
+    let sources = t
+        .frame
+        .column(crate::ingest::schema::SOURCE)
+        .and_then(|c| c.str())
+        .map_err(|e| Error::format("(touchpoints)", e))?;
+    let mut source_index: HashMap<&str, u32> = HashMap::new();
+    let mut seen: HashMap<u32, std::collections::BTreeSet<u32>> = HashMap::new();
+    for (s, person) in sources.iter().zip(person_of_row) {
+        if let (Some(s), Some(person)) = (s, person) {
+            let next = source_index.len() as u32;
+            let idx = *source_index.entry(s).or_insert(next);
+            seen.entry(*person).or_default().insert(idx);
+        }
+    }
+
+    let bucket = |n: u64| match n {
+        0..=4 => n.to_string(),
+        5..=9 => "5-9".to_string(),
+        _ => "10+".to_string(),
+    };
+    let mut histogram: BTreeMap<String, u64> = BTreeMap::new();
+    for n in &ids {
+        *histogram.entry(bucket(*n)).or_default() += 1;
+    }
+    Ok(StitchStats {
+        people: p as u64,
+        identifiers: map.entries.len() as u64,
+        rows_without_person: person_of_row.iter().filter(|p| p.is_none()).count() as u64,
+        identifiers_per_person: histogram,
+        max_identifiers: ids.iter().copied().max().unwrap_or(0),
+        multi_device_people: device_ids.iter().filter(|n| **n > 1).count() as u64,
+        multi_source_people: seen.values().filter(|s| s.len() > 1).count() as u64,
+        large_components: large
+            .into_iter()
+            .map(|(n, person)| LargeComponent {
+                person,
+                identifiers: n,
+                per_kind: per_kind.remove(&person).unwrap_or_default(),
+            })
+            .collect(),
+        large_component_count: large_count,
+        ..StitchStats::default()
+    })
+}

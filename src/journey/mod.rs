@@ -1,0 +1,556 @@
+//! Stage 3, journeys: each person's touches in time order, cut at conversions.
+//!
+//! A conversion closes a journey holding the person's touches since their previous
+//! conversion (of any type, or of its own type with `split_by_conversion_type`) that fall in
+//! the lookback window. Touches after a person's last conversion form a non-converting
+//! journey. A conversion with no touch in its window is unattributed: it is counted, and can
+//! be credited to a `Direct` path by option. Ties in time are broken by input order (sources
+//! in config order, then files, then rows).
+
+pub mod path_table;
+mod transforms;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use path_table::{PathRow, PathTable, ReadOptions};
+pub use transforms::{Touch, Transform};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::identity::Stitched;
+use crate::ingest::{schema, Touchpoints};
+
+const DAY: f64 = 86_400_000_000.0;
+
+/// Name of the channel unattributed conversions are credited to, by option.
+pub const DIRECT: &str = "Direct";
+
+/// How journeys are built.
+#[derive(Debug, Clone)]
+pub struct JourneyOptions {
+    /// Lookback window in days.
+    pub lookback_days: f64,
+    /// Lookback per conversion type, in days.
+    pub lookback_by_type: BTreeMap<String, f64>,
+    /// A conversion closes only touches since the previous conversion of its own type.
+    pub split_by_type: bool,
+    /// Keep only the last N touches.
+    pub max_path_length: Option<usize>,
+    /// Leave out non-converting journeys whose last touch is this close to the data's end.
+    pub exclude_open_days: Option<f64>,
+    /// Credit unattributed conversions to a `Direct` path.
+    pub unattributed_to_direct: bool,
+    /// Transforms, in order.
+    pub transforms: Vec<Transform>,
+    /// Offline channels (for online→offline journeys).
+    pub offline_channels: Vec<String>,
+    /// Dimension whose value segments the path table.
+    pub segment: Option<String>,
+}
+
+impl Default for JourneyOptions {
+    fn default() -> Self {
+        JourneyOptions {
+            lookback_days: 30.0,
+            lookback_by_type: BTreeMap::new(),
+            split_by_type: false,
+            max_path_length: None,
+            exclude_open_days: None,
+            unattributed_to_direct: false,
+            transforms: Vec::new(),
+            offline_channels: vec!["In-store".into(), "Call Centre".into()],
+            segment: None,
+        }
+    }
+}
+
+impl JourneyOptions {
+    /// The `[journeys]` section of a config.
+    pub fn from_config(config: &Config) -> Result<JourneyOptions> {
+        let c = &config.journeys;
+        let err = |message: String| Error::Config {
+            path: config.path.clone(),
+            message: format!("journeys: {message}"),
+        };
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(err(format!(
+                    "{name} must be a number of days above 0, not {v}"
+                )))
+            }
+        };
+        let defaults = JourneyOptions::default();
+        let mut lookback_by_type = BTreeMap::new();
+        for (t, d) in &c.lookback_days_by_type {
+            lookback_by_type.insert(
+                t.clone(),
+                positive(&format!("lookback_days_by_type.{t}"), *d)?,
+            );
+        }
+        if c.max_path_length == Some(0) {
+            return Err(err("max_path_length must be at least 1".into()));
+        }
+        Ok(JourneyOptions {
+            lookback_days: match c.lookback_days {
+                Some(d) => positive("lookback_days", d)?,
+                None => defaults.lookback_days,
+            },
+            lookback_by_type,
+            split_by_type: c.split_by_conversion_type,
+            max_path_length: c.max_path_length,
+            exclude_open_days: match c.exclude_open_days {
+                Some(d) => Some(positive("exclude_open_days", d)?),
+                None => None,
+            },
+            unattributed_to_direct: c.unattributed_to_direct,
+            transforms: c
+                .transforms
+                .iter()
+                .map(|t| Transform::parse(t).map_err(&err))
+                .collect::<Result<_>>()?,
+            offline_channels: c
+                .offline_channels
+                .clone()
+                .unwrap_or(defaults.offline_channels),
+            segment: None,
+        })
+    }
+}
+
+/// A conversion that closed a journey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    /// UTC microseconds.
+    pub ts: i64,
+    /// Conversion value.
+    pub value: f64,
+    /// Conversion type.
+    pub conversion_type: String,
+}
+
+/// One journey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    /// Person id.
+    pub person: u32,
+    /// Touches in time order, after transforms.
+    pub touches: Vec<Touch>,
+    /// The conversion that closed it; None for a non-converting journey.
+    pub conversion: Option<Conversion>,
+    /// No touch fell in the window (the path is empty, or `Direct` by option).
+    pub unattributed: bool,
+    /// Touches and conversion used more than one device or browser.
+    pub cross_device: bool,
+    /// Touches and conversion came from more than one source.
+    pub cross_source: bool,
+    /// Converted offline after at least one online touch.
+    pub online_to_offline: bool,
+    /// Segment value ("" when not segmented).
+    pub segment: String,
+}
+
+/// Counts of what journey building did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct JourneyStats {
+    /// Journeys closed by a conversion with at least one touch.
+    pub converting: u64,
+    /// Journeys that did not convert.
+    pub non_converting: u64,
+    /// Conversions with no touch in the window.
+    pub unattributed: u64,
+    /// Non-converting journeys left out as still open.
+    pub open_excluded: u64,
+    /// Touches dropped because they fell before a conversion's lookback window.
+    pub touches_outside_window: u64,
+    /// Touch rows without a person (no usable identifier).
+    pub touches_without_person: u64,
+    /// Conversion rows without a person; they cannot be attributed.
+    pub conversions_without_person: u64,
+    /// Converting journeys across devices.
+    pub cross_device: u64,
+    /// Converting journeys across sources.
+    pub cross_source: u64,
+    /// Converting journeys from online touches to an offline conversion.
+    pub online_to_offline: u64,
+}
+
+impl JourneyStats {
+    fn add(&mut self, o: &JourneyStats) {
+        self.converting += o.converting;
+        self.non_converting += o.non_converting;
+        self.unattributed += o.unattributed;
+        self.open_excluded += o.open_excluded;
+        self.touches_outside_window += o.touches_outside_window;
+        self.touches_without_person += o.touches_without_person;
+        self.conversions_without_person += o.conversions_without_person;
+        self.cross_device += o.cross_device;
+        self.cross_source += o.cross_source;
+        self.online_to_offline += o.online_to_offline;
+    }
+}
+
+/// All journeys of a load.
+#[derive(Debug, Clone)]
+pub struct Journeys {
+    /// Channel names; touch channels index this.
+    pub channels: Vec<String>,
+    /// Journeys, by person, then in time order.
+    pub journeys: Vec<Journey>,
+    /// Counts.
+    pub stats: JourneyStats,
+    /// Conversion rows in the input.
+    pub conversions_in: u64,
+    /// Journeys were split by conversion type (the path table then keeps the types).
+    pub split_by_type: bool,
+}
+
+/// Row data the journey walk needs, pulled out of the frame once.
+struct Rows<'a> {
+    ts: Vec<i64>,
+    is_conversion: Vec<bool>,
+    channel: Vec<Option<u32>>,
+    value: Vec<f64>,
+    conversion_type: Vec<Option<&'a str>>,
+    source: Vec<u32>,
+    segment: Option<Vec<Option<&'a str>>>,
+}
+
+fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<Rows<'a>> {
+    let f = &t.frame;
+    let e = |e: PolarsError| Error::format("(touchpoints)", e);
+    let ts: Vec<i64> = f
+        .column(schema::TS)
+        .and_then(|c| c.datetime())
+        .map_err(e)?
+        .physical()
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let is_conversion = f
+        .column(schema::KIND)
+        .and_then(|c| c.str())
+        .map_err(e)?
+        .iter()
+        .map(|k| k == Some(schema::KIND_CONVERSION))
+        .collect();
+    let channel = f
+        .column(schema::CHANNEL_ID)
+        .and_then(|c| c.u32())
+        .map_err(e)?
+        .iter()
+        .collect();
+    let value = f
+        .column(schema::VALUE)
+        .and_then(|c| c.f64())
+        .map_err(e)?
+        .iter()
+        .map(|v| v.unwrap_or(0.0))
+        .collect();
+    let conversion_type = f
+        .column(schema::CONVERSION_TYPE)
+        .and_then(|c| c.str())
+        .map_err(e)?
+        .iter()
+        .collect();
+    let mut names: HashMap<&str, u32> = HashMap::new();
+    let source = f
+        .column(schema::SOURCE)
+        .and_then(|c| c.str())
+        .map_err(e)?
+        .iter()
+        .map(|s| {
+            let next = names.len() as u32;
+            *names.entry(s.unwrap_or("")).or_insert(next)
+        })
+        .collect();
+    let segment = match segment {
+        None => None,
+        Some(dim) => {
+            if !t.dimensions.iter().any(|d| d == dim) {
+                return Err(Error::Config {
+                    path: "--by".into(),
+                    message: format!(
+                        "\"{dim}\" is not a dimension of this data (dimensions: {})",
+                        if t.dimensions.is_empty() {
+                            "none".to_string()
+                        } else {
+                            t.dimensions.join(", ")
+                        }
+                    ),
+                });
+            }
+            Some(
+                f.column(dim)
+                    .and_then(|c| c.str())
+                    .map_err(e)?
+                    .iter()
+                    .collect(),
+            )
+        }
+    };
+    Ok(Rows {
+        ts,
+        is_conversion,
+        channel,
+        value,
+        conversion_type,
+        source,
+        segment,
+    })
+}
+
+/// Builds every person's journeys.
+pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Result<Journeys> {
+    let rows = frame_rows(t, options.segment.as_deref())?;
+    let mut channels = t.channels.clone();
+    let direct = match channels.iter().position(|c| c == DIRECT) {
+        Some(i) => i as u32,
+        None if options.unattributed_to_direct => {
+            channels.push(DIRECT.into());
+            (channels.len() - 1) as u32
+        }
+        None => u32::MAX,
+    };
+    let offline: HashSet<u32> = channels
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| options.offline_channels.contains(c))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let data_end = rows.ts.iter().copied().max().unwrap_or(0);
+
+    let mut stats = JourneyStats::default();
+    let mut order: Vec<(u32, i64, u32)> = Vec::with_capacity(rows.ts.len());
+    for (r, person) in people.person_of_row.iter().enumerate() {
+        match person {
+            Some(p) => order.push((*p, rows.ts[r], r as u32)),
+            None if rows.is_conversion[r] => stats.conversions_without_person += 1,
+            None => stats.touches_without_person += 1,
+        }
+    }
+    let conversions_in = rows.is_conversion.iter().filter(|c| **c).count() as u64;
+    order.par_sort_unstable();
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || order[i].0 != order[start].0 {
+            groups.push(start..i);
+            start = i;
+        }
+    }
+    let ctx = Walk {
+        rows: &rows,
+        device: &people.device_of_row,
+        options,
+        channels: &channels,
+        direct,
+        offline: &offline,
+        data_end,
+    };
+    let per_person: Vec<(Vec<Journey>, JourneyStats)> = groups
+        .into_par_iter()
+        .map(|g| {
+            let person = order[g.start].0;
+            let idx: Vec<usize> = order[g].iter().map(|o| o.2 as usize).collect();
+            ctx.person(person, &idx)
+        })
+        .collect();
+    let mut journeys = Vec::new();
+    for (j, s) in per_person {
+        journeys.extend(j);
+        stats.add(&s);
+    }
+    Ok(Journeys {
+        channels,
+        journeys,
+        stats,
+        conversions_in,
+        split_by_type: options.split_by_type,
+    })
+}
+
+struct Walk<'a> {
+    rows: &'a Rows<'a>,
+    device: &'a [Option<u32>],
+    options: &'a JourneyOptions,
+    channels: &'a [String],
+    direct: u32,
+    offline: &'a HashSet<u32>,
+    data_end: i64,
+}
+
+impl Walk<'_> {
+    /// Journeys of one person, whose rows `idx` are in time order.
+    fn person(&self, person: u32, idx: &[usize]) -> (Vec<Journey>, JourneyStats) {
+        let rows = self.rows;
+        let mut stats = JourneyStats::default();
+        let mut journeys = Vec::new();
+        // Touches since the last conversion of any type.
+        let mut pending: Vec<usize> = Vec::new();
+        // With split_by_type: every touch so far, and where each type's window may start.
+        let mut all: Vec<usize> = Vec::new();
+        let mut since_type: HashMap<&str, usize> = HashMap::new();
+        for &r in idx {
+            if !rows.is_conversion[r] {
+                pending.push(r);
+                all.push(r);
+                continue;
+            }
+            let ctype = rows.conversion_type[r].unwrap_or(schema::DEFAULT_CONVERSION_TYPE);
+            let days = self
+                .options
+                .lookback_by_type
+                .get(ctype)
+                .copied()
+                .unwrap_or(self.options.lookback_days);
+            let window_start = rows.ts[r] - (days * DAY) as i64;
+            let candidates: &[usize] = if self.options.split_by_type {
+                &all[since_type.get(ctype).copied().unwrap_or(0)..]
+            } else {
+                &pending
+            };
+            let touches: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|&t| rows.ts[t] >= window_start)
+                .collect();
+            stats.touches_outside_window += (candidates.len() - touches.len()) as u64;
+            let conversion = Conversion {
+                ts: rows.ts[r],
+                value: rows.value[r],
+                conversion_type: ctype.to_string(),
+            };
+            let j = self.journey(person, &touches, Some((r, conversion)));
+            if j.unattributed {
+                stats.unattributed += 1;
+            } else {
+                stats.converting += 1;
+            }
+            stats.cross_device += u64::from(j.cross_device);
+            stats.cross_source += u64::from(j.cross_source);
+            stats.online_to_offline += u64::from(j.online_to_offline);
+            journeys.push(j);
+            pending.clear();
+            since_type.insert(ctype, all.len());
+        }
+        if let Some(&last) = pending.last() {
+            let open = self
+                .options
+                .exclude_open_days
+                .is_some_and(|d| rows.ts[last] >= self.data_end - (d * DAY) as i64);
+            if open {
+                stats.open_excluded += 1;
+            } else {
+                stats.non_converting += 1;
+                journeys.push(self.journey(person, &pending, None));
+            }
+        }
+        (journeys, stats)
+    }
+
+    fn journey(
+        &self,
+        person: u32,
+        touch_rows: &[usize],
+        conversion: Option<(usize, Conversion)>,
+    ) -> Journey {
+        let rows = self.rows;
+        let mut touches: Vec<Touch> = touch_rows
+            .iter()
+            .filter_map(|&r| {
+                rows.channel[r].map(|channel| Touch {
+                    ts: rows.ts[r],
+                    channel,
+                    count: 1,
+                })
+            })
+            .collect();
+        let conv_row = conversion.as_ref().map(|(r, _)| *r);
+        let all_rows = || touch_rows.iter().copied().chain(conv_row);
+        let devices: HashSet<u32> = all_rows().filter_map(|r| self.device[r]).collect();
+        let sources: HashSet<u32> = all_rows().map(|r| rows.source[r]).collect();
+        let online_to_offline = conv_row
+            .and_then(|r| rows.channel[r])
+            .is_some_and(|c| self.offline.contains(&c))
+            && touches.iter().any(|t| !self.offline.contains(&t.channel));
+        let segment_row = conv_row.or(touch_rows.last().copied());
+        let segment = match (&rows.segment, segment_row) {
+            (Some(seg), Some(r)) => seg[r].unwrap_or("").to_string(),
+            _ => String::new(),
+        };
+        let unattributed = conversion.is_some() && touches.is_empty();
+        if !touches.is_empty() {
+            let by_name = |name: &str| {
+                self.channels
+                    .iter()
+                    .position(|c| c == name)
+                    .map(|i| i as u32)
+            };
+            for t in &self.options.transforms {
+                touches = t.apply(touches, &by_name);
+            }
+            if let Some(n) = self.options.max_path_length {
+                let skip = touches.len().saturating_sub(n);
+                touches.drain(..skip);
+            }
+        } else if let (true, Some((_, c))) = (self.options.unattributed_to_direct, &conversion) {
+            touches.push(Touch {
+                ts: c.ts,
+                channel: self.direct,
+                count: 1,
+            });
+        }
+        Journey {
+            person,
+            touches,
+            conversion: conversion.map(|(_, c)| c),
+            unattributed,
+            cross_device: devices.len() > 1,
+            cross_source: sources.len() > 1,
+            online_to_offline,
+            segment,
+        }
+    }
+}
+
+impl Journeys {
+    /// Aggregates the journeys into a path table. Rows keep the conversion type only when
+    /// journeys were split by type; otherwise each path's conversions and nulls share a row.
+    /// Journeys with an empty path (unattributed conversions without the Direct option) have
+    /// no path and are left out; the journey stats count them.
+    pub fn path_table(&self) -> PathTable {
+        let split = |j: &Journey| match (&j.conversion, j.touches.is_empty()) {
+            (_, true) => None,
+            (Some(c), false) => {
+                let ctype = if self.split_by_type {
+                    c.conversion_type.clone()
+                } else {
+                    String::new()
+                };
+                Some((ctype, 1u64, c.value, 0u64))
+            }
+            (None, false) => Some((String::new(), 0, 0.0, 1)),
+        };
+        PathTable::from_named(self.journeys.iter().filter_map(|j| {
+            split(j).map(|(ctype, c, v, n)| {
+                (
+                    j.touches
+                        .iter()
+                        .map(|t| self.channels[t.channel as usize].clone())
+                        .collect(),
+                    ctype,
+                    j.segment.clone(),
+                    c,
+                    v,
+                    n,
+                )
+            })
+        }))
+    }
+}

@@ -1,0 +1,61 @@
+//! Writing outputs atomically: into a temporary file beside the target, then renamed over
+//! it, so an interrupted run never leaves a half-written file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Error type of the closures given to [`write_atomic`].
+pub type WriteError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Writes `path` through `fill`, atomically.
+pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
+where
+    F: FnOnce(&mut BufWriter<File>) -> std::result::Result<(), WriteError>,
+{
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
+    let mut writer = BufWriter::new(tmp.reopen().map_err(|e| Error::write(path, e))?);
+    fill(&mut writer).map_err(|e| Error::write(path, e))?;
+    writer.flush().map_err(|e| Error::write(path, e))?;
+    drop(writer);
+    tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
+    Ok(())
+}
+
+/// Writes a frame as Parquet, atomically.
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
+    write_atomic(path, |w| {
+        ParquetWriter::new(w).finish(df)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_untouched() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").expect("write");
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"half")?;
+            Err("interrupted".into())
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "old");
+        write_atomic(&path, |w| Ok(w.write_all(b"new")?)).expect("write");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
+        let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+}
