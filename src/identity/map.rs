@@ -88,35 +88,20 @@ pub fn write_map(map: &IdentityMap, path: &Path) -> Result<()> {
 pub fn read_map(path: &Path) -> Result<Vec<(String, String, u32)>> {
     let format = Format::from_path(path).unwrap_or(Format::Csv);
     let wanted: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
-    let mut reader = raw::open(
+    let mut out = Vec::new();
+    raw::read_rows(
         path,
         format,
         &CsvOptions::default(),
         &wanted,
         "identity map",
-    )?;
-    let mut out = Vec::new();
-    while let Some(batch) = reader.next_batch()? {
-        if let Some(b) = batch.broken.first() {
-            return Err(Error::format(
-                path,
-                format!("line {}: {}", b.line, b.detail),
-            ));
-        }
-        for r in 0..batch.lines.len() {
+        |line, cells| {
             let at = |column: &str, what: String| {
-                Error::format(
-                    path,
-                    format!("line {} column {column}: {what}", batch.lines[r]),
-                )
+                Error::format(path, format!("line {line} column {column}: {what}"))
             };
-            let kind = batch.columns[0][r]
-                .text()
-                .ok_or_else(|| at("kind", "empty".into()))?;
-            let value = batch.columns[1][r]
-                .text()
-                .ok_or_else(|| at("value", "empty".into()))?;
-            let person = match &batch.columns[2][r] {
+            let kind = cells[0].text().ok_or_else(|| at("kind", "empty".into()))?;
+            let value = cells[1].text().ok_or_else(|| at("value", "empty".into()))?;
+            let person = match cells[2] {
                 Value::Int(i) => u32::try_from(*i).ok(),
                 Value::Str(s) => s.trim().parse::<u32>().ok(),
                 _ => None,
@@ -126,13 +111,14 @@ pub fn read_map(path: &Path) -> Result<Vec<(String, String, u32)>> {
                     "person_id",
                     format!(
                         "\"{}\" is not a whole number from 0 to 4294967295",
-                        batch.columns[2][r].text().unwrap_or_default()
+                        cells[2].text().unwrap_or_default()
                     ),
                 )
             })?;
             out.push((kind, value, person));
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 

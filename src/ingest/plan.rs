@@ -470,9 +470,9 @@ impl SourcePlan {
 
         let is_conversion = kind == RowKind::Conversion;
         let value = match (is_conversion, self.value) {
-            (true, Some(c)) => {
-                parse_value(cell(c)).map_err(|d| (RejectReason::BadValue, Some(c), d))?
-            }
+            (true, Some(c)) => cell(c)
+                .amount()
+                .map_err(|d| (RejectReason::BadValue, Some(c), d))?,
             _ => 0.0,
         };
 
@@ -545,28 +545,6 @@ impl SourcePlan {
 fn pad(columns: &mut [Vec<Option<String>>], rows: usize) {
     for c in columns.iter_mut() {
         c.resize(rows, None);
-    }
-}
-
-/// Conversion value: empty means 0; otherwise a finite, non-negative number.
-fn parse_value(v: &Value) -> Result<f64, String> {
-    let x = match v {
-        Value::Null => return Ok(0.0),
-        Value::Int(i) => *i as f64,
-        Value::Float(f) => *f,
-        Value::Str(s) if s.trim().is_empty() => return Ok(0.0),
-        Value::Str(s) => s
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{} is not a number", quote(s)))?,
-        Value::Datetime { .. } => return Err("a datetime is not a value".into()),
-    };
-    if !x.is_finite() {
-        Err(format!("{x} is not finite"))
-    } else if x < 0.0 {
-        Err(format!("{x} is negative"))
-    } else {
-        Ok(x)
     }
 }
 

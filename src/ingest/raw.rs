@@ -47,6 +47,29 @@ impl Value {
         }
     }
 
+    /// The cell as an amount (a conversion value): empty means 0; otherwise a finite,
+    /// non-negative number. The error says what is wrong with the cell.
+    pub fn amount(&self) -> std::result::Result<f64, String> {
+        let x = match self {
+            Value::Null => return Ok(0.0),
+            Value::Int(i) => *i as f64,
+            Value::Float(f) => *f,
+            Value::Str(s) if s.trim().is_empty() => return Ok(0.0),
+            Value::Str(s) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("\"{}\" is not a number", s.trim()))?,
+            Value::Datetime { .. } => return Err("a datetime is not a value".into()),
+        };
+        if !x.is_finite() {
+            Err(format!("{x} is not finite"))
+        } else if x < 0.0 {
+            Err(format!("{x} is negative"))
+        } else {
+            Ok(x)
+        }
+    }
+
     fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
@@ -197,6 +220,33 @@ pub fn open(
             }))
         }
     }
+}
+
+/// Reads every row of a file that must be clean (an identity map, a path table), calling
+/// `row` with the row's line and its wanted cells; a row the reader cannot decode is an
+/// error naming its line.
+pub fn read_rows(
+    file: &Path,
+    format: Format,
+    csv: &CsvOptions,
+    wanted: &[String],
+    what: &str,
+    mut row: impl FnMut(u64, &[&Value]) -> Result<()>,
+) -> Result<()> {
+    let mut reader = open(file, format, csv, wanted, what)?;
+    while let Some(batch) = reader.next_batch()? {
+        if let Some(b) = batch.broken.first() {
+            return Err(Error::format(
+                file,
+                format!("line {}: {}", b.line, b.detail),
+            ));
+        }
+        for (r, line) in batch.lines.iter().enumerate() {
+            let cells: Vec<&Value> = batch.columns.iter().map(|c| &c[r]).collect();
+            row(*line, &cells)?;
+        }
+    }
+    Ok(())
 }
 
 /// The column names of a file: the CSV header (`column_N` without one), the Parquet

@@ -282,47 +282,32 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     if separator.trim().is_empty() {
         return Err(Error::format(path, "the path separator is empty"));
     }
-    let mut reader = raw::open(path, format, &csv, &wanted, "path table")?;
     let mut rows = Vec::new();
-    while let Some(batch) = reader.next_batch()? {
-        if let Some(b) = batch.broken.first() {
-            return Err(Error::format(
-                path,
-                format!("line {}: {}", b.line, b.detail),
-            ));
+    raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
+        let at = |col: &str, what: String| {
+            Error::format(path, format!("line {line} column {col}: {what}"))
+        };
+        let text = cells[0].text().unwrap_or_default();
+        let channels: Vec<String> = text
+            .split(separator.as_str())
+            .map(|c| c.trim().to_string())
+            .collect();
+        if channels.iter().any(String::is_empty) {
+            return Err(at(&path_col, format!("\"{text}\" has an empty channel")));
         }
-        for r in 0..batch.lines.len() {
-            let line = batch.lines[r];
-            let at = |col: &str, what: String| {
-                Error::format(path, format!("line {line} column {col}: {what}"))
-            };
-            let text = batch.columns[0][r].text().unwrap_or_default();
-            let channels: Vec<String> = text
-                .split(separator.as_str())
-                .map(|c| c.trim().to_string())
-                .collect();
-            if channels.iter().any(String::is_empty) {
-                return Err(at(&path_col, format!("\"{text}\" has an empty channel")));
-            }
-            let conversions = count(&batch.columns[1][r]).map_err(|e| at(&conv_col, e))?;
-            let value = amount(&batch.columns[2][r]).map_err(|e| at(&value_col, e))?;
-            let nulls = count(&batch.columns[3][r]).map_err(|e| at(&nulls_col, e))?;
-            let text_at = |i: usize| {
-                batch
-                    .columns
-                    .get(i)
-                    .and_then(|c| c[r].text())
-                    .unwrap_or_default()
-            };
-            let ctype = if has_type { text_at(4) } else { String::new() };
-            let segment = if has_segment {
-                text_at(4 + usize::from(has_type))
-            } else {
-                String::new()
-            };
-            rows.push((channels, ctype, segment, conversions, value, nulls));
-        }
-    }
+        let conversions = count(cells[1]).map_err(|e| at(&conv_col, e))?;
+        let value = cells[2].amount().map_err(|e| at(&value_col, e))?;
+        let nulls = count(cells[3]).map_err(|e| at(&nulls_col, e))?;
+        let text_at = |i: usize| cells.get(i).and_then(|c| c.text()).unwrap_or_default();
+        let ctype = if has_type { text_at(4) } else { String::new() };
+        let segment = if has_segment {
+            text_at(4 + usize::from(has_type))
+        } else {
+            String::new()
+        };
+        rows.push((channels, ctype, segment, conversions, value, nulls));
+        Ok(())
+    })?;
     Ok(PathTable::from_named(rows))
 }
 
@@ -351,26 +336,6 @@ fn count(v: &Value) -> std::result::Result<u64, String> {
             }
         }
         Value::Datetime { .. } => bad("a datetime".into()),
-    }
-}
-
-/// A value cell: a finite number ≥ 0 (empty means 0).
-fn amount(v: &Value) -> std::result::Result<f64, String> {
-    let x = match v {
-        Value::Null => return Ok(0.0),
-        Value::Int(i) => *i as f64,
-        Value::Float(f) => *f,
-        Value::Str(s) if s.trim().is_empty() => return Ok(0.0),
-        Value::Str(s) => s
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| format!("\"{}\" is not a number", s.trim()))?,
-        Value::Datetime { .. } => return Err("a datetime is not a value".into()),
-    };
-    if x.is_finite() && x >= 0.0 {
-        Ok(x)
-    } else {
-        Err(format!("{x} is not a finite value ≥ 0"))
     }
 }
 
@@ -412,10 +377,12 @@ mod tests {
 
     #[test]
     fn values_must_be_finite_and_non_negative() {
-        assert_eq!(amount(&Value::Str(" 12.5 ".into())), Ok(12.5));
-        assert!(amount(&Value::Str("-1".into())).is_err());
-        assert!(amount(&Value::Str("inf".into())).is_err());
-        assert!(amount(&Value::Str("x".into())).is_err());
+        assert_eq!(Value::Str(" 12.5 ".into()).amount(), Ok(12.5));
+        assert_eq!(Value::Null.amount(), Ok(0.0));
+        assert!(Value::Str("-1".into()).amount().is_err());
+        assert!(Value::Str("inf".into()).amount().is_err());
+        assert!(Value::Float(f64::NAN).amount().is_err());
+        assert!(Value::Str("x".into()).amount().is_err());
     }
 
     #[test]
