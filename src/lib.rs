@@ -1,10 +1,11 @@
 //! omnitouch: omnichannel multi-touch attribution.
 //!
 //! The stages, each with a narrow interface to the next:
-//! [`ingest`] (exports → canonical touchpoint frame) → identity → journey → attribution →
-//! [`report`]. [`cli`] only parses arguments and calls them. [`generate`] writes realistic
+//! [`ingest`] (exports → canonical touchpoint frame) → [`identity`] → [`journey`] →
+//! [`attribution`] → [`report`]. [`cli`] only parses arguments and calls them. [`generate`] writes realistic
 //! synthetic export sets with a ground-truth file.
 
+pub mod attribution;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -25,8 +25,59 @@ pub enum Command {
     Stitch(StitchArgs),
     /// Build journeys and the path table; print journey statistics, top paths, path lengths.
     Journeys(Box<JourneysArgs>),
+    /// Attribute conversions and value to channels with one or more models.
+    Attribute(Box<AttributeArgs>),
+    /// List every model: base models with their parameters, shipped specs, specs in folders.
+    Models(ModelsArgs),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
     Generate(GenerateArgs),
+}
+
+/// `omnitouch attribute`.
+#[derive(Debug, Args)]
+pub struct AttributeArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub people: PeopleArgs,
+    #[command(flatten)]
+    pub journey: JourneyArgs,
+    /// Attribute this path table instead of raw exports (omnitouch or ChannelAttribution layout).
+    #[arg(long, value_name = "FILE")]
+    pub paths: Option<PathBuf>,
+    #[command(flatten)]
+    pub paths_format: PathsFormatArgs,
+    #[command(flatten)]
+    pub models: ModelChoice,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::report::credits::OutputFormat,
+    /// Write here instead of stdout (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Which models to run.
+#[derive(Debug, Args)]
+pub struct ModelChoice {
+    /// A model by name, with optional parameters (markov:order=3,
+    /// position_based:first=0.3,last=0.5); repeatable. Default: every model.
+    #[arg(long = "model", value_name = "NAME")]
+    pub model: Vec<String>,
+    /// `all`: every model (the default when no --model is given).
+    #[arg(long = "models", value_name = "all", value_parser = ["all"])]
+    pub all: Option<String>,
+    /// A folder of model spec files (*.toml) to add; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Vec<PathBuf>,
+}
+
+/// `omnitouch models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// A folder of model spec files (*.toml) to add; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Vec<PathBuf>,
 }
 
 /// Where people come from.

@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments and calls the library stages. No logic of its own.
 
 mod args;
+mod attribute;
 mod generate;
 mod journeys;
 mod pipeline;
@@ -50,6 +51,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Validate(args) => validate::run(args, cli.quiet),
         Command::Stitch(args) => stitch::run(args, cli.quiet),
         Command::Journeys(args) => journeys::run(args, cli.quiet),
+        Command::Attribute(args) => attribute::run(args, cli.quiet),
+        Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
     }
 }

@@ -1,0 +1,234 @@
+//! Shapley values over channel sets.
+//!
+//! `value=conversions` (default) is the simplified Shapley value of Zhao et al. (2018): with
+//! v(S) the conversions of journeys whose channel set is a subset of S, the Shapley value is
+//! φ_i = Σ_{T ∋ i} R(T) / |T|, R(T) the conversions of journeys whose set is exactly T.
+//!
+//! `value=conversion_rate` plays, for each converting channel set N, the game
+//! v(S) = conversion rate of journeys whose channel set is exactly S (0 if none), computes
+//! exact Shapley values over the subsets of N with bitmasks, and scales them to N's
+//! conversions and value. Contributions can be negative; they are reported, not hidden.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::json;
+
+use super::{blank, Attribution, Model, ModelInput};
+use crate::error::{Error, Result};
+
+/// Most channels in one set for the exact game (2^20 coalitions).
+pub const MAX_EXACT_CHANNELS: usize = 20;
+
+/// Which game.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Game {
+    Conversions,
+    ConversionRate,
+}
+
+/// The Shapley model.
+#[derive(Debug, Clone)]
+pub struct Shapley {
+    game: Game,
+}
+
+impl Shapley {
+    pub fn new(value: String) -> Result<Shapley> {
+        let game = match value.as_str() {
+            "conversions" => Game::Conversions,
+            "conversion_rate" => Game::ConversionRate,
+            other => {
+                return Err(Error::Config {
+                    path: "--model".into(),
+                    message: format!(
+                        "shapley: value = \"{other}\" is not conversions or conversion_rate"
+                    ),
+                })
+            }
+        };
+        Ok(Shapley { game })
+    }
+}
+
+/// Per exact channel set: conversions, value, nulls.
+#[derive(Debug, Clone, Copy, Default)]
+struct SetStats {
+    conversions: f64,
+    value: f64,
+    nulls: f64,
+}
+
+fn channel_sets(input: &ModelInput) -> BTreeMap<Vec<u32>, SetStats> {
+    let mut sets: BTreeMap<Vec<u32>, SetStats> = BTreeMap::new();
+    for row in &input.table.rows {
+        let mut set = row.path.clone();
+        set.sort_unstable();
+        set.dedup();
+        let s = sets.entry(set).or_default();
+        s.conversions += row.conversions as f64;
+        s.value += row.value;
+        s.nulls += row.nulls as f64;
+    }
+    sets
+}
+
+impl Model for Shapley {
+    fn attribute(&self, input: &ModelInput) -> Result<Attribution> {
+        let mut a = blank(input.table);
+        let sets = channel_sets(input);
+        let names = |set: &[u32]| -> Vec<&str> {
+            set.iter()
+                .map(|c| input.table.channels[*c as usize].as_str())
+                .collect()
+        };
+        match self.game {
+            Game::Conversions => {
+                for (set, s) in &sets {
+                    let share = 1.0 / set.len() as f64;
+                    for c in set {
+                        a.conversions[*c as usize] += s.conversions * share;
+                        a.value[*c as usize] += s.value * share;
+                    }
+                }
+                // Diagnostics: R(T) and v(T) for the sets with most conversions.
+                let mut top: Vec<(&Vec<u32>, &SetStats)> =
+                    sets.iter().filter(|(_, s)| s.conversions > 0.0).collect();
+                top.sort_by(|x, y| {
+                    y.1.conversions
+                        .total_cmp(&x.1.conversions)
+                        .then(x.0.cmp(y.0))
+                });
+                top.truncate(50);
+                let coalitions: Vec<serde_json::Value> = top
+                    .iter()
+                    .map(|(set, s)| {
+                        let v: f64 = sets
+                            .iter()
+                            .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
+                            .map(|(_, t)| t.conversions)
+                            .sum();
+                        json!({"channels": names(set), "conversions": s.conversions, "value": s.value, "v": v})
+                    })
+                    .collect();
+                a.diagnostics = json!({ "game": "conversions", "coalitions": coalitions });
+            }
+            Game::ConversionRate => {
+                let rate: HashMap<&[u32], f64> = sets
+                    .iter()
+                    .filter(|(_, s)| s.conversions + s.nulls > 0.0)
+                    .map(|(set, s)| (set.as_slice(), s.conversions / (s.conversions + s.nulls)))
+                    .collect();
+                let mut negatives: BTreeMap<String, f64> = BTreeMap::new();
+                let mut coalitions = Vec::new();
+                for (set, s) in sets.iter().filter(|(_, s)| s.conversions > 0.0) {
+                    let n = set.len();
+                    if n > MAX_EXACT_CHANNELS {
+                        return Err(Error::Config {
+                            path: "--model".into(),
+                            message: format!(
+                                "shapley with value=conversion_rate is exact up to {MAX_EXACT_CHANNELS} channels per journey, and a converting journey has {n}; group channels (with channel rules) or use shapley with value=conversions"
+                            ),
+                        });
+                    }
+                    let phi = exact_shapley(set, &rate);
+                    let total: f64 = phi.iter().sum();
+                    // v(N) = rate(N) > 0 for a converting set, and the φ sum to it.
+                    let scale = if total != 0.0 { 1.0 / total } else { 0.0 };
+                    for (c, p) in set.iter().zip(&phi) {
+                        let share = p * scale;
+                        a.conversions[*c as usize] += share * s.conversions;
+                        a.value[*c as usize] += share * s.value;
+                        if *p < 0.0 {
+                            *negatives
+                                .entry(input.table.channels[*c as usize].clone())
+                                .or_default() += share * s.conversions;
+                        }
+                    }
+                    if coalitions.len() < 50 {
+                        coalitions.push(json!({
+                            "channels": names(set),
+                            "conversion_rate": rate.get(set.as_slice()).copied().unwrap_or(0.0),
+                            "shapley": phi,
+                        }));
+                    }
+                }
+                if !negatives.is_empty() {
+                    a.notes.push(format!(
+                        "negative contributions (a channel lowered its sets' conversion rate): {}",
+                        negatives
+                            .iter()
+                            .map(|(c, v)| format!("{c} {v:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                a.diagnostics = json!({
+                    "game": "conversion_rate",
+                    "coalitions": coalitions,
+                    "negative_contributions": negatives,
+                });
+            }
+        }
+        Ok(a)
+    }
+}
+
+/// Exact Shapley values of the players `set` in the game v(S) = rate of S (0 if unseen).
+fn exact_shapley(set: &[u32], rate: &HashMap<&[u32], f64>) -> Vec<f64> {
+    let n = set.len();
+    let full = 1usize << n;
+    let mut v = vec![0.0; full];
+    let mut members = Vec::with_capacity(n);
+    for (mask, slot) in v.iter_mut().enumerate().skip(1) {
+        members.clear();
+        members.extend((0..n).filter(|i| mask >> i & 1 == 1).map(|i| set[i]));
+        *slot = rate.get(members.as_slice()).copied().unwrap_or(0.0);
+    }
+    // weight[s] = s! (n - s - 1)! / n!
+    let mut weight = vec![0.0; n];
+    for (s, w) in weight.iter_mut().enumerate() {
+        *w = 1.0 / (n as f64 * binomial(n - 1, s));
+    }
+    let mut phi = vec![0.0; n];
+    for (i, p) in phi.iter_mut().enumerate() {
+        let bit = 1usize << i;
+        for mask in 0..full {
+            if mask & bit == 0 {
+                *p += weight[mask.count_ones() as usize] * (v[mask | bit] - v[mask]);
+            }
+        }
+    }
+    phi
+}
+
+fn binomial(n: usize, k: usize) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_shapley_of_a_known_game() {
+        // Players 1, 2: v(1) = 0.1, v(2) = 0.3, v(12) = 0.6.
+        let sets: Vec<Vec<u32>> = vec![vec![1], vec![2], vec![1, 2]];
+        let rate: HashMap<&[u32], f64> = sets
+            .iter()
+            .map(Vec::as_slice)
+            .zip([0.1, 0.3, 0.6])
+            .collect();
+        let phi = exact_shapley(&[1, 2], &rate);
+        // φ1 = ½(0.1 − 0) + ½(0.6 − 0.3) = 0.2; φ2 = ½(0.3) + ½(0.6 − 0.1) = 0.4.
+        assert!(
+            (phi[0] - 0.2).abs() < 1e-15 && (phi[1] - 0.4).abs() < 1e-15,
+            "{phi:?}"
+        );
+    }
+
+    #[test]
+    fn binomials() {
+        assert_eq!(binomial(4, 2), 6.0);
+        assert_eq!(binomial(19, 0), 1.0);
+    }
+}

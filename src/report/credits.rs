@@ -1,0 +1,235 @@
+//! Per-channel credits of one or more models, in every output format.
+
+use std::io::Write;
+use std::path::Path;
+
+use comfy_table::Cell;
+use polars::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use super::table::{self, right};
+use crate::attribution::Attribution;
+use crate::error::{Error, Result};
+
+/// Version of the JSON layout.
+pub const JSON_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+    Parquet,
+}
+
+/// One channel's credit under one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreditRow {
+    pub model: String,
+    pub channel: String,
+    pub conversions: f64,
+    pub value: f64,
+    pub conversions_share: f64,
+    pub value_share: f64,
+}
+
+/// The rows of every result, models in the order given, channels in table order.
+pub fn rows(results: &[Attribution]) -> Vec<CreditRow> {
+    let share = |x: f64, total: f64| if total != 0.0 { x / total } else { 0.0 };
+    results
+        .iter()
+        .flat_map(|a| {
+            let (tc, tv) = (a.total_conversions(), a.total_value());
+            a.channels.iter().enumerate().map(move |(i, c)| CreditRow {
+                model: a.model.clone(),
+                channel: c.clone(),
+                conversions: a.conversions[i],
+                value: a.value[i],
+                conversions_share: share(a.conversions[i], tc),
+                value_share: share(a.value[i], tv),
+            })
+        })
+        .collect()
+}
+
+/// Renders `results` in `format` to `output` (atomically) or stdout.
+pub fn write(results: &[Attribution], format: OutputFormat, output: Option<&Path>) -> Result<()> {
+    let rows = rows(results);
+    if format == OutputFormat::Parquet {
+        let path = output.ok_or_else(|| Error::Config {
+            path: "--format".into(),
+            message: "parquet output needs --output FILE".into(),
+        })?;
+        let mut df = DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new(
+                    "model".into(),
+                    rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "channel".into(),
+                    rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "conversions".into(),
+                    rows.iter().map(|r| r.conversions).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "value".into(),
+                    rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "conversions_share".into(),
+                    rows.iter().map(|r| r.conversions_share).collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "value_share".into(),
+                    rows.iter().map(|r| r.value_share).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .map_err(|e| Error::write(path, e))?;
+        return crate::output::write_parquet(path, &mut df);
+    }
+    let text = match format {
+        OutputFormat::Table => render_table(results, &rows),
+        OutputFormat::Csv => render_csv(&rows)
+            .map_err(|e| Error::write(output.unwrap_or(Path::new("(stdout)")), e))?,
+        OutputFormat::Json => render_json(results, &rows),
+        OutputFormat::Markdown => render_markdown(results, &rows),
+        OutputFormat::Parquet => unreachable!("handled above"),
+    };
+    match output {
+        Some(path) => crate::output::write_atomic(path, |w| Ok(w.write_all(text.as_bytes())?)),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::write("(stdout)", e))
+        }
+    }
+}
+
+fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
+    let mut t = table::new(&["model", "channel", "conversions", "share", "value", "share"]);
+    for r in rows {
+        t.add_row(vec![
+            Cell::new(&r.model),
+            Cell::new(&r.channel),
+            right(format!("{:.2}", r.conversions)),
+            right(format!("{:.1}%", 100.0 * r.conversions_share)),
+            right(format!("{:.2}", r.value)),
+            right(format!("{:.1}%", 100.0 * r.value_share)),
+        ]);
+    }
+    let mut s = format!("{t}\n");
+    for a in results {
+        for n in &a.notes {
+            s.push_str(&format!("note ({}): {n}\n", a.model));
+        }
+    }
+    s
+}
+
+fn render_csv(rows: &[CreditRow]) -> std::result::Result<String, crate::output::WriteError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "model",
+        "channel",
+        "conversions",
+        "value",
+        "conversions_share",
+        "value_share",
+    ])?;
+    for r in rows {
+        // `{}` prints the shortest text that reads back to the same f64: full precision.
+        w.write_record([
+            r.model.clone(),
+            r.channel.clone(),
+            format!("{}", r.conversions),
+            format!("{}", r.value),
+            format!("{}", r.conversions_share),
+            format!("{}", r.value_share),
+        ])?;
+    }
+    Ok(String::from_utf8(
+        w.into_inner().map_err(|e| e.to_string())?,
+    )?)
+}
+
+fn render_json(results: &[Attribution], rows: &[CreditRow]) -> String {
+    let models: Vec<serde_json::Value> = results
+        .iter()
+        .map(|a| {
+            json!({
+                "model": a.model,
+                "conversions": a.total_conversions(),
+                "value": a.total_value(),
+                "notes": a.notes,
+                "diagnostics": a.diagnostics,
+            })
+        })
+        .collect();
+    let doc = json!({ "version": JSON_VERSION, "rows": rows, "models": models });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn render_markdown(results: &[Attribution], rows: &[CreditRow]) -> String {
+    let mut s = String::from(
+        "| model | channel | conversions | conversions share | value | value share |\n|---|---|---:|---:|---:|---:|\n",
+    );
+    let esc = |t: &str| t.replace('|', "\\|");
+    for r in rows {
+        s.push_str(&format!(
+            "| {} | {} | {:.2} | {:.1}% | {:.2} | {:.1}% |\n",
+            esc(&r.model),
+            esc(&r.channel),
+            r.conversions,
+            100.0 * r.conversions_share,
+            r.value,
+            100.0 * r.value_share
+        ));
+    }
+    for a in results {
+        for n in &a.notes {
+            s.push_str(&format!("\n> note ({}): {}\n", esc(&a.model), esc(n)));
+        }
+    }
+    s
+}
+
+/// The models of a catalogue as a table.
+pub fn models_table(catalogue: &crate::attribution::Catalogue) -> comfy_table::Table {
+    let mut t = table::new(&["model", "base", "parameters", "description", "from"]);
+    for spec in catalogue.specs() {
+        let params = if spec.origin == "built-in" {
+            crate::attribution::spec::base(&spec.base)
+                .map(|b| {
+                    b.params
+                        .iter()
+                        .map(|p| format!("{}={} ({})", p.name, p.default, p.help))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default()
+        } else {
+            spec.params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        t.add_row(vec![
+            Cell::new(&spec.name),
+            Cell::new(&spec.base),
+            Cell::new(params),
+            Cell::new(&spec.description),
+            Cell::new(&spec.origin),
+        ]);
+    }
+    t
+}
