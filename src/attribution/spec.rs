@@ -202,6 +202,12 @@ fn parse_file(text: &str, origin: &str, path: &Path) -> Result<ModelSpec> {
             (k, text)
         })
         .collect();
+    if file.name.trim().is_empty() || file.name.contains([':', ',', '=']) {
+        return Err(err(format!(
+            "\"{}\" is not a model name: it must not be empty or contain : , =",
+            file.name
+        )));
+    }
     let spec = ModelSpec {
         name: file.name,
         base: file.model,
@@ -215,12 +221,6 @@ fn parse_file(text: &str, origin: &str, path: &Path) -> Result<ModelSpec> {
 
 /// Checks a spec's base model and parameter names (values are checked when it is built).
 fn check(spec: &ModelSpec) -> std::result::Result<(), String> {
-    if spec.name.trim().is_empty() || spec.name.contains([':', ',', '=']) {
-        return Err(format!(
-            "\"{}\" is not a model name (no spaces-only names, no : , =)",
-            spec.name
-        ));
-    }
     let b = base(&spec.base).ok_or_else(|| {
         format!(
             "model \"{}\": \"{}\" is not a base model (base models: {})",
