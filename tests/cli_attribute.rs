@@ -1,0 +1,234 @@
+//! `omnitouch attribute` and `omnitouch models` through the real binary.
+
+mod common;
+
+use common::Workdir;
+use polars::prelude::*;
+use predicates::prelude::*;
+
+const PATHS: &str = "path;total_conversions;total_conversion_value;total_null\n\
+                     Email > Paid Search;2;30;1\n\
+                     Email;1;10;3\n\
+                     Paid Search > Paid Search;1;5;0\n\
+                     Display > Email;0;0;2\n";
+
+fn attribute(w: &Workdir, format: &str) -> String {
+    let out = w
+        .cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--model",
+            "markov",
+            "--format",
+            format,
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn every_text_format_snapshot() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    for format in ["table", "csv", "json", "markdown"] {
+        insta::assert_snapshot!(format!("attribute_{format}"), attribute(&w, format));
+    }
+}
+
+#[test]
+fn parquet_output_reads_back() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "first_touch",
+            "--format",
+            "parquet",
+            "-o",
+            "out.parquet",
+        ])
+        .assert()
+        .success();
+    let df = ParquetReader::new(std::fs::File::open(w.join("out.parquet")).expect("file"))
+        .finish()
+        .expect("parquet");
+    assert_eq!(df.height(), 3);
+    let total: f64 = df
+        .column("conversions")
+        .expect("col")
+        .f64()
+        .expect("f64")
+        .iter()
+        .flatten()
+        .sum();
+    assert_eq!(total, 4.0);
+    w.cmd()
+        .args(["attribute", "--paths", "paths.csv", "--format", "parquet"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--output"));
+}
+
+#[test]
+fn all_models_run_on_a_path_table_and_time_decay_is_left_out_with_a_note() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--models",
+            "all",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("time_decay left out"))
+        .stdout(
+            predicate::str::contains("shao_li,")
+                .and(predicate::str::contains("markov_order_3,"))
+                .and(predicate::str::contains("shapley_conversion_rate,"))
+                .and(predicate::str::contains("time_decay,").not()),
+        );
+    w.cmd()
+        .args(["attribute", "--paths", "paths.csv", "--model", "time_decay"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("touch").and(predicate::str::contains("panicked").not()));
+}
+
+#[test]
+fn attribute_runs_on_raw_exports_including_time_decay() {
+    let w = Workdir::new();
+    w.cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "attribute",
+            "-q",
+            "--model",
+            "time_decay_7d",
+            "--model",
+            "markov",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("\"version\": 1")
+                .and(predicate::str::contains("\"model\": \"time_decay_7d\""))
+                .and(predicate::str::contains("removal_effects")),
+        );
+}
+
+#[test]
+fn models_lists_specs_and_a_models_dir_adds_more() {
+    let w = Workdir::new();
+    w.write(
+        "specs/mine.toml",
+        "name = \"late_heavy\"\nmodel = \"position_based\"\ndescription = \"mine\"\nparams = { first = 0.1, last = 0.8 }\n",
+    );
+    w.cmd().arg("models").assert().success().stdout(
+        predicate::str::contains("u_shaped")
+            .and(predicate::str::contains("markov_order_2"))
+            .and(predicate::str::contains("half_life=7d")),
+    );
+    w.cmd()
+        .args(["models", "--models-dir", "specs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("late_heavy"));
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--models-dir",
+            "specs",
+            "--model",
+            "late_heavy",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("late_heavy,Email,"));
+    w.write(
+        "bad/x.toml",
+        "name = \"x\"\nmodel = \"markov\"\nparams = { ordr = 2 }\n",
+    );
+    w.cmd()
+        .args(["models", "--models-dir", "bad"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("x.toml").and(predicate::str::contains("ordr")));
+}
+
+#[test]
+fn unknown_models_and_conflicting_choices_exit_1() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args(["attribute", "--paths", "paths.csv", "--model", "markv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("markv"));
+    w.cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--models",
+            "all",
+        ])
+        .assert()
+        .code(1);
+    w.cmd()
+        .args(["attribute", "--paths", "paths.csv", "--models", "some"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn output_files_are_written_and_replaced_whole() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    w.write("out.csv", "old contents");
+    w.cmd()
+        .args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--format",
+            "csv",
+            "-o",
+            "out.csv",
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let text = std::fs::read_to_string(w.join("out.csv")).expect("written");
+    assert!(text.starts_with("model,channel,conversions,value,conversions_share,value_share\n"));
+    assert_eq!(text.lines().count(), 4);
+}
