@@ -33,20 +33,27 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
-/// `omnitouch attribute`.
+/// Where journeys come from: raw exports (config, people, journey options) or a path table.
 #[derive(Debug, Args)]
-pub struct AttributeArgs {
+pub struct InputArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
     pub people: PeopleArgs,
     #[command(flatten)]
     pub journey: JourneyArgs,
-    /// Attribute this path table instead of raw exports (omnitouch or ChannelAttribution layout).
+    /// Read this path table instead of raw exports (omnitouch or ChannelAttribution layout).
     #[arg(long, value_name = "FILE")]
     pub paths: Option<PathBuf>,
     #[command(flatten)]
     pub paths_format: PathsFormatArgs,
+}
+
+/// `omnitouch attribute`.
+#[derive(Debug, Args)]
+pub struct AttributeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
     #[command(flatten)]
     pub models: ModelChoice,
     /// Output format.
@@ -135,16 +142,7 @@ pub struct StitchArgs {
 #[derive(Debug, Args)]
 pub struct JourneysArgs {
     #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
-    pub people: PeopleArgs,
-    #[command(flatten)]
-    pub journey: JourneyArgs,
-    /// Read this path table instead of raw exports (omnitouch or ChannelAttribution layout).
-    #[arg(long, value_name = "FILE")]
-    pub paths: Option<PathBuf>,
-    #[command(flatten)]
-    pub paths_format: PathsFormatArgs,
+    pub input: InputArgs,
     /// Write the path table here (.parquet or .csv).
     #[arg(long, value_name = "FILE")]
     pub paths_out: Option<PathBuf>,

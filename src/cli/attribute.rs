@@ -1,11 +1,10 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
 use super::args::{AttributeArgs, ModelChoice, ModelsArgs};
-use super::pipeline;
-use super::validate::{load, strict_exit};
+use super::pipeline::{self, Input};
+use super::validate::strict_exit;
 use super::Exit;
 use crate::attribution::{self, spec, Catalogue, ModelInput, ModelSpec};
-use crate::journey::{self, path_table};
 use crate::report::credits;
 
 /// The specs to run: the named ones, or every model. Models that need touch times are left
@@ -41,30 +40,23 @@ fn chosen(choice: &ModelChoice, has_times: bool, quiet: bool) -> anyhow::Result<
 }
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
-    if let Some(paths) = &args.paths {
-        let table = path_table::read(paths, &pipeline::read_options(&args.paths_format))?;
-        let specs = chosen(&args.models, false, quiet)?;
-        let input = ModelInput {
-            table: &table,
-            journeys: None,
-        };
-        let results = attribution::run(&specs, &input)?;
-        credits::write(&results, args.format, args.output.as_deref())?;
-        return Ok(Exit::Ok);
-    }
-    let (config, loaded) = load(&args.config, quiet)?;
-    let people = pipeline::people(&config, &loaded, &args.people)?;
-    let options = pipeline::journey_options(&config, &args.journey)?;
-    let journeys = journey::build(&loaded, &people, &options)?;
-    let table = journeys.path_table();
-    let specs = chosen(&args.models, true, quiet)?;
-    let input = ModelInput {
-        table: &table,
-        journeys: Some(&journeys),
+    let input = pipeline::input(&args.input, quiet)?;
+    let (table, journeys, exit) = match &input {
+        Input::Paths(table) => (table.clone(), None, Exit::Ok),
+        Input::Raw(built) => (
+            built.journeys.path_table(),
+            Some(&built.journeys),
+            strict_exit(&args.input.config, &built.touchpoints),
+        ),
     };
-    let results = attribution::run(&specs, &input)?;
+    let specs = chosen(&args.models, journeys.is_some(), quiet)?;
+    let model_input = ModelInput {
+        table: &table,
+        journeys,
+    };
+    let results = attribution::run(&specs, &model_input)?;
     credits::write(&results, args.format, args.output.as_deref())?;
-    Ok(strict_exit(&args.config, &loaded))
+    Ok(exit)
 }
 
 pub fn list(args: &ModelsArgs) -> anyhow::Result<Exit> {

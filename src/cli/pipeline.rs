@@ -1,10 +1,44 @@
 //! The steps shared by commands that start from raw exports: people, then journeys.
 
-use super::args::{JourneyArgs, PathsFormatArgs, PeopleArgs};
+use super::args::{InputArgs, JourneyArgs, PathsFormatArgs, PeopleArgs};
+use super::validate::load;
 use crate::config::Config;
 use crate::identity::{self, IdentityOptions, Stitched};
 use crate::ingest::Touchpoints;
-use crate::journey::{JourneyOptions, ReadOptions, Transform};
+use crate::journey::{
+    self, path_table, JourneyOptions, Journeys, PathTable, ReadOptions, Transform,
+};
+
+/// Raw exports taken through loading, stitching and journey building.
+pub struct Built {
+    pub touchpoints: Touchpoints,
+    pub people: Stitched,
+    pub journeys: Journeys,
+}
+
+/// What the input arguments give: journeys built from raw exports, or a path table read
+/// from `--paths`.
+pub enum Input {
+    Raw(Box<Built>),
+    Paths(PathTable),
+}
+
+/// Reads the `--paths` table, or loads, stitches and builds journeys from the config.
+pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
+    if let Some(paths) = &args.paths {
+        let table = path_table::read(paths, &read_options(&args.paths_format))?;
+        return Ok(Input::Paths(table));
+    }
+    let (config, touchpoints) = load(&args.config, quiet)?;
+    let people = people(&config, &touchpoints, &args.people)?;
+    let options = journey_options(&config, &args.journey)?;
+    let journeys = journey::build(&touchpoints, &people, &options)?;
+    Ok(Input::Raw(Box::new(Built {
+        touchpoints,
+        people,
+        journeys,
+    })))
+}
 
 /// People by stitching, or from `--identity-map`.
 pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> anyhow::Result<Stitched> {
