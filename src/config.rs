@@ -39,6 +39,9 @@ pub struct Config {
     /// Journey building options.
     #[serde(default)]
     pub journeys: JourneyConfig,
+    /// What `omnitouch run` reports.
+    #[serde(default)]
+    pub report: ReportConfig,
     /// The source exports.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -158,6 +161,16 @@ pub struct IdentityConfig {
     pub large_component: Option<usize>,
     /// Identity kinds that name a device or browser (default device_id, cookie_id).
     pub device_kinds: Option<Vec<String>>,
+}
+
+/// `[report]`: what `omnitouch run` reports.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Models to run, by name or `name:key=value` (default: every model).
+    pub models: Option<Vec<String>>,
+    /// Model the comparison measures share changes against (default `last_touch`).
+    pub baseline: Option<String>,
 }
 
 /// `[journeys]`: how touches become journeys.

@@ -232,3 +232,67 @@ fn output_files_are_written_and_replaced_whole() {
     assert!(text.starts_with("model,channel,conversions,value,conversions_share,value_share\n"));
     assert_eq!(text.lines().count(), 4);
 }
+
+#[test]
+fn run_writes_the_report_folder_and_prints_the_comparison() {
+    let w = Workdir::new();
+    let out = w.join("report");
+    w.cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("run")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("rows read from 11 sources")
+                .and(predicate::str::contains("Conversion share by model"))
+                .and(predicate::str::contains("markov_order_2"))
+                .and(predicate::str::contains("across devices")),
+        );
+    for f in [
+        "credits.csv",
+        "credits.json",
+        "credits.md",
+        "paths.parquet",
+        "compare.json",
+        "data-quality.json",
+        "identity.json",
+        "journeys.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let quality = std::fs::read_to_string(out.join("data-quality.json")).expect("read");
+    assert!(quality.contains("\"reject_examples\"") && !quality.contains("\"row\""));
+    let compare: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).expect("read"))
+            .expect("json");
+    assert_eq!(compare["baseline"], "last_touch");
+    assert_eq!(compare["models"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+fn run_on_a_path_table_and_with_a_chosen_baseline() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args([
+            "run",
+            "-q",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--model",
+            "markov",
+            "--baseline",
+            "markov",
+            "--out",
+            "r",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("change against markov"));
+    assert!(w.join("r/credits.csv").is_file());
+    assert!(!w.join("r/identity.json").exists());
+}

@@ -25,6 +25,9 @@ pub enum Command {
     Stitch(StitchArgs),
     /// Build journeys and the path table; print journey statistics, top paths, path lengths.
     Journeys(Box<JourneysArgs>),
+    /// The main job: load, stitch, build journeys, run the models, write the report folder
+    /// and print the data accounting and the model comparison.
+    Run(Box<RunArgs>),
     /// Attribute conversions and value to channels with one or more models.
     Attribute(Box<AttributeArgs>),
     /// List every model: base models with their parameters, shipped specs, specs in folders.
@@ -47,6 +50,22 @@ pub struct InputArgs {
     pub paths: Option<PathBuf>,
     #[command(flatten)]
     pub paths_format: PathsFormatArgs,
+}
+
+/// `omnitouch run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub models: ModelChoice,
+    /// Report folder (created when missing; its report files are replaced).
+    #[arg(long, value_name = "DIR", default_value = "omnitouch-report")]
+    pub out: PathBuf,
+    /// Model the comparison measures share changes against (default: `[report] baseline`,
+    /// else last_touch).
+    #[arg(long, value_name = "MODEL")]
+    pub baseline: Option<String>,
 }
 
 /// `omnitouch attribute`.

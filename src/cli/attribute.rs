@@ -1,43 +1,11 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
-use super::args::{AttributeArgs, ModelChoice, ModelsArgs};
+use super::args::{AttributeArgs, ModelsArgs};
 use super::pipeline::{self, Input};
 use super::validate::strict_exit;
 use super::Exit;
-use crate::attribution::{self, spec, Catalogue, ModelInput, ModelSpec};
+use crate::attribution::{self, Catalogue, ModelInput};
 use crate::report::credits;
-
-/// The specs to run: the named ones, or every model. Models that need touch times are left
-/// out of "every model" when only a path table is available, with a note.
-fn chosen(choice: &ModelChoice, has_times: bool, quiet: bool) -> anyhow::Result<Vec<ModelSpec>> {
-    let catalogue = Catalogue::load(&choice.models_dir)?;
-    if !choice.model.is_empty() {
-        anyhow::ensure!(
-            choice.all.is_none(),
-            "give either --model NAME (repeatable) or --models all, not both"
-        );
-        return choice
-            .model
-            .iter()
-            .map(|m| catalogue.resolve(m).map_err(anyhow::Error::from))
-            .collect();
-    }
-    let mut specs = Vec::new();
-    for s in catalogue.specs() {
-        let needs_times = spec::base(&s.base).is_some_and(|b| b.needs_times);
-        if needs_times && !has_times {
-            if !quiet {
-                eprintln!(
-                    "note: {} left out: it needs touch times, which a path table does not have",
-                    s.name
-                );
-            }
-            continue;
-        }
-        specs.push(s.clone());
-    }
-    Ok(specs)
-}
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
@@ -49,7 +17,7 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
             strict_exit(&args.input.config, &built.touchpoints),
         ),
     };
-    let specs = chosen(&args.models, journeys.is_some(), quiet)?;
+    let specs = pipeline::chosen(&args.models, None, journeys.is_some(), quiet)?;
     let model_input = ModelInput {
         table: &table,
         journeys,

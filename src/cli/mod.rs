@@ -5,6 +5,7 @@ mod attribute;
 mod generate;
 mod journeys;
 mod pipeline;
+mod run;
 mod stitch;
 mod validate;
 
@@ -51,6 +52,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Validate(args) => validate::run(args, cli.quiet),
         Command::Stitch(args) => stitch::run(args, cli.quiet),
         Command::Journeys(args) => journeys::run(args, cli.quiet),
+        Command::Run(args) => run::run(args, cli.quiet),
         Command::Attribute(args) => attribute::run(args, cli.quiet),
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),

@@ -1,7 +1,8 @@
 //! The steps shared by commands that start from raw exports: people, then journeys.
 
-use super::args::{InputArgs, JourneyArgs, PathsFormatArgs, PeopleArgs};
+use super::args::{InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs};
 use super::validate::load;
+use crate::attribution::{spec, Catalogue, ModelSpec};
 use crate::config::Config;
 use crate::identity::{self, IdentityOptions, Stitched};
 use crate::ingest::Touchpoints;
@@ -11,6 +12,7 @@ use crate::journey::{
 
 /// Raw exports taken through loading, stitching and journey building.
 pub struct Built {
+    pub config: Config,
     pub touchpoints: Touchpoints,
     pub people: Stitched,
     pub journeys: Journeys,
@@ -34,6 +36,7 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
     let options = journey_options(&config, &args.journey)?;
     let journeys = journey::build(&touchpoints, &people, &options)?;
     Ok(Input::Raw(Box::new(Built {
+        config,
         touchpoints,
         people,
         journeys,
@@ -93,4 +96,48 @@ pub fn read_options(args: &PathsFormatArgs) -> ReadOptions {
         separator: args.path_separator.clone(),
         delimiter: args.path_delimiter.clone(),
     }
+}
+
+/// The specs to run: the named ones, else `default` (the config's list), else every model.
+/// Models that need touch times are left out of "every model" when only a path table is
+/// available, with a note.
+pub fn chosen(
+    choice: &ModelChoice,
+    default: Option<&[String]>,
+    has_times: bool,
+    quiet: bool,
+) -> anyhow::Result<Vec<ModelSpec>> {
+    let catalogue = Catalogue::load(&choice.models_dir)?;
+    anyhow::ensure!(
+        choice.model.is_empty() || choice.all.is_none(),
+        "give either --model NAME (repeatable) or --models all, not both"
+    );
+    let named: Option<&[String]> = if !choice.model.is_empty() {
+        Some(&choice.model)
+    } else if choice.all.is_some() {
+        None
+    } else {
+        default
+    };
+    if let Some(names) = named {
+        return names
+            .iter()
+            .map(|m| catalogue.resolve(m).map_err(anyhow::Error::from))
+            .collect();
+    }
+    let mut specs = Vec::new();
+    for s in catalogue.specs() {
+        let needs_times = spec::base(&s.base).is_some_and(|b| b.needs_times);
+        if needs_times && !has_times {
+            if !quiet {
+                eprintln!(
+                    "note: {} left out: it needs touch times, which a path table does not have",
+                    s.name
+                );
+            }
+            continue;
+        }
+        specs.push(s.clone());
+    }
+    Ok(specs)
 }

@@ -1,0 +1,133 @@
+//! `omnitouch run`: the main job, from raw exports to the report folder.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::args::RunArgs;
+use super::pipeline::{self, Input};
+use super::validate::strict_exit;
+use super::Exit;
+use crate::attribution::{self, ModelInput};
+use crate::journey::path_table;
+use crate::output::write_atomic;
+use crate::report::compare;
+use crate::report::credits::{self, OutputFormat};
+use crate::report::{accounting, journeys as journey_tables};
+
+/// Layout version of the JSON summaries in the report folder.
+const SUMMARY_VERSION: u32 = 1;
+
+fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)? + "\n";
+    write_atomic(path, |w| Ok(std::io::Write::write_all(w, text.as_bytes())?))?;
+    Ok(())
+}
+
+pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let input = pipeline::input(&args.input, quiet)?;
+    let (table, built) = match &input {
+        Input::Paths(table) => (table.clone(), None),
+        Input::Raw(built) => (built.journeys.path_table(), Some(built.as_ref())),
+    };
+    let config_report = built.map(|b| b.config.report.clone()).unwrap_or_default();
+    let specs = pipeline::chosen(
+        &args.models,
+        config_report.models.as_deref(),
+        built.is_some(),
+        quiet,
+    )?;
+    let results = attribution::run(
+        &specs,
+        &ModelInput {
+            table: &table,
+            journeys: built.map(|b| &b.journeys),
+        },
+    )?;
+    let baseline = args
+        .baseline
+        .clone()
+        .or(config_report.baseline)
+        .unwrap_or_else(|| "last_touch".into());
+    let comparison = compare::compare(&results, &baseline);
+
+    let out = &args.out;
+    std::fs::create_dir_all(out)
+        .map_err(|e| anyhow::anyhow!("cannot create the report folder {}: {e}", out.display()))?;
+    credits::write(&results, OutputFormat::Csv, Some(&out.join("credits.csv")))?;
+    credits::write(
+        &results,
+        OutputFormat::Json,
+        Some(&out.join("credits.json")),
+    )?;
+    credits::write(
+        &results,
+        OutputFormat::Markdown,
+        Some(&out.join("credits.md")),
+    )?;
+    path_table::write(&table, &out.join("paths.parquet"))?;
+    write_json(
+        &out.join("compare.json"),
+        &json!({ "version": SUMMARY_VERSION, "baseline": baseline,
+                 "models": results.iter().map(|a| a.model.clone()).collect::<Vec<_>>(),
+                 "channels": comparison }),
+    )?;
+    if let Some(b) = built {
+        write_json(
+            &out.join("data-quality.json"),
+            &json!({ "version": SUMMARY_VERSION, "sources": b.touchpoints.accounting.sources,
+                     "total": b.touchpoints.accounting.total(),
+                     // The row content is left out: reports never carry raw identifiers.
+                     "reject_examples": b.touchpoints.rejects.iter().map(|r| json!({
+                         "source": r.source, "file": r.file, "line": r.line,
+                         "reason": r.reason, "column": r.column, "detail": r.detail,
+                     })).collect::<Vec<_>>() }),
+        )?;
+        write_json(
+            &out.join("identity.json"),
+            &json!({ "version": SUMMARY_VERSION, "stitching": b.people.stats }),
+        )?;
+        write_json(
+            &out.join("journeys.json"),
+            &json!({ "version": SUMMARY_VERSION, "stats": b.journeys.stats,
+                     "conversions_in": b.journeys.conversions_in,
+                     "path_table": { "rows": table.rows.len(), "conversions": table.conversions(),
+                                     "value": table.value(), "nulls": table.nulls() } }),
+        )?;
+        println!("{}", accounting::summary_line(&b.touchpoints.accounting));
+        let s = &b.journeys.stats;
+        println!(
+            "{} people; {} converting journeys, {} unattributed conversions, {} non-converting journeys; {} across devices, {} online → offline",
+            b.people.people, s.converting, s.unattributed, s.non_converting, s.cross_device, s.online_to_offline
+        );
+    } else {
+        println!("{}", journey_tables::path_table_line(&table));
+    }
+    println!(
+        "\nConversion share by model (change against {baseline} in points; * = models disagree most)"
+    );
+    println!(
+        "{}",
+        compare::compare_table(&results, &comparison, &baseline)
+    );
+    for a in &results {
+        for n in &a.notes {
+            println!("note ({}): {n}", a.model);
+        }
+    }
+    if !quiet {
+        eprintln!(
+            "wrote {}: credits.csv, credits.json, credits.md, paths.parquet, compare.json{}",
+            out.display(),
+            if built.is_some() {
+                ", data-quality.json, identity.json, journeys.json"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(match built {
+        Some(b) => strict_exit(&args.input.config, &b.touchpoints),
+        None => Exit::Ok,
+    })
+}
