@@ -296,3 +296,63 @@ fn run_on_a_path_table_and_with_a_chosen_baseline() {
     assert!(w.join("r/credits.csv").is_file());
     assert!(!w.join("r/identity.json").exists());
 }
+
+#[test]
+fn compare_in_every_format_and_its_baseline_rules() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    let compare = |extra: &[&str]| {
+        let mut args = vec![
+            "compare",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "last_touch",
+            "--model",
+            "markov",
+        ];
+        args.extend_from_slice(extra);
+        let out = w.cmd().args(&args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    for format in ["table", "csv", "json", "markdown"] {
+        insta::assert_snapshot!(format!("compare_{format}"), compare(&["--format", format]));
+    }
+    // Without last_touch among the models, the first model is the baseline, by name.
+    let out = w
+        .cmd()
+        .args([
+            "compare",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--model",
+            "markov",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"baseline\": \"linear\""));
+    w.cmd()
+        .args([
+            "compare",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--baseline",
+            "markov",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "\"markov\" is not among the models",
+        ));
+}

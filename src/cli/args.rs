@@ -30,6 +30,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Attribute conversions and value to channels with one or more models.
     Attribute(Box<AttributeArgs>),
+    /// Compare models side by side: shares per channel, spread, change against a baseline.
+    Compare(Box<CompareArgs>),
     /// List every model: base models with their parameters, shipped specs, specs in folders.
     Models(ModelsArgs),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
@@ -66,6 +68,25 @@ pub struct RunArgs {
     /// else last_touch).
     #[arg(long, value_name = "MODEL")]
     pub baseline: Option<String>,
+}
+
+/// `omnitouch compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub models: ModelChoice,
+    /// Model the share changes are measured against (default: `[report] baseline`, else
+    /// last_touch).
+    #[arg(long, value_name = "MODEL")]
+    pub baseline: Option<String>,
+    /// Output format (table, csv, json, markdown).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::report::credits::OutputFormat,
+    /// Write here instead of stdout (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `omnitouch attribute`.

@@ -1,11 +1,12 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
-use super::args::{AttributeArgs, ModelsArgs};
+use super::args::{AttributeArgs, CompareArgs, ModelsArgs};
 use super::pipeline::{self, Input};
 use super::validate::strict_exit;
 use super::Exit;
 use crate::attribution::{self, Catalogue, ModelInput};
-use crate::report::credits;
+use crate::output::write_atomic;
+use crate::report::{compare, credits};
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
@@ -25,6 +26,22 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let results = attribution::run(&specs, &model_input)?;
     credits::write(&results, args.format, args.output.as_deref())?;
     Ok(exit)
+}
+
+pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let input = pipeline::input(&args.input, quiet)?;
+    let a = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), quiet)?;
+    let rows = compare::compare(&a.results, &a.baseline);
+    let text = compare::render(&a.results, &rows, &a.baseline, args.format)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match &args.output {
+        Some(path) => write_atomic(path, |w| Ok(std::io::Write::write_all(w, text.as_bytes())?))?,
+        None => print!("{text}"),
+    }
+    Ok(match a.built {
+        Some(b) => strict_exit(&args.input.config, &b.touchpoints),
+        None => Exit::Ok,
+    })
 }
 
 pub fn list(args: &ModelsArgs) -> anyhow::Result<Exit> {

@@ -54,6 +54,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Journeys(args) => journeys::run(args, cli.quiet),
         Command::Run(args) => run::run(args, cli.quiet),
         Command::Attribute(args) => attribute::run(args, cli.quiet),
+        Command::Compare(args) => attribute::compare(args, cli.quiet),
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
     }

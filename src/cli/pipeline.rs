@@ -2,7 +2,7 @@
 
 use super::args::{InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs};
 use super::validate::load;
-use crate::attribution::{spec, Catalogue, ModelSpec};
+use crate::attribution::{self, spec, Attribution, Catalogue, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::identity::{self, IdentityOptions, Stitched};
 use crate::ingest::Touchpoints;
@@ -140,4 +140,58 @@ pub fn chosen(
         specs.push(s.clone());
     }
     Ok(specs)
+}
+
+/// Models run on an input, ready to report.
+pub struct Attributed<'a> {
+    /// The path table the models read.
+    pub table: PathTable,
+    /// Journeys and the rest, when the input was raw exports.
+    pub built: Option<&'a Built>,
+    /// Results, in the order the models were chosen.
+    pub results: Vec<Attribution>,
+    /// Baseline model of comparisons.
+    pub baseline: String,
+}
+
+/// Runs the chosen models (flags, else the config's `[report] models`, else all) on `input`.
+pub fn attribute<'a>(
+    input: &'a Input,
+    choice: &ModelChoice,
+    baseline: Option<&str>,
+    quiet: bool,
+) -> anyhow::Result<Attributed<'a>> {
+    let (table, built) = match input {
+        Input::Paths(table) => (table.clone(), None),
+        Input::Raw(built) => (built.journeys.path_table(), Some(built.as_ref())),
+    };
+    let report = built.map(|b| b.config.report.clone()).unwrap_or_default();
+    let specs = chosen(choice, report.models.as_deref(), built.is_some(), quiet)?;
+    let results = attribution::run(
+        &specs,
+        &ModelInput {
+            table: &table,
+            journeys: built.map(|b| &b.journeys),
+        },
+    )?;
+    let has = |name: &str| results.iter().any(|a| a.model == name);
+    let baseline =
+        match baseline.map(str::to_string).or(report.baseline) {
+            Some(b) if has(&b) => b,
+            Some(b) => {
+                anyhow::bail!(
+            "baseline model \"{b}\" is not among the models run ({}); add it with --model {b}",
+            results.iter().map(|a| a.model.as_str()).collect::<Vec<_>>().join(", ")
+        )
+            }
+            // Not chosen explicitly: last touch when it ran, else the first model.
+            None if has("last_touch") => "last_touch".into(),
+            None => results.first().map(|a| a.model.clone()).unwrap_or_default(),
+        };
+    Ok(Attributed {
+        table,
+        built,
+        results,
+        baseline,
+    })
 }

@@ -5,10 +5,9 @@ use std::path::Path;
 use serde_json::json;
 
 use super::args::RunArgs;
-use super::pipeline::{self, Input};
+use super::pipeline;
 use super::validate::strict_exit;
 use super::Exit;
-use crate::attribution::{self, ModelInput};
 use crate::journey::path_table;
 use crate::output::write_atomic;
 use crate::report::compare;
@@ -26,29 +25,12 @@ fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
 
 pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
-    let (table, built) = match &input {
-        Input::Paths(table) => (table.clone(), None),
-        Input::Raw(built) => (built.journeys.path_table(), Some(built.as_ref())),
-    };
-    let config_report = built.map(|b| b.config.report.clone()).unwrap_or_default();
-    let specs = pipeline::chosen(
-        &args.models,
-        config_report.models.as_deref(),
-        built.is_some(),
-        quiet,
-    )?;
-    let results = attribution::run(
-        &specs,
-        &ModelInput {
-            table: &table,
-            journeys: built.map(|b| &b.journeys),
-        },
-    )?;
-    let baseline = args
-        .baseline
-        .clone()
-        .or(config_report.baseline)
-        .unwrap_or_else(|| "last_touch".into());
+    let pipeline::Attributed {
+        table,
+        built,
+        results,
+        baseline,
+    } = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), quiet)?;
     let comparison = compare::compare(&results, &baseline);
 
     let out = &args.out;

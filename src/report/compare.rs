@@ -115,6 +115,95 @@ pub fn compare_table(results: &[Attribution], rows: &[ChannelComparison], baseli
     t
 }
 
+/// Renders a comparison as CSV (one row per channel and model), JSON or Markdown.
+pub fn render(
+    results: &[Attribution],
+    rows: &[ChannelComparison],
+    baseline: &str,
+    format: super::credits::OutputFormat,
+) -> std::result::Result<String, crate::output::WriteError> {
+    use super::credits::OutputFormat;
+    let models: Vec<&str> = results.iter().map(|a| a.model.as_str()).collect();
+    Ok(match format {
+        OutputFormat::Table => format!("{}\n", compare_table(results, rows, baseline)),
+        OutputFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "channel",
+                "model",
+                "conversions_share",
+                "delta_vs_baseline",
+                "rank",
+                "spread",
+                "disputed",
+            ])?;
+            for r in rows {
+                for (i, m) in models.iter().enumerate() {
+                    w.write_record([
+                        r.channel.clone(),
+                        m.to_string(),
+                        format!("{}", r.shares[i]),
+                        format!("{}", r.delta_vs_baseline[i]),
+                        r.ranks[i].to_string(),
+                        format!("{}", r.spread),
+                        r.disputed.to_string(),
+                    ])?;
+                }
+            }
+            String::from_utf8(w.into_inner().map_err(|e| e.to_string())?)?
+        }
+        OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "version": super::credits::JSON_VERSION,
+                "baseline": baseline,
+                "models": models,
+                "channels": rows,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        OutputFormat::Markdown => {
+            let esc = |t: &str| t.replace('|', "\\|");
+            let mut s = format!(
+                "| channel | {} | spread |\n|---|{}---:|\n",
+                models
+                    .iter()
+                    .map(|m| esc(m))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                "---:|".repeat(models.len())
+            );
+            for r in rows {
+                let cells: Vec<String> = r
+                    .shares
+                    .iter()
+                    .zip(&r.delta_vs_baseline)
+                    .enumerate()
+                    .map(|(i, (sh, d))| {
+                        if models[i] == baseline || d.abs() < 0.0005 {
+                            format!("{:.1}%", 100.0 * sh)
+                        } else {
+                            format!("{:.1}% ({:+.1})", 100.0 * sh, 100.0 * d)
+                        }
+                    })
+                    .collect();
+                s.push_str(&format!(
+                    "| {}{} | {} | {:.1} pp |\n",
+                    esc(&r.channel),
+                    if r.disputed { " *" } else { "" },
+                    cells.join(" | "),
+                    100.0 * r.spread
+                ));
+            }
+            s.push_str(&format!(
+                "\nShares of conversions; in brackets the change in points against {}; * = the channels the models disagree on most.\n",
+                esc(baseline)
+            ));
+            s
+        }
+        OutputFormat::Parquet => return Err("the comparison has no Parquet form: use csv".into()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
