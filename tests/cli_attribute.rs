@@ -356,3 +356,34 @@ fn compare_in_every_format_and_its_baseline_rules() {
             "\"markov\" is not among the models",
         ));
 }
+
+#[test]
+fn fail_on_thresholds_exit_3_and_say_which() {
+    let w = Workdir::new();
+    let run = |fail_on: &[&str]| {
+        let mut cmd = w.cmd();
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["run", "-q", "--out"])
+            .arg(w.join("r"));
+        for f in fail_on {
+            cmd.args(["--fail-on", f]);
+        }
+        cmd.assert()
+    };
+    // The sample data has 145 rejected rows of 87,839 (0.17 %).
+    run(&["rejected_rows>0.1%"])
+        .code(3)
+        .stderr(predicate::str::contains(
+            "threshold tripped: rejected_rows is 0.17%",
+        ));
+    run(&["rejected_rows>1%", "unassigned>2%"]).success();
+    run(&["unattributed>5%"])
+        .code(3)
+        .stderr(predicate::str::contains("unattributed"));
+    run(&["rejected_rows>100"]).code(3);
+    w.cmd()
+        .args(["run", "--fail-on", "share>1%"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("rejected_rows"));
+}

@@ -68,6 +68,10 @@ pub struct RunArgs {
     /// else last_touch).
     #[arg(long, value_name = "MODEL")]
     pub baseline: Option<String>,
+    /// Exit with code 3 when a threshold trips, e.g. `rejected_rows>1%`, `unassigned>2%`,
+    /// `unattributed>20%`, `rows_without_person>100`; repeatable.
+    #[arg(long = "fail-on", value_name = "METRIC>LIMIT")]
+    pub fail_on: Vec<crate::report::thresholds::Threshold>,
 }
 
 /// `omnitouch compare`.

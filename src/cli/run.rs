@@ -1,5 +1,6 @@
 //! `omnitouch run`: the main job, from raw exports to the report folder.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -12,6 +13,7 @@ use crate::journey::path_table;
 use crate::output::write_atomic;
 use crate::report::compare;
 use crate::report::credits::{self, OutputFormat};
+use crate::report::thresholds::{self, Measure};
 use crate::report::{accounting, journeys as journey_tables};
 
 /// Layout version of the JSON summaries in the report folder.
@@ -108,8 +110,45 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
             }
         );
     }
-    Ok(match built {
+    let exit = match built {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints),
         None => Exit::Ok,
+    };
+    let tripped = thresholds::tripped(&args.fail_on, &measures(built));
+    for t in &tripped {
+        eprintln!("threshold tripped: {t}");
+    }
+    Ok(if exit == Exit::Ok && !tripped.is_empty() {
+        Exit::Threshold
+    } else {
+        exit
     })
+}
+
+/// The quantities `--fail-on` thresholds name.
+fn measures(built: Option<&pipeline::Built>) -> BTreeMap<String, Measure> {
+    let mut m = BTreeMap::new();
+    let Some(b) = built else {
+        return m;
+    };
+    let total = b.touchpoints.accounting.total();
+    let s = &b.journeys.stats;
+    let mut put = |name: &str, count: u64, base: u64| {
+        m.insert(
+            name.to_string(),
+            Measure {
+                count: count as f64,
+                base: base as f64,
+            },
+        );
+    };
+    put("rejected_rows", total.rejected_total(), total.rows_read);
+    put("unassigned", total.unassigned, total.touches);
+    put("unattributed", s.unattributed, b.journeys.conversions_in);
+    put(
+        "rows_without_person",
+        b.people.stats.rows_without_person,
+        total.touches + total.conversions,
+    );
+    m
 }

@@ -6,3 +6,4 @@ pub mod credits;
 pub mod identity;
 pub mod journeys;
 pub mod table;
+pub mod thresholds;

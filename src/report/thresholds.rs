@@ -1,0 +1,137 @@
+//! `--fail-on` thresholds: a run that trips one exits with code 3 and says which.
+
+use std::collections::BTreeMap;
+
+/// Unit of a threshold's limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// Percent of the metric's base (`1%`).
+    Percent,
+    /// A plain count (`25`).
+    Count,
+}
+
+/// One threshold, `metric>limit` or `metric>limit%`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub metric: String,
+    pub limit: f64,
+    pub unit: Unit,
+}
+
+/// Metrics a threshold can name, with what their percentage is of.
+pub const METRICS: [(&str, &str); 4] = [
+    ("rejected_rows", "rows read"),
+    ("unassigned", "touches"),
+    ("unattributed", "conversions in the data"),
+    ("rows_without_person", "touch and conversion rows"),
+];
+
+impl std::str::FromStr for Threshold {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Threshold, String> {
+        let bad = || {
+            format!(
+                "\"{spec}\" is not a threshold: write METRIC>LIMIT or METRIC>LIMIT% with METRIC one of {}",
+                METRICS.map(|m| m.0).join(", ")
+            )
+        };
+        let (metric, limit) = spec.split_once('>').ok_or_else(bad)?;
+        let metric = metric.trim();
+        if !METRICS.iter().any(|(m, _)| *m == metric) {
+            return Err(bad());
+        }
+        let limit = limit.trim();
+        let (number, unit) = match limit.strip_suffix('%') {
+            Some(n) => (n, Unit::Percent),
+            None => (limit, Unit::Count),
+        };
+        let limit: f64 = number.trim().parse().map_err(|_| bad())?;
+        if !limit.is_finite() || limit < 0.0 {
+            return Err(bad());
+        }
+        Ok(Threshold {
+            metric: metric.to_string(),
+            limit,
+            unit,
+        })
+    }
+}
+
+/// A metric's count and the base its percentage is taken of.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Measure {
+    pub count: f64,
+    pub base: f64,
+}
+
+impl Measure {
+    fn percent(&self) -> f64 {
+        if self.base > 0.0 {
+            100.0 * self.count / self.base
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The thresholds that trip, each as a sentence.
+pub fn tripped(thresholds: &[Threshold], measures: &BTreeMap<String, Measure>) -> Vec<String> {
+    thresholds
+        .iter()
+        .filter_map(|t| {
+            let m = measures.get(&t.metric).copied().unwrap_or_default();
+            let (value, shown) = match t.unit {
+                Unit::Percent => (m.percent(), format!("{:.2}%", m.percent())),
+                Unit::Count => (m.count, format!("{}", m.count)),
+            };
+            let limit = match t.unit {
+                Unit::Percent => format!("{}%", t.limit),
+                Unit::Count => format!("{}", t.limit),
+            };
+            (value > t.limit).then(|| {
+                format!(
+                    "{} is {shown} ({} of {}), over the limit {limit}",
+                    t.metric, m.count, m.base
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_trips() {
+        let t: Threshold = "rejected_rows>1%".parse().expect("parses");
+        assert_eq!((t.limit, t.unit), (1.0, Unit::Percent));
+        let c: Threshold = "unassigned > 25".parse().expect("parses");
+        assert_eq!((c.limit, c.unit), (25.0, Unit::Count));
+        for bad in [
+            "rejected_rows<1%",
+            "rows>1%",
+            "rejected_rows>x",
+            "rejected_rows>-1",
+            "unassigned",
+        ] {
+            assert!(bad.parse::<Threshold>().is_err(), "{bad}");
+        }
+        let mut m = BTreeMap::new();
+        m.insert(
+            "rejected_rows".to_string(),
+            Measure {
+                count: 3.0,
+                base: 100.0,
+            },
+        );
+        assert_eq!(tripped(std::slice::from_ref(&t), &m).len(), 1);
+        let loose: Threshold = "rejected_rows>5%".parse().expect("parses");
+        assert!(tripped(&[loose], &m).is_empty());
+        // Exactly at the limit does not trip.
+        let at: Threshold = "rejected_rows>3".parse().expect("parses");
+        assert!(tripped(&[at], &m).is_empty());
+    }
+}
