@@ -42,6 +42,8 @@ pub struct Config {
     /// What `omnitouch run` reports.
     #[serde(default)]
     pub report: ReportConfig,
+    /// Marketing spend per day and channel (for CPA, ROAS and budgets).
+    pub spend: Option<SpendConfig>,
     /// The source exports.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -161,6 +163,42 @@ pub struct IdentityConfig {
     pub large_component: Option<usize>,
     /// Identity kinds that name a device or browser (default device_id, cookie_id).
     pub device_kinds: Option<Vec<String>>,
+}
+
+/// `[spend]`: a spend export with one row per date and channel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpendConfig {
+    /// File path or glob, relative to the config file's folder.
+    pub path: String,
+    /// File format; taken from the extension when absent.
+    pub format: Option<Format>,
+    /// CSV options.
+    #[serde(default)]
+    pub csv: CsvOptions,
+    /// Date column (default `date`).
+    #[serde(default = "default_date")]
+    pub date: String,
+    /// Format of the date column (`auto` by default, as for timestamps).
+    pub date_format: Option<String>,
+    /// Channel column (default `channel`); its values must be channel names.
+    #[serde(default = "default_channel")]
+    pub channel: String,
+    /// Cost column (default `cost`).
+    #[serde(default = "default_cost")]
+    pub cost: String,
+}
+
+fn default_date() -> String {
+    "date".into()
+}
+
+fn default_channel() -> String {
+    "channel".into()
+}
+
+fn default_cost() -> String {
+    "cost".into()
 }
 
 /// `[report]`: what `omnitouch run` reports.

@@ -387,3 +387,64 @@ fn fail_on_thresholds_exit_3_and_say_which() {
         .code(2)
         .stderr(predicate::str::contains("rejected_rows"));
 }
+
+#[test]
+fn spend_gives_cpa_and_roas_and_bad_spend_rows_are_counted() {
+    let w = Workdir::new();
+    w.write(
+        "events.csv",
+        "ts,cookie,event,channel,value\n\
+         2026-07-01T10:00:00Z,c1,touch,Email,\n\
+         2026-07-01T11:00:00Z,c1,conversion,Web,40\n\
+         2026-07-02T10:00:00Z,c2,touch,Search,\n\
+         2026-07-02T11:00:00Z,c2,conversion,Web,60\n",
+    );
+    w.write(
+        "spend.csv",
+        "day,medium,amount\n2026-07-01,Email,10\n2026-07-02,Search,30\nnot a day,Email,5\n2026-07-03,,5\n2026-07-03,Search,-1\n2026-07-03,TV,100\n",
+    );
+    w.write(
+        "omnitouch.toml",
+        r#"
+[spend]
+path = "spend.csv"
+date = "day"
+channel = "medium"
+cost = "amount"
+
+[[sources]]
+name = "events"
+path = "events.csv"
+kind_column = "event"
+touch_values = ["touch"]
+conversion_values = ["conversion"]
+timestamp = "ts"
+ids = { cookie_id = "cookie" }
+channel = { column = "channel" }
+value_column = "value"
+"#,
+    );
+    w.cmd()
+        .args(["run", "-q", "--model", "last_touch", "--out", "r"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("spend: 6 rows read, 3 loaded, 3 rejected")
+                .and(
+                    predicate::str::contains("bad_timestamp")
+                        .or(predicate::str::contains("not a day")),
+                )
+                .and(predicate::str::contains(
+                    "spend on channels with no attributed touches: TV",
+                ))
+                .and(predicate::str::contains("Return on ad spend")),
+        );
+    let csv = std::fs::read_to_string(w.join("r/spend.csv")).expect("spend.csv");
+    assert_eq!(
+        csv,
+        "model,channel,cost,conversions,cpa,value,roas\n\
+         last_touch,Email,10,1,10,40,4\n\
+         last_touch,Search,30,1,30,60,2\n\
+         last_touch,TV,100,0,,0,0\n"
+    );
+}

@@ -13,6 +13,7 @@ use crate::journey::path_table;
 use crate::output::write_atomic;
 use crate::report::compare;
 use crate::report::credits::{self, OutputFormat};
+use crate::report::spend as spend_report;
 use crate::report::thresholds::{self, Measure};
 use crate::report::{accounting, journeys as journey_tables};
 
@@ -87,6 +88,11 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     } else {
         println!("{}", journey_tables::path_table_line(&table));
     }
+    if let Some(b) = built {
+        if let Some(spend) = crate::ingest::load_spend(&b.config)? {
+            report_spend(&spend, &results, out)?;
+        }
+    }
     println!(
         "\nConversion share by model (change against {baseline} in points; * = models disagree most)"
     );
@@ -123,6 +129,51 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     } else {
         exit
     })
+}
+
+/// Prints the spend accounting and the CPA/ROAS table; writes spend.csv.
+fn report_spend(
+    spend: &crate::ingest::Spend,
+    results: &[crate::attribution::Attribution],
+    out: &Path,
+) -> anyhow::Result<()> {
+    let cost = spend.by_channel();
+    let a = &spend.account;
+    println!(
+        "spend: {} rows read, {} loaded, {} rejected; total cost {:.2} on {} channels",
+        a.rows_read,
+        a.spend_rows,
+        a.rejected_total(),
+        cost.values().sum::<f64>(),
+        cost.len()
+    );
+    for r in spend.rejects.iter().take(3) {
+        println!("  rejected: {}", accounting::describe(r));
+    }
+    if let Some(first) = results.first() {
+        let unknown: Vec<&String> = cost
+            .keys()
+            .filter(|c| !first.channels.contains(c))
+            .collect();
+        if !unknown.is_empty() {
+            println!(
+                "  spend on channels with no attributed touches: {}",
+                unknown
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let rows = spend_report::efficiency(results, &cost);
+    println!("\nReturn on ad spend / cost per acquisition by model");
+    println!("{}", spend_report::efficiency_table(results, &rows));
+    let text = spend_report::efficiency_csv(&rows).map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_atomic(&out.join("spend.csv"), |w| {
+        Ok(std::io::Write::write_all(w, text.as_bytes())?)
+    })?;
+    Ok(())
 }
 
 /// The quantities `--fail-on` thresholds name.

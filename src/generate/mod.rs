@@ -1294,8 +1294,8 @@ fn write_spend(out: &Path, seed: u64, units: &BTreeMap<(i64, Ch), u64>) -> Resul
             Ch::PaidSocial => ("Paid Social", 0.9),
             Ch::PaidVideo => ("Paid Video", 0.6),
             Ch::Display => ("Display", 0.4),
-            Ch::Email => ("Email", 0.002),
-            Ch::Sms => ("SMS", 0.03),
+            Ch::Email => ("Email", 0.05),
+            Ch::Sms => ("SMS", 0.08),
             _ => continue,
         };
         let date = DateTime::<Utc>::from_timestamp_micros(day * DAY)

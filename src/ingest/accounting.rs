@@ -30,6 +30,8 @@ pub enum RejectReason {
     InvalidEncoding,
     /// An NDJSON line that is not a JSON object.
     InvalidJson,
+    /// A spend row without a channel.
+    MissingChannel,
 }
 
 impl RejectReason {
@@ -45,6 +47,7 @@ impl RejectReason {
             RejectReason::RaggedRow => "ragged_row",
             RejectReason::InvalidEncoding => "invalid_encoding",
             RejectReason::InvalidJson => "invalid_json",
+            RejectReason::MissingChannel => "missing_channel",
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct SourceAccount {
     pub conversions: u64,
     /// Identity-link rows loaded.
     pub identity_rows: u64,
+    /// Spend rows loaded (the spend export).
+    pub spend_rows: u64,
     /// Rows whose kind value is listed in `ignore_values`.
     pub ignored: u64,
     /// Rejected rows per reason.
@@ -101,9 +106,9 @@ impl SourceAccount {
         self.rejected.values().sum()
     }
 
-    /// Rows loaded (touches, conversions, identity rows).
+    /// Rows loaded (touches, conversions, identity rows, spend rows).
     pub fn loaded(&self) -> u64 {
-        self.touches + self.conversions + self.identity_rows
+        self.touches + self.conversions + self.identity_rows + self.spend_rows
     }
 
     /// Rows read equal rows loaded + ignored + rejected.
@@ -122,6 +127,7 @@ impl SourceAccount {
         self.touches += other.touches;
         self.conversions += other.conversions;
         self.identity_rows += other.identity_rows;
+        self.spend_rows += other.spend_rows;
         self.ignored += other.ignored;
         self.unassigned += other.unassigned;
         for (k, v) in &other.rejected {

@@ -10,6 +10,7 @@ pub mod channels;
 mod plan;
 pub mod raw;
 pub mod schema;
+mod spend;
 pub mod timestamp;
 
 use std::collections::{BTreeSet, HashMap};
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
 use plan::{FileOutput, SourcePlan};
+pub use spend::{load_spend, Spend, SpendRow};
 
 use crate::config::Config;
 use crate::error::{Error, Result};

@@ -558,7 +558,7 @@ fn quote(s: &str) -> String {
 }
 
 /// The files of a source: one path, or the sorted matches of a glob.
-fn resolve_files(base: &Path, pattern: &str, source_name: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn resolve_files(base: &Path, pattern: &str, source_name: &str) -> Result<Vec<PathBuf>> {
     let full = base.join(pattern);
     let is_glob = pattern.contains(['*', '?', '[']);
     if !is_glob {

@@ -5,5 +5,6 @@ pub mod compare;
 pub mod credits;
 pub mod identity;
 pub mod journeys;
+pub mod spend;
 pub mod table;
 pub mod thresholds;
