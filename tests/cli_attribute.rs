@@ -388,9 +388,8 @@ fn fail_on_thresholds_exit_3_and_say_which() {
         .stderr(predicate::str::contains("rejected_rows"));
 }
 
-#[test]
-fn spend_gives_cpa_and_roas_and_bad_spend_rows_are_counted() {
-    let w = Workdir::new();
+/// Two touches and two conversions; spend with three bad rows and a channel without touches.
+fn spend_fixture(w: &Workdir) {
     w.write(
         "events.csv",
         "ts,cookie,event,channel,value\n\
@@ -424,6 +423,12 @@ channel = { column = "channel" }
 value_column = "value"
 "#,
     );
+}
+
+#[test]
+fn spend_gives_cpa_and_roas_and_bad_spend_rows_are_counted() {
+    let w = Workdir::new();
+    spend_fixture(&w);
     w.cmd()
         .args(["run", "-q", "--model", "last_touch", "--out", "r"])
         .assert()
@@ -447,4 +452,84 @@ value_column = "value"
          last_touch,Search,30,1,30,60,2\n\
          last_touch,TV,100,0,,0,0\n"
     );
+}
+
+#[test]
+fn budget_proposals_in_each_format_and_its_errors() {
+    let w = Workdir::new();
+    spend_fixture(&w);
+    for format in ["table", "csv", "json", "markdown"] {
+        let out = w
+            .cmd()
+            .args([
+                "budget",
+                "-q",
+                "--model",
+                "last_touch",
+                "--total",
+                "150",
+                "--max-change",
+                "50%",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::assert_snapshot!(
+            format!("budget_{format}"),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    w.cmd()
+        .args([
+            "budget",
+            "--model",
+            "last_touch",
+            "--total",
+            "100",
+            "--max-change",
+            "lots",
+        ])
+        .assert()
+        .code(2);
+    w.cmd()
+        .args(["budget", "--model", "last_touch", "--total", "-5"])
+        .assert()
+        .code(2);
+    w.write("paths.csv", PATHS);
+    w.cmd()
+        .args([
+            "budget",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--total",
+            "100",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--paths"));
+    let no_spend = std::fs::read_to_string(w.join("omnitouch.toml"))
+        .expect("config")
+        .replace("[spend]\npath = \"spend.csv\"\ndate = \"day\"\nchannel = \"medium\"\ncost = \"amount\"\n", "");
+    w.write("nospend.toml", no_spend);
+    w.cmd()
+        .args([
+            "budget",
+            "--config",
+            "nospend.toml",
+            "--model",
+            "linear",
+            "--total",
+            "100",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("[spend]"));
 }

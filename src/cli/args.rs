@@ -32,6 +32,8 @@ pub enum Command {
     Attribute(Box<AttributeArgs>),
     /// Compare models side by side: shares per channel, spread, change against a baseline.
     Compare(Box<CompareArgs>),
+    /// Propose next period's budget per channel from spend and attributed value.
+    Budget(Box<BudgetArgs>),
     /// List every model: base models with their parameters, shipped specs, specs in folders.
     Models(ModelsArgs),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
@@ -72,6 +74,48 @@ pub struct RunArgs {
     /// `unattributed>20%`, `rows_without_person>100`; repeatable.
     #[arg(long = "fail-on", value_name = "METRIC>LIMIT")]
     pub fail_on: Vec<crate::report::thresholds::Threshold>,
+}
+
+/// `omnitouch budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The model whose attributed value drives the proposal.
+    #[arg(long, value_name = "NAME")]
+    pub model: String,
+    /// A folder of model spec files (*.toml) to add; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub models_dir: Vec<PathBuf>,
+    /// Next period's total budget.
+    #[arg(long, value_name = "AMOUNT", value_parser = positive_amount)]
+    pub total: f64,
+    /// Largest change of any channel's budget, in percent of today's spend.
+    #[arg(long, value_name = "PERCENT", default_value = "20%", value_parser = percent)]
+    pub max_change: f64,
+    /// Output format (table, csv, json, markdown).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::report::credits::OutputFormat,
+    /// Write here instead of stdout (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn positive_amount(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("\"{s}\" is not an amount above 0")),
+    }
+}
+
+/// `20%` or `20` → 0.2.
+fn percent(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let number = t.strip_suffix('%').unwrap_or(t);
+    match number.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x / 100.0),
+        _ => Err(format!("\"{s}\" is not a percentage such as 20%")),
+    }
 }
 
 /// `omnitouch compare`.

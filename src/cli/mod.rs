@@ -2,6 +2,7 @@
 
 mod args;
 mod attribute;
+mod budget;
 mod generate;
 mod journeys;
 mod pipeline;
@@ -55,6 +56,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Run(args) => run::run(args, cli.quiet),
         Command::Attribute(args) => attribute::run(args, cli.quiet),
         Command::Compare(args) => attribute::compare(args, cli.quiet),
+        Command::Budget(args) => budget::run(args, cli.quiet),
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
     }

@@ -176,17 +176,23 @@ pub fn attribute<'a>(
     )?;
     let has = |name: &str| results.iter().any(|a| a.model == name);
     let baseline =
-        match baseline.map(str::to_string).or(report.baseline) {
-            Some(b) if has(&b) => b,
+        match baseline {
+            Some(b) if has(b) => b.to_string(),
             Some(b) => {
                 anyhow::bail!(
             "baseline model \"{b}\" is not among the models run ({}); add it with --model {b}",
             results.iter().map(|a| a.model.as_str()).collect::<Vec<_>>().join(", ")
         )
             }
-            // Not chosen explicitly: last touch when it ran, else the first model.
-            None if has("last_touch") => "last_touch".into(),
-            None => results.first().map(|a| a.model.clone()).unwrap_or_default(),
+            // Not given on the command line: the config's baseline, else last touch, when it
+            // ran; else the first model.
+            None => [report.baseline.as_deref(), Some("last_touch")]
+                .into_iter()
+                .flatten()
+                .find(|b| has(b))
+                .map(str::to_string)
+                .or_else(|| results.first().map(|a| a.model.clone()))
+                .unwrap_or_default(),
         };
     Ok(Attributed {
         table,

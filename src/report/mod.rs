@@ -1,6 +1,7 @@
 //! Stage 5, report: what the user reads: data accounting, stitching, journeys, credits.
 
 pub mod accounting;
+pub mod budget;
 pub mod compare;
 pub mod credits;
 pub mod identity;

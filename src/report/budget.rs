@@ -1,0 +1,238 @@
+//! Budget reallocation: next period's budget per channel in proportion to attributed value
+//! (spend × attributed ROAS), each channel's change capped, with the expected attributed value.
+
+use std::collections::BTreeMap;
+
+use comfy_table::{Cell, Table};
+use serde::Serialize;
+
+use super::table::{self, right};
+
+/// The method, as the output states it.
+pub const METHOD: &str = "Each channel with spend gets a budget in proportion to its attributed value (today's spend × attributed ROAS), limited to today's spend ± the maximum change; the proportion is chosen so the budgets add up to the total. Expected value assumes each channel keeps its attributed ROAS at the new budget (no diminishing returns).";
+
+/// One channel's proposal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Proposal {
+    pub channel: String,
+    pub current: f64,
+    /// Attributed value per unit of cost.
+    pub roas: f64,
+    pub proposed: f64,
+    /// (proposed − current) / current.
+    pub change: f64,
+    /// proposed × roas.
+    pub expected_value: f64,
+}
+
+/// A proposal for every channel with spend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub total: f64,
+    pub max_change: f64,
+    pub channels: Vec<Proposal>,
+    /// What kept the plan from meeting the total, if anything.
+    pub note: Option<String>,
+}
+
+/// Proposes budgets. `cost` is today's spend per channel; `value` the attributed value per
+/// channel under the chosen model; `max_change` a fraction (0.2 = ±20 %).
+pub fn propose(
+    cost: &BTreeMap<String, f64>,
+    value: &BTreeMap<String, f64>,
+    total: f64,
+    max_change: f64,
+) -> Plan {
+    let chans: Vec<(&String, f64, f64)> = cost
+        .iter()
+        .filter(|(_, c)| **c > 0.0)
+        .map(|(ch, c)| (ch, *c, value.get(ch).copied().unwrap_or(0.0).max(0.0)))
+        .collect();
+    let lo: Vec<f64> = chans
+        .iter()
+        .map(|(_, c, _)| c * (1.0 - max_change).max(0.0))
+        .collect();
+    let hi: Vec<f64> = chans
+        .iter()
+        .map(|(_, c, _)| c * (1.0 + max_change))
+        .collect();
+    // Without any attributed value, keep today's proportions.
+    let any_value = chans.iter().any(|(_, _, v)| *v > 0.0);
+    let weight: Vec<f64> = chans
+        .iter()
+        .map(|(_, c, v)| if any_value { *v } else { *c })
+        .collect();
+    let alloc = |lambda: f64| -> Vec<f64> {
+        (0..chans.len())
+            .map(|i| (lambda * weight[i]).clamp(lo[i], hi[i]))
+            .collect()
+    };
+    // A channel without weight stays at its floor, however large the proportion.
+    let sum_lo: f64 = lo.iter().sum();
+    let sum_hi: f64 = (0..chans.len())
+        .map(|i| if weight[i] > 0.0 { hi[i] } else { lo[i] })
+        .sum();
+    let mut note = None;
+    let budgets = if total <= sum_lo {
+        if total < sum_lo {
+            note = Some(format!(
+                "the total {total:.2} is below what the maximum change allows ({sum_lo:.2}): every channel is at its floor"
+            ));
+        }
+        lo.clone()
+    } else if total >= sum_hi {
+        if total > sum_hi {
+            note = Some(format!(
+                "the total {total:.2} is above what the maximum change allows ({sum_hi:.2}): channels with attributed value are at their ceiling, channels without it at their floor"
+            ));
+        }
+        (0..chans.len())
+            .map(|i| if weight[i] > 0.0 { hi[i] } else { lo[i] })
+            .collect()
+    } else {
+        // Σ clamp(λ w_i) grows with λ: bisect for the λ that meets the total.
+        let mut top = (0..chans.len())
+            .filter(|i| weight[*i] > 0.0)
+            .map(|i| hi[i] / weight[i])
+            .fold(0.0, f64::max);
+        let mut bottom = 0.0;
+        for _ in 0..200 {
+            let mid = 0.5 * (bottom + top);
+            if alloc(mid).iter().sum::<f64>() < total {
+                bottom = mid;
+            } else {
+                top = mid;
+            }
+        }
+        alloc(top)
+    };
+    Plan {
+        total,
+        max_change,
+        channels: chans
+            .iter()
+            .zip(budgets)
+            .map(|((ch, c, v), b)| {
+                let roas = v / c;
+                Proposal {
+                    channel: (*ch).clone(),
+                    current: *c,
+                    roas,
+                    proposed: b,
+                    change: (b - c) / c,
+                    expected_value: b * roas,
+                }
+            })
+            .collect(),
+        note,
+    }
+}
+
+/// The plan as a terminal table.
+pub fn plan_table(plan: &Plan) -> Table {
+    let mut t = table::new(&[
+        "channel",
+        "current spend",
+        "ROAS",
+        "proposed",
+        "change",
+        "expected value",
+    ]);
+    for p in &plan.channels {
+        t.add_row(vec![
+            Cell::new(&p.channel),
+            right(format!("{:.2}", p.current)),
+            right(format!("{:.2}", p.roas)),
+            right(format!("{:.2}", p.proposed)),
+            right(format!("{:+.1}%", 100.0 * p.change)),
+            right(format!("{:.2}", p.expected_value)),
+        ]);
+    }
+    let current: f64 = plan.channels.iter().map(|p| p.current).sum();
+    let proposed: f64 = plan.channels.iter().map(|p| p.proposed).sum();
+    let today: f64 = plan.channels.iter().map(|p| p.current * p.roas).sum();
+    let expected: f64 = plan.channels.iter().map(|p| p.expected_value).sum();
+    t.add_row(vec![
+        Cell::new("total"),
+        right(format!("{current:.2}")),
+        right(if current > 0.0 {
+            format!("{:.2}", today / current)
+        } else {
+            "-".into()
+        }),
+        right(format!("{proposed:.2}")),
+        right(if current > 0.0 {
+            format!("{:+.1}%", 100.0 * (proposed - current) / current)
+        } else {
+            "-".into()
+        }),
+        right(format!("{expected:.2}")),
+    ]);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+
+    #[test]
+    fn proportional_to_value_when_caps_allow() {
+        let plan = propose(
+            &map(&[("A", 100.0), ("B", 100.0)]),
+            &map(&[("A", 300.0), ("B", 100.0)]),
+            200.0,
+            1.0,
+        );
+        // Unlimited enough: 3:1.
+        assert!((plan.channels[0].proposed - 150.0).abs() < 1e-9);
+        assert!((plan.channels[1].proposed - 50.0).abs() < 1e-9);
+        assert_eq!(plan.note, None);
+        assert!((plan.channels[0].expected_value - 450.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn caps_bind_and_the_rest_is_shared() {
+        let plan = propose(
+            &map(&[("A", 100.0), ("B", 100.0), ("C", 100.0)]),
+            &map(&[("A", 900.0), ("B", 100.0), ("C", 0.0)]),
+            300.0,
+            0.2,
+        );
+        let b: Vec<f64> = plan.channels.iter().map(|p| p.proposed).collect();
+        // A is capped at +20 %, C (no value) floors at −20 %, B takes the rest.
+        assert!(
+            (b[0] - 120.0).abs() < 1e-9 && (b[2] - 80.0).abs() < 1e-9,
+            "{b:?}"
+        );
+        assert!((b.iter().sum::<f64>() - 300.0).abs() < 1e-6);
+        assert!(plan.channels.iter().all(|p| p.change.abs() <= 0.2 + 1e-12));
+    }
+
+    #[test]
+    fn channels_without_value_stay_at_their_floor_and_the_shortfall_is_said() {
+        let plan = propose(
+            &map(&[("A", 10.0), ("B", 30.0), ("TV", 100.0)]),
+            &map(&[("A", 40.0), ("B", 60.0)]),
+            150.0,
+            0.5,
+        );
+        let b: Vec<f64> = plan.channels.iter().map(|p| p.proposed).collect();
+        assert_eq!(b, [15.0, 45.0, 50.0]);
+        assert!(
+            plan.note.as_deref().is_some_and(|n| n.contains("110.00")),
+            "{:?}",
+            plan.note
+        );
+    }
+
+    #[test]
+    fn an_unreachable_total_is_said() {
+        let plan = propose(&map(&[("A", 100.0)]), &map(&[("A", 50.0)]), 500.0, 0.2);
+        assert_eq!(plan.channels[0].proposed, 120.0);
+        assert!(plan.note.as_deref().is_some_and(|n| n.contains("ceiling")));
+    }
+}
