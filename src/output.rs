@@ -26,6 +26,17 @@ where
     fill(&mut writer).map_err(|e| Error::write(path, e))?;
     writer.flush().map_err(|e| Error::write(path, e))?;
     drop(writer);
+    // Temporary files are private (0600); an output keeps the mode of the file it replaces,
+    // or gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::write(path, e))?;
+    }
     tmp.persist(path).map_err(|e| Error::write(path, e.error))?;
     Ok(())
 }
@@ -57,5 +68,20 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
         let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let fresh = dir.path().join("fresh.csv");
+            write_atomic(&fresh, |w| Ok(w.write_all(b"x")?)).expect("write");
+            let mode = std::fs::metadata(&fresh)
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o644,
+                "outputs are readable, not private temp files"
+            );
+        }
     }
 }

@@ -11,11 +11,11 @@ use super::validate::strict_exit;
 use super::Exit;
 use crate::journey::path_table;
 use crate::output::write_atomic;
-use crate::report::compare;
 use crate::report::credits::{self, OutputFormat};
 use crate::report::spend as spend_report;
 use crate::report::thresholds::{self, Measure};
 use crate::report::{accounting, journeys as journey_tables};
+use crate::report::{compare, html};
 
 /// Layout version of the JSON summaries in the report folder.
 const SUMMARY_VERSION: u32 = 1;
@@ -88,11 +88,27 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     } else {
         println!("{}", journey_tables::path_table_line(&table));
     }
-    if let Some(b) = built {
-        if let Some(spend) = crate::ingest::load_spend(&b.config)? {
-            report_spend(&spend, &results, out)?;
-        }
-    }
+    let spend_rows = match built {
+        Some(b) => match crate::ingest::load_spend(&b.config)? {
+            Some(spend) => Some(report_spend(&spend, &results, out)?),
+            None => None,
+        },
+        None => None,
+    };
+    let html = html::render(&html::Page {
+        results: &results,
+        comparison: &comparison,
+        baseline: &baseline,
+        table: &table,
+        accounting: built.map(|b| &b.touchpoints.accounting),
+        people: built.map(|b| &b.people.stats),
+        journeys: built.map(|b| &b.journeys),
+        spend: spend_rows.as_deref(),
+    })
+    .map_err(anyhow::Error::msg)?;
+    write_atomic(&out.join("report.html"), |w| {
+        Ok(std::io::Write::write_all(w, html.as_bytes())?)
+    })?;
     println!(
         "\nConversion share by model (change against {baseline} in points; * = models disagree most)"
     );
@@ -107,7 +123,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     }
     if !quiet {
         eprintln!(
-            "wrote {}: credits.csv, credits.json, credits.md, paths.parquet, compare.json{}",
+            "wrote {}: report.html, credits.csv, credits.json, credits.md, paths.parquet, compare.json{}",
             out.display(),
             if built.is_some() {
                 ", data-quality.json, identity.json, journeys.json"
@@ -136,7 +152,7 @@ fn report_spend(
     spend: &crate::ingest::Spend,
     results: &[crate::attribution::Attribution],
     out: &Path,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<spend_report::Efficiency>> {
     let cost = spend.by_channel();
     let a = &spend.account;
     println!(
@@ -173,7 +189,7 @@ fn report_spend(
     write_atomic(&out.join("spend.csv"), |w| {
         Ok(std::io::Write::write_all(w, text.as_bytes())?)
     })?;
-    Ok(())
+    Ok(rows)
 }
 
 /// The quantities `--fail-on` thresholds name.

@@ -64,14 +64,30 @@ pub fn journeys_table(j: &Journeys) -> Table {
     t
 }
 
-/// Journeys by path length (touches after transforms): converting and non-converting.
-pub fn path_length_table(table_: &PathTable) -> Table {
+/// Journeys by path length (touches after transforms, 10 and more together): label,
+/// conversions, non-converting journeys.
+pub fn path_lengths(table_: &PathTable) -> Vec<(String, u64, u64)> {
     let mut by_len: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
     for r in &table_.rows {
         let e = by_len.entry(r.path.len().min(10)).or_default();
         e.0 += r.conversions;
         e.1 += r.nulls;
     }
+    by_len
+        .into_iter()
+        .map(|(len, (c, n))| {
+            let label = if len >= 10 {
+                "10+".to_string()
+            } else {
+                len.to_string()
+            };
+            (label, c, n)
+        })
+        .collect()
+}
+
+/// Journeys by path length: converting and non-converting.
+pub fn path_length_table(table_: &PathTable) -> Table {
     let (conv, nulls) = (table_.conversions() as f64, table_.nulls() as f64);
     let mut t = table::new(&[
         "path length",
@@ -80,12 +96,7 @@ pub fn path_length_table(table_: &PathTable) -> Table {
         "non-converting",
         "share",
     ]);
-    for (len, (c, n)) in by_len {
-        let label = if len >= 10 {
-            "10+".to_string()
-        } else {
-            len.to_string()
-        };
+    for (label, c, n) in path_lengths(table_) {
         t.add_row(vec![
             Cell::new(label),
             right(c),
@@ -128,8 +139,9 @@ pub fn top_paths_table(table_: &PathTable, n: usize) -> Table {
     t
 }
 
-/// Time from a journey's first touch to its conversion.
-pub fn time_to_conversion_table(j: &Journeys) -> Table {
+/// Buckets of time from first touch to conversion, with the conversions in each, and the
+/// sorted times in hours (for quantiles).
+pub fn time_to_conversion(j: &Journeys) -> (Vec<(&'static str, usize)>, Vec<f64>) {
     const HOUR: f64 = 3_600_000_000.0;
     let buckets: [(&str, f64); 7] = [
         ("< 1 hour", 1.0),
@@ -150,16 +162,31 @@ pub fn time_to_conversion_table(j: &Journeys) -> Table {
         })
         .collect();
     hours.sort_by(f64::total_cmp);
-    let mut t = table::new(&["time to conversion", "conversions", "share"]);
     let mut lower = f64::NEG_INFINITY;
-    for (label, upper) in buckets {
-        let n = hours.iter().filter(|h| **h >= lower && **h < upper).count();
+    let counts = buckets
+        .iter()
+        .map(|(label, upper)| {
+            let n = hours
+                .iter()
+                .filter(|h| **h >= lower && **h < *upper)
+                .count();
+            lower = *upper;
+            (*label, n)
+        })
+        .collect();
+    (counts, hours)
+}
+
+/// Time from a journey's first touch to its conversion.
+pub fn time_to_conversion_table(j: &Journeys) -> Table {
+    let (buckets, hours) = time_to_conversion(j);
+    let mut t = table::new(&["time to conversion", "conversions", "share"]);
+    for (label, n) in buckets {
         t.add_row(vec![
             Cell::new(label),
             right(n),
             right(percent(n as f64, hours.len() as f64)),
         ]);
-        lower = upper;
     }
     if !hours.is_empty() {
         let q = |p: f64| hours[((hours.len() - 1) as f64 * p).round() as usize];

@@ -2,8 +2,10 @@
 
 pub mod accounting;
 pub mod budget;
+pub mod charts;
 pub mod compare;
 pub mod credits;
+pub mod html;
 pub mod identity;
 pub mod journeys;
 pub mod spend;
