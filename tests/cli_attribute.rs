@@ -533,3 +533,103 @@ fn budget_proposals_in_each_format_and_its_errors() {
         .code(1)
         .stderr(predicate::str::contains("[spend]"));
 }
+
+#[test]
+fn bootstrap_intervals_are_deterministic_for_a_seed_and_any_thread_count() {
+    let w = Workdir::new();
+    // A larger table so intervals are meaningful: 40 paths over 4 channels.
+    let mut t = String::from("path,conversions,value,nulls\n");
+    let ch = ["A", "B", "C", "D"];
+    for i in 0..40 {
+        let p = format!("{} > {}", ch[i % 4], ch[(i / 4) % 4]);
+        t.push_str(&format!(
+            "{p},{},{},{}\n",
+            5 + i % 7,
+            10 * (5 + i % 7),
+            20 + i % 11
+        ));
+    }
+    w.write("paths.csv", t);
+    let run = |threads: &str, seed: &str| {
+        let out = w
+            .cmd()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "attribute",
+                "--paths",
+                "paths.csv",
+                "--model",
+                "linear",
+                "--model",
+                "markov",
+                "--bootstrap",
+                "40",
+                "--seed",
+                seed,
+                "--format",
+                "csv",
+            ])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let one = run("1", "3");
+    assert_eq!(one, run("2", "3"), "thread count changes nothing");
+    assert_ne!(one, run("2", "4"), "another seed, other intervals");
+    let mut reader = csv::Reader::from_reader(one.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        &header[6..],
+        [
+            "conversions_low",
+            "conversions_high",
+            "value_low",
+            "value_high"
+        ]
+    );
+    for r in reader.records() {
+        let r = r.expect("row");
+        let num = |i: usize| r[i].parse::<f64>().expect("number");
+        // The point estimate lies inside its interval here (large counts, smooth models).
+        assert!(num(6) <= num(2) && num(2) <= num(7), "{r:?}");
+        assert!(num(6) < num(7), "a real interval: {r:?}");
+    }
+}
+
+#[test]
+fn run_with_bootstrap_writes_intervals_everywhere() {
+    let w = Workdir::new();
+    w.cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "-q",
+            "--model",
+            "linear",
+            "--bootstrap",
+            "5",
+            "--out",
+        ])
+        .arg(w.join("r"))
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(w.join("r/credits.csv")).expect("csv");
+    assert!(csv
+        .lines()
+        .next()
+        .is_some_and(|h| h.ends_with("value_low,value_high")));
+    let json = std::fs::read_to_string(w.join("r/credits.json")).expect("json");
+    assert!(json.contains("\"conversions_low\""));
+    let html = std::fs::read_to_string(w.join("r/report.html")).expect("html");
+    assert!(html.contains("90 % bootstrap intervals"));
+}

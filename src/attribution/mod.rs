@@ -6,6 +6,7 @@
 //! they split (up to float rounding), except where a model's definition says otherwise and
 //! its notes say why.
 
+pub mod bootstrap;
 mod heuristic;
 mod markov;
 mod params;

@@ -63,6 +63,8 @@ pub struct RunArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub models: ModelChoice,
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
     /// Report folder (created when missing; its report files are replaced).
     #[arg(long, value_name = "DIR", default_value = "omnitouch-report")]
     pub out: PathBuf,
@@ -144,12 +146,25 @@ pub struct AttributeArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub models: ModelChoice,
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: crate::report::credits::OutputFormat,
     /// Write here instead of stdout (atomically).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Bootstrap confidence intervals.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Report 90 % intervals from this many Poisson bootstrap replicates.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub bootstrap: Option<u32>,
+    /// Seed of the bootstrap; the same seed gives the same intervals.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// Which models to run.

@@ -24,13 +24,19 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
         journeys,
     };
     let results = attribution::run(&specs, &model_input)?;
-    credits::write(&results, args.format, args.output.as_deref())?;
+    let intervals = pipeline::intervals(&specs, &model_input, &args.bootstrap)?;
+    credits::write(
+        &results,
+        intervals.as_ref(),
+        args.format,
+        args.output.as_deref(),
+    )?;
     Ok(exit)
 }
 
 pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
-    let a = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), quiet)?;
+    let a = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), None, quiet)?;
     let rows = compare::compare(&a.results, &a.baseline);
     let text = compare::render(&a.results, &rows, &a.baseline, args.format)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

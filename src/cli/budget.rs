@@ -97,7 +97,7 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
             "the config has no [spend] section: budget needs today's spend per channel (see the README)"
         )
     })?;
-    let attributed = pipeline::attribute(&input, &choice, None, quiet)?;
+    let attributed = pipeline::attribute(&input, &choice, None, None, quiet)?;
     let result = &attributed.results[0];
     let value: BTreeMap<String, f64> = result
         .channels

@@ -1,7 +1,10 @@
 //! The steps shared by commands that start from raw exports: people, then journeys.
 
-use super::args::{InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs};
+use super::args::{
+    BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs,
+};
 use super::validate::load;
+use crate::attribution::bootstrap::{self, Intervals};
 use crate::attribution::{self, spec, Attribution, Catalogue, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::identity::{self, IdentityOptions, Stitched};
@@ -152,6 +155,8 @@ pub struct Attributed<'a> {
     pub results: Vec<Attribution>,
     /// Baseline model of comparisons.
     pub baseline: String,
+    /// Bootstrap intervals, when asked for.
+    pub intervals: Option<Intervals>,
 }
 
 /// Runs the chosen models (flags, else the config's `[report] models`, else all) on `input`.
@@ -159,6 +164,7 @@ pub fn attribute<'a>(
     input: &'a Input,
     choice: &ModelChoice,
     baseline: Option<&str>,
+    bootstrap_args: Option<&BootstrapArgs>,
     quiet: bool,
 ) -> anyhow::Result<Attributed<'a>> {
     let (table, built) = match input {
@@ -167,13 +173,15 @@ pub fn attribute<'a>(
     };
     let report = built.map(|b| b.config.report.clone()).unwrap_or_default();
     let specs = chosen(choice, report.models.as_deref(), built.is_some(), quiet)?;
-    let results = attribution::run(
-        &specs,
-        &ModelInput {
-            table: &table,
-            journeys: built.map(|b| &b.journeys),
-        },
-    )?;
+    let model_input = ModelInput {
+        table: &table,
+        journeys: built.map(|b| &b.journeys),
+    };
+    let results = attribution::run(&specs, &model_input)?;
+    let intervals = match bootstrap_args {
+        Some(args) => intervals(&specs, &model_input, args)?,
+        None => None,
+    };
     let has = |name: &str| results.iter().any(|a| a.model == name);
     let baseline =
         match baseline {
@@ -199,5 +207,18 @@ pub fn attribute<'a>(
         built,
         results,
         baseline,
+        intervals,
+    })
+}
+
+/// Bootstrap intervals, when `--bootstrap N` was given.
+pub fn intervals(
+    specs: &[ModelSpec],
+    input: &ModelInput,
+    args: &BootstrapArgs,
+) -> anyhow::Result<Option<Intervals>> {
+    Ok(match args.bootstrap {
+        Some(n) => Some(bootstrap::intervals(specs, input, n as usize, args.seed)?),
+        None => None,
     })
 }

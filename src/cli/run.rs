@@ -33,20 +33,34 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         built,
         results,
         baseline,
-    } = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), quiet)?;
+        intervals,
+    } = pipeline::attribute(
+        &input,
+        &args.models,
+        args.baseline.as_deref(),
+        Some(&args.bootstrap),
+        quiet,
+    )?;
     let comparison = compare::compare(&results, &baseline);
 
     let out = &args.out;
     std::fs::create_dir_all(out)
         .map_err(|e| anyhow::anyhow!("cannot create the report folder {}: {e}", out.display()))?;
-    credits::write(&results, OutputFormat::Csv, Some(&out.join("credits.csv")))?;
     credits::write(
         &results,
+        intervals.as_ref(),
+        OutputFormat::Csv,
+        Some(&out.join("credits.csv")),
+    )?;
+    credits::write(
+        &results,
+        intervals.as_ref(),
         OutputFormat::Json,
         Some(&out.join("credits.json")),
     )?;
     credits::write(
         &results,
+        intervals.as_ref(),
         OutputFormat::Markdown,
         Some(&out.join("credits.md")),
     )?;
@@ -104,6 +118,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         people: built.map(|b| &b.people.stats),
         journeys: built.map(|b| &b.journeys),
         spend: spend_rows.as_deref(),
+        intervals: intervals.as_ref(),
     })
     .map_err(anyhow::Error::msg)?;
     write_atomic(&out.join("report.html"), |w| {

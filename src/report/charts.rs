@@ -9,6 +9,19 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub struct Series {
     pub name: String,
     pub values: Vec<f64>,
+    /// An interval (low, high) per category, drawn as an error bar (grouped layout only).
+    pub errors: Option<Vec<(f64, f64)>>,
+}
+
+impl Series {
+    /// A series without error bars.
+    pub fn new(name: impl Into<String>, values: Vec<f64>) -> Series {
+        Series {
+            name: name.into(),
+            values,
+            errors: None,
+        }
+    }
 }
 
 /// How series share a category.
@@ -62,7 +75,12 @@ pub fn bar_chart(
     let top = match layout {
         Layout::Grouped => series
             .iter()
-            .flat_map(|s| s.values.iter().copied())
+            .flat_map(|s| {
+                s.values
+                    .iter()
+                    .copied()
+                    .chain(s.errors.iter().flatten().map(|e| e.1))
+            })
             .fold(0.0f64, f64::max),
         Layout::Stacked => (0..n)
             .map(|i| series.iter().map(|s| s.values[i].max(0.0)).sum::<f64>())
@@ -169,6 +187,23 @@ pub fn bar_chart(
                 .map_err(|e| err(&e))?
                 .label(s.name.as_str())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
+            if let (Layout::Grouped, Some(errors)) = (layout, &s.errors) {
+                let whiskers = errors.iter().enumerate().flat_map(|(i, (lo, hi))| {
+                    let slot = (i * per + j) as i32;
+                    let (x, _) = chart.backend_coord(&(SegmentValue::CenterOf(slot), *lo));
+                    let (_, y_lo) = chart.backend_coord(&(SegmentValue::CenterOf(slot), *lo));
+                    let (_, y_hi) = chart.backend_coord(&(SegmentValue::CenterOf(slot), *hi));
+                    let line = BLACK.stroke_width(1);
+                    [
+                        PathElement::new(vec![(x, y_lo), (x, y_hi)], line),
+                        PathElement::new(vec![(x - 3, y_lo), (x + 3, y_lo)], line),
+                        PathElement::new(vec![(x - 3, y_hi), (x + 3, y_hi)], line),
+                    ]
+                });
+                for w in whiskers.collect::<Vec<_>>() {
+                    root.draw(&w).map_err(|e| err(&e))?;
+                }
+            }
         }
         if series.len() > 1 {
             chart
@@ -195,14 +230,8 @@ mod tests {
             "share %",
             &["<b>Email</b>".to_string(), "Search".to_string()],
             &[
-                Series {
-                    name: "linear".into(),
-                    values: vec![40.0, 60.0],
-                },
-                Series {
-                    name: "markov".into(),
-                    values: vec![55.0, 45.0],
-                },
+                Series::new("linear", vec![40.0, 60.0]),
+                Series::new("markov", vec![55.0, 45.0]),
             ],
             Layout::Grouped,
         )
@@ -221,14 +250,8 @@ mod tests {
             "rows",
             &["web".to_string()],
             &[
-                Series {
-                    name: "loaded".into(),
-                    values: vec![90.0],
-                },
-                Series {
-                    name: "rejected".into(),
-                    values: vec![10.0],
-                },
+                Series::new("loaded", vec![90.0]),
+                Series::new("rejected", vec![10.0]),
             ],
             Layout::Stacked,
         )

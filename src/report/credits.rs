@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::table::{self, right};
+use crate::attribution::bootstrap::{Interval, Intervals};
 use crate::attribution::Attribution;
 use crate::error::{Error, Result};
 
@@ -34,14 +35,18 @@ pub struct CreditRow {
     pub value: f64,
     pub conversions_share: f64,
     pub value_share: f64,
+    /// 90 % bootstrap interval, when `--bootstrap` was given.
+    #[serde(flatten)]
+    pub interval: Option<Interval>,
 }
 
 /// The rows of every result, models in the order given, channels in table order.
-pub fn rows(results: &[Attribution]) -> Vec<CreditRow> {
+pub fn rows(results: &[Attribution], intervals: Option<&Intervals>) -> Vec<CreditRow> {
     let share = |x: f64, total: f64| if total != 0.0 { x / total } else { 0.0 };
     results
         .iter()
-        .flat_map(|a| {
+        .enumerate()
+        .flat_map(|(m, a)| {
             let (tc, tv) = (a.total_conversions(), a.total_value());
             a.channels.iter().enumerate().map(move |(i, c)| CreditRow {
                 model: a.model.clone(),
@@ -50,49 +55,58 @@ pub fn rows(results: &[Attribution]) -> Vec<CreditRow> {
                 value: a.value[i],
                 conversions_share: share(a.conversions[i], tc),
                 value_share: share(a.value[i], tv),
+                interval: intervals
+                    .and_then(|iv| iv.get(m))
+                    .and_then(|iv| iv.get(i))
+                    .copied(),
             })
         })
         .collect()
 }
 
 /// Renders `results` in `format` to `output` (atomically) or stdout.
-pub fn write(results: &[Attribution], format: OutputFormat, output: Option<&Path>) -> Result<()> {
-    let rows = rows(results);
+pub fn write(
+    results: &[Attribution],
+    intervals: Option<&Intervals>,
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    let rows = rows(results, intervals);
     if format == OutputFormat::Parquet {
         let path = output.ok_or_else(|| Error::Config {
             path: "--format".into(),
             message: "parquet output needs --output FILE".into(),
         })?;
-        let mut df = DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new(
-                    "model".into(),
-                    rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "channel".into(),
-                    rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "conversions".into(),
-                    rows.iter().map(|r| r.conversions).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "value".into(),
-                    rows.iter().map(|r| r.value).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "conversions_share".into(),
-                    rows.iter().map(|r| r.conversions_share).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "value_share".into(),
-                    rows.iter().map(|r| r.value_share).collect::<Vec<_>>(),
-                ),
-            ],
-        )
-        .map_err(|e| Error::write(path, e))?;
+        let mut columns = vec![
+            Column::new(
+                "model".into(),
+                rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "channel".into(),
+                rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "conversions".into(),
+                rows.iter().map(|r| r.conversions).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value".into(),
+                rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "conversions_share".into(),
+                rows.iter().map(|r| r.conversions_share).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "value_share".into(),
+                rows.iter().map(|r| r.value_share).collect::<Vec<_>>(),
+            ),
+        ];
+        for (name, values) in interval_columns(&rows) {
+            columns.push(Column::new(name.into(), values));
+        }
+        let mut df = DataFrame::new(rows.len(), columns).map_err(|e| Error::write(path, e))?;
         return crate::output::write_parquet(path, &mut df);
     }
     let text = match format {
@@ -114,15 +128,48 @@ pub fn write(results: &[Attribution], format: OutputFormat, output: Option<&Path
     }
 }
 
+/// The four interval columns, when the rows have intervals.
+fn interval_columns(rows: &[CreditRow]) -> Vec<(&'static str, Vec<f64>)> {
+    if rows.iter().all(|r| r.interval.is_none()) {
+        return Vec::new();
+    }
+    let get = |f: fn(&Interval) -> f64| -> Vec<f64> {
+        rows.iter()
+            .map(|r| r.interval.as_ref().map_or(f64::NAN, f))
+            .collect()
+    };
+    vec![
+        ("conversions_low", get(|i| i.conversions_low)),
+        ("conversions_high", get(|i| i.conversions_high)),
+        ("value_low", get(|i| i.value_low)),
+        ("value_high", get(|i| i.value_high)),
+    ]
+}
+
+/// `12.00` or, with an interval, `12.00 [10.10–14.00]`.
+fn with_interval(x: f64, interval: Option<(f64, f64)>) -> String {
+    match interval {
+        Some((lo, hi)) => format!("{x:.2} [{lo:.2}–{hi:.2}]"),
+        None => format!("{x:.2}"),
+    }
+}
+
 fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
     let mut t = table::new(&["model", "channel", "conversions", "share", "value", "share"]);
     for r in rows {
+        let iv = r.interval.as_ref();
         t.add_row(vec![
             Cell::new(&r.model),
             Cell::new(&r.channel),
-            right(format!("{:.2}", r.conversions)),
+            right(with_interval(
+                r.conversions,
+                iv.map(|i| (i.conversions_low, i.conversions_high)),
+            )),
             right(format!("{:.1}%", 100.0 * r.conversions_share)),
-            right(format!("{:.2}", r.value)),
+            right(with_interval(
+                r.value,
+                iv.map(|i| (i.value_low, i.value_high)),
+            )),
             right(format!("{:.1}%", 100.0 * r.value_share)),
         ]);
     }
@@ -137,24 +184,29 @@ fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
 
 fn render_csv(rows: &[CreditRow]) -> std::result::Result<String, crate::output::WriteError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let extra = interval_columns(rows);
+    let mut header = vec![
         "model",
         "channel",
         "conversions",
         "value",
         "conversions_share",
         "value_share",
-    ])?;
-    for r in rows {
+    ];
+    header.extend(extra.iter().map(|(n, _)| *n));
+    w.write_record(&header)?;
+    for (k, r) in rows.iter().enumerate() {
         // `{}` prints the shortest text that reads back to the same f64: full precision.
-        w.write_record([
+        let mut record = vec![
             r.model.clone(),
             r.channel.clone(),
             format!("{}", r.conversions),
             format!("{}", r.value),
             format!("{}", r.conversions_share),
             format!("{}", r.value_share),
-        ])?;
+        ];
+        record.extend(extra.iter().map(|(_, v)| format!("{}", v[k])));
+        w.write_record(&record)?;
     }
     Ok(String::from_utf8(
         w.into_inner().map_err(|e| e.to_string())?,
@@ -184,13 +236,17 @@ fn render_markdown(results: &[Attribution], rows: &[CreditRow]) -> String {
     );
     let esc = |t: &str| t.replace('|', "\\|");
     for r in rows {
+        let iv = r.interval.as_ref();
         s.push_str(&format!(
-            "| {} | {} | {:.2} | {:.1}% | {:.2} | {:.1}% |\n",
+            "| {} | {} | {} | {:.1}% | {} | {:.1}% |\n",
             esc(&r.model),
             esc(&r.channel),
-            r.conversions,
+            with_interval(
+                r.conversions,
+                iv.map(|i| (i.conversions_low, i.conversions_high))
+            ),
             100.0 * r.conversions_share,
-            r.value,
+            with_interval(r.value, iv.map(|i| (i.value_low, i.value_high))),
             100.0 * r.value_share
         ));
     }

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::charts::{bar_chart, Layout, Series};
 use super::compare::ChannelComparison;
 use super::spend::Efficiency;
+use crate::attribution::bootstrap::Intervals;
 use crate::attribution::Attribution;
 use crate::identity::StitchStats;
 use crate::ingest::Accounting;
@@ -22,6 +23,8 @@ pub struct Page<'a> {
     pub people: Option<&'a StitchStats>,
     pub journeys: Option<&'a Journeys>,
     pub spend: Option<&'a [Efficiency]>,
+    /// Bootstrap intervals per model and channel, drawn as error bars.
+    pub intervals: Option<&'a Intervals>,
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -157,13 +160,22 @@ pub fn render(page: &Page) -> Result<String, String> {
     let shares: Vec<Series> = models
         .iter()
         .enumerate()
-        .map(|(m, name)| Series {
-            name: name.clone(),
-            values: page
-                .comparison
-                .iter()
-                .map(|c| 100.0 * c.shares[m])
-                .collect(),
+        .map(|(m, name)| {
+            let total = page.results[m].total_conversions();
+            let scale = if total != 0.0 { 100.0 / total } else { 0.0 };
+            Series {
+                name: name.clone(),
+                values: page
+                    .comparison
+                    .iter()
+                    .map(|c| 100.0 * c.shares[m])
+                    .collect(),
+                errors: page.intervals.and_then(|iv| iv.get(m)).map(|iv| {
+                    iv.iter()
+                        .map(|i| (i.conversions_low * scale, i.conversions_high * scale))
+                        .collect()
+                }),
+            }
         })
         .collect();
     let chart = bar_chart(
@@ -198,12 +210,17 @@ pub fn render(page: &Page) -> Result<String, String> {
     section(
         &mut body,
         "Credit by channel and model",
-        &format!("Each model's share of the attributed conversions. * marks the channels the models disagree on most; the baseline is {}.", page.baseline),
+        &format!(
+            "Each model's share of the attributed conversions{}. * marks the channels the models disagree on most; the baseline is {}.",
+            if page.intervals.is_some() { ", with 90 % bootstrap intervals as error bars" } else { "" },
+            page.baseline
+        ),
         &format!("{chart}{}", table(&header, &rows, &classes)),
     );
 
     // Disagreement.
     let spread = Series {
+        errors: None,
         name: "spread".into(),
         values: page.comparison.iter().map(|c| 100.0 * c.spread).collect(),
     };
@@ -253,6 +270,7 @@ pub fn render(page: &Page) -> Result<String, String> {
         "conversions",
         &ranks,
         &[Series {
+            errors: None,
             name: "conversions".into(),
             values: top.iter().map(|r| r.conversions as f64).collect(),
         }],
@@ -307,8 +325,8 @@ pub fn render(page: &Page) -> Result<String, String> {
             "share of journeys (%)",
             &lengths.iter().map(|l| l.0.clone()).collect::<Vec<_>>(),
             &[
-                Series { name: "converting".into(), values: lengths.iter().map(|l| 100.0 * l.1 as f64 / conv).collect() },
-                Series { name: "non-converting".into(), values: lengths.iter().map(|l| 100.0 * l.2 as f64 / nulls).collect() },
+                Series { errors: None, name: "converting".into(), values: lengths.iter().map(|l| 100.0 * l.1 as f64 / conv).collect() },
+                Series { errors: None, name: "non-converting".into(), values: lengths.iter().map(|l| 100.0 * l.2 as f64 / nulls).collect() },
             ],
             Layout::Grouped,
         )?,
@@ -325,6 +343,7 @@ pub fn render(page: &Page) -> Result<String, String> {
                 "conversions",
                 &buckets.iter().map(|b| b.0.to_string()).collect::<Vec<_>>(),
                 &[Series {
+                    errors: None,
                     name: "conversions".into(),
                     values: buckets.iter().map(|b| b.1 as f64).collect(),
                 }],
@@ -356,6 +375,7 @@ pub fn render(page: &Page) -> Result<String, String> {
             ),
         ]
         .map(|(n, v)| Series {
+            errors: None,
             name: n.into(),
             values: v,
         });
@@ -397,6 +417,7 @@ pub fn render(page: &Page) -> Result<String, String> {
         let roas: Vec<Series> = models
             .iter()
             .map(|m| Series {
+                errors: None,
                 name: m.clone(),
                 values: spend_channels
                     .iter()
