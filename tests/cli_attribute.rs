@@ -13,27 +13,17 @@ const PATHS: &str = "path;total_conversions;total_conversion_value;total_null\n\
                      Display > Email;0;0;2\n";
 
 fn attribute(w: &Workdir, format: &str) -> String {
-    let out = w
-        .cmd()
-        .args([
-            "attribute",
-            "--paths",
-            "paths.csv",
-            "--model",
-            "linear",
-            "--model",
-            "markov",
-            "--format",
-            format,
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    w.stdout_ok(&[
+        "attribute",
+        "--paths",
+        "paths.csv",
+        "--model",
+        "linear",
+        "--model",
+        "markov",
+        "--format",
+        format,
+    ])
 }
 
 #[test]
@@ -312,13 +302,7 @@ fn compare_in_every_format_and_its_baseline_rules() {
             "markov",
         ];
         args.extend_from_slice(extra);
-        let out = w.cmd().args(&args).output().expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        w.stdout_ok(&args)
     };
     for format in ["table", "csv", "json", "markdown"] {
         insta::assert_snapshot!(format!("compare_{format}"), compare(&["--format", format]));
@@ -459,9 +443,9 @@ fn budget_proposals_in_each_format_and_its_errors() {
     let w = Workdir::new();
     spend_fixture(&w);
     for format in ["table", "csv", "json", "markdown"] {
-        let out = w
-            .cmd()
-            .args([
+        insta::assert_snapshot!(
+            format!("budget_{format}"),
+            w.stdout_ok(&[
                 "budget",
                 "-q",
                 "--model",
@@ -473,16 +457,6 @@ fn budget_proposals_in_each_format_and_its_errors() {
                 "--format",
                 format,
             ])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        insta::assert_snapshot!(
-            format!("budget_{format}"),
-            String::from_utf8_lossy(&out.stdout)
         );
     }
     w.cmd()

@@ -65,6 +65,8 @@ pub struct RunArgs {
     pub models: ModelChoice,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
     /// Report folder (created when missing; its report files are replaced).
     #[arg(long, value_name = "DIR", default_value = "omnitouch-report")]
     pub out: PathBuf,
@@ -148,12 +150,32 @@ pub struct AttributeArgs {
     pub models: ModelChoice,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: crate::report::credits::OutputFormat,
     /// Write here instead of stdout (atomically).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Credits per period (and `--by` segment).
+#[derive(Debug, Args)]
+pub struct PeriodArgs {
+    /// Break credits down by day, ISO week or month of each journey's conversion (or last
+    /// touch, for journeys that did not convert).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub period: Option<crate::journey::Period>,
+    /// Only journeys from this date on (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// Only journeys up to and including this date (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
+    /// With --period: each channel's share change against the previous period.
+    #[arg(long, requires = "period")]
+    pub compare_previous: bool,
 }
 
 /// Bootstrap confidence intervals.

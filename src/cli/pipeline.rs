@@ -1,7 +1,7 @@
 //! The steps shared by commands that start from raw exports: people, then journeys.
 
 use super::args::{
-    BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs,
+    BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs, PeriodArgs,
 };
 use super::validate::load;
 use crate::attribution::bootstrap::{self, Intervals};
@@ -12,6 +12,7 @@ use crate::ingest::Touchpoints;
 use crate::journey::{
     self, path_table, JourneyOptions, Journeys, PathTable, ReadOptions, Transform,
 };
+use crate::report::credits::SegmentResults;
 
 /// Raw exports taken through loading, stitching and journey building.
 pub struct Built {
@@ -157,6 +158,8 @@ pub struct Attributed<'a> {
     pub baseline: String,
     /// Bootstrap intervals, when asked for.
     pub intervals: Option<Intervals>,
+    /// The models that ran.
+    pub specs: Vec<ModelSpec>,
 }
 
 /// Runs the chosen models (flags, else the config's `[report] models`, else all) on `input`.
@@ -208,6 +211,7 @@ pub fn attribute<'a>(
         results,
         baseline,
         intervals,
+        specs,
     })
 }
 
@@ -221,4 +225,97 @@ pub fn intervals(
         Some(n) => Some(bootstrap::intervals(specs, input, n as usize, args.seed)?),
         None => None,
     })
+}
+
+/// Credits per segment (`--by`) and/or period (`--period`, `--from`, `--to`); None when no
+/// breakdown was asked for.
+pub fn segments(
+    input: &Input,
+    specs: &[ModelSpec],
+    by: Option<&str>,
+    periods: &PeriodArgs,
+    bootstrap: &BootstrapArgs,
+) -> anyhow::Result<Option<Vec<SegmentResults>>> {
+    let filtered = periods.from.is_some() || periods.to.is_some();
+    if by.is_none() && periods.period.is_none() && !filtered {
+        return Ok(None);
+    }
+    let run = |table: &PathTable, journeys: Option<&Journeys>| -> anyhow::Result<_> {
+        let model_input = ModelInput { table, journeys };
+        let results = attribution::run(specs, &model_input)?;
+        let intervals = intervals(specs, &model_input, bootstrap)?;
+        Ok((results, intervals))
+    };
+    let mut out = Vec::new();
+    match input {
+        Input::Paths(table) => {
+            anyhow::ensure!(
+                periods.period.is_none() && !filtered,
+                "--period, --from and --to need journey times: run on raw exports (--config), not --paths"
+            );
+            let mut keys: Vec<&String> = table.rows.iter().map(|r| &r.segment).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let sub = PathTable::from_named(table.named_rows().filter(|r| &r.2 == key));
+                let (results, intervals) = run(&sub, None)?;
+                out.push(SegmentResults {
+                    key: if key.is_empty() {
+                        "(none)".into()
+                    } else {
+                        key.clone()
+                    },
+                    results,
+                    intervals,
+                });
+            }
+        }
+        Input::Raw(built) => {
+            let from = periods.from.map(journey::periods::day_start);
+            let to = periods
+                .to
+                .and_then(|d| d.succ_opt())
+                .map(journey::periods::day_start);
+            let label = match (periods.from, periods.to) {
+                (None, None) => "all".to_string(),
+                (f, t) => format!(
+                    "{}..{}",
+                    f.map(|d| d.to_string()).unwrap_or_default(),
+                    t.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            };
+            let split = built.journeys.split_by(|j| {
+                let t = Journeys::time_of(j);
+                if from.is_some_and(|f| t < f) || to.is_some_and(|e| t >= e) {
+                    return None;
+                }
+                let mut parts = Vec::new();
+                if let Some(p) = periods.period {
+                    parts.push(p.key(t));
+                }
+                if by.is_some() {
+                    parts.push(if j.segment.is_empty() {
+                        "(none)".into()
+                    } else {
+                        j.segment.clone()
+                    });
+                }
+                Some(if parts.is_empty() {
+                    label.clone()
+                } else {
+                    parts.join(" / ")
+                })
+            });
+            for (key, journeys) in split {
+                let table = journeys.path_table();
+                let (results, intervals) = run(&table, Some(&journeys))?;
+                out.push(SegmentResults {
+                    key,
+                    results,
+                    intervals,
+                });
+            }
+        }
+    }
+    Ok(Some(out))
 }

@@ -15,7 +15,7 @@ use crate::report::credits::{self, OutputFormat};
 use crate::report::spend as spend_report;
 use crate::report::thresholds::{self, Measure};
 use crate::report::{accounting, journeys as journey_tables};
-use crate::report::{compare, html};
+use crate::report::{compare, html, periods};
 
 /// Layout version of the JSON summaries in the report folder.
 const SUMMARY_VERSION: u32 = 1;
@@ -34,6 +34,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         results,
         baseline,
         intervals,
+        specs,
     } = pipeline::attribute(
         &input,
         &args.models,
@@ -41,6 +42,13 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         Some(&args.bootstrap),
         quiet,
     )?;
+    let wants_shift = args.fail_on.iter().any(|t| t.metric == "share_shift");
+    anyhow::ensure!(
+        !wants_shift || args.periods.compare_previous,
+        "the share_shift threshold needs --period and --compare-previous"
+    );
+    let by = args.input.journey.by.as_deref();
+    let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap)?;
     let comparison = compare::compare(&results, &baseline);
 
     let out = &args.out;
@@ -65,6 +73,11 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         Some(&out.join("credits.md")),
     )?;
     path_table::write(&table, &out.join("paths.parquet"))?;
+    let compare_md = compare::render(&results, &comparison, &baseline, OutputFormat::Markdown)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_atomic(&out.join("compare.md"), |w| {
+        Ok(std::io::Write::write_all(w, compare_md.as_bytes())?)
+    })?;
     write_json(
         &out.join("compare.json"),
         &json!({ "version": SUMMARY_VERSION, "baseline": baseline,
@@ -124,6 +137,39 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     write_atomic(&out.join("report.html"), |w| {
         Ok(std::io::Write::write_all(w, html.as_bytes())?)
     })?;
+    let mut shifts = Vec::new();
+    if let Some(segments) = &segments {
+        credits::write_segmented(
+            segments,
+            OutputFormat::Csv,
+            Some(&out.join("credits_by_segment.csv")),
+        )?;
+        credits::write_segmented(
+            segments,
+            OutputFormat::Json,
+            Some(&out.join("credits_by_segment.json")),
+        )?;
+        if args.periods.compare_previous {
+            shifts = periods::shifts(segments);
+            let text =
+                periods::render(&shifts, OutputFormat::Csv).map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_atomic(&out.join("period_shifts.csv"), |w| {
+                Ok(std::io::Write::write_all(w, text.as_bytes())?)
+            })?;
+        }
+        println!(
+            "\n{} segments: {}",
+            segments.len(),
+            segments
+                .iter()
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some(t) = periods::latest_table(&shifts) {
+            println!("\nShare change against the previous period\n{t}");
+        }
+    }
     println!(
         "\nConversion share by model (change against {baseline} in points; * = models disagree most)"
     );
@@ -151,7 +197,26 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints),
         None => Exit::Ok,
     };
-    let tripped = thresholds::tripped(&args.fail_on, &measures(built));
+    let mut measures = measures(built);
+    if let Some(largest) = periods::largest_latest(&shifts) {
+        measures.insert(
+            "share_shift".into(),
+            Measure {
+                count: 100.0 * largest.shift.abs(),
+                base: 1.0,
+            },
+        );
+        if wants_shift {
+            eprintln!(
+                "largest share shift: {} under {} in {}: {:+.1} pp",
+                largest.channel,
+                largest.model,
+                largest.period,
+                100.0 * largest.shift
+            );
+        }
+    }
+    let tripped = thresholds::tripped(&args.fail_on, &measures);
     for t in &tripped {
         eprintln!("threshold tripped: {t}");
     }

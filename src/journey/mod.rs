@@ -8,6 +8,7 @@
 //! in config order, then files, then rows).
 
 pub mod path_table;
+pub mod periods;
 mod transforms;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use path_table::{PathRow, PathTable, ReadOptions};
+pub use periods::Period;
 pub use transforms::{Touch, Transform};
 
 use crate::config::Config;
@@ -552,5 +554,39 @@ impl Journeys {
                 )
             })
         }))
+    }
+
+    /// The time a journey belongs to: its conversion, else its last touch.
+    pub fn time_of(j: &Journey) -> i64 {
+        j.conversion
+            .as_ref()
+            .map(|c| c.ts)
+            .or_else(|| j.touches.last().map(|t| t.ts))
+            .unwrap_or(0)
+    }
+
+    /// Splits the journeys by `key` (None leaves a journey out), in key order.
+    pub fn split_by(&self, key: impl Fn(&Journey) -> Option<String>) -> Vec<(String, Journeys)> {
+        let mut groups: std::collections::BTreeMap<String, Vec<Journey>> = Default::default();
+        for j in &self.journeys {
+            if let Some(k) = key(j) {
+                groups.entry(k).or_default().push(j.clone());
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(k, journeys)| {
+                (
+                    k,
+                    Journeys {
+                        channels: self.channels.clone(),
+                        journeys,
+                        stats: self.stats.clone(),
+                        conversions_in: self.conversions_in,
+                        split_by_type: self.split_by_type,
+                    },
+                )
+            })
+            .collect()
     }
 }

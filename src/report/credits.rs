@@ -29,6 +29,9 @@ pub enum OutputFormat {
 /// One channel's credit under one model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreditRow {
+    /// Segment or period, when credits are broken down (`--by`, `--period`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
     pub model: String,
     pub channel: String,
     pub conversions: f64,
@@ -49,6 +52,7 @@ pub fn rows(results: &[Attribution], intervals: Option<&Intervals>) -> Vec<Credi
         .flat_map(|(m, a)| {
             let (tc, tv) = (a.total_conversions(), a.total_value());
             a.channels.iter().enumerate().map(move |(i, c)| CreditRow {
+                segment: None,
                 model: a.model.clone(),
                 channel: c.clone(),
                 conversions: a.conversions[i],
@@ -71,13 +75,60 @@ pub fn write(
     format: OutputFormat,
     output: Option<&Path>,
 ) -> Result<()> {
-    let rows = rows(results, intervals);
+    write_rows(&rows(results, intervals), results, format, output)
+}
+
+/// One segment's results and intervals.
+pub struct SegmentResults {
+    pub key: String,
+    pub results: Vec<Attribution>,
+    pub intervals: Option<Intervals>,
+}
+
+/// Renders credits broken down by segment or period, with a leading `segment` column.
+pub fn write_segmented(
+    segments: &[SegmentResults],
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    let mut all_rows = Vec::new();
+    let mut all_results = Vec::new();
+    for s in segments {
+        for mut r in rows(&s.results, s.intervals.as_ref()) {
+            r.segment = Some(s.key.clone());
+            all_rows.push(r);
+        }
+        for a in &s.results {
+            let mut a = a.clone();
+            a.model = format!("{} ({})", a.model, s.key);
+            all_results.push(a);
+        }
+    }
+    write_rows(&all_rows, &all_results, format, output)
+}
+
+fn write_rows(
+    rows: &[CreditRow],
+    results: &[Attribution],
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> Result<()> {
+    let segmented = rows.iter().any(|r| r.segment.is_some());
     if format == OutputFormat::Parquet {
         let path = output.ok_or_else(|| Error::Config {
             path: "--format".into(),
             message: "parquet output needs --output FILE".into(),
         })?;
-        let mut columns = vec![
+        let mut columns = Vec::new();
+        if segmented {
+            columns.push(Column::new(
+                "segment".into(),
+                rows.iter()
+                    .map(|r| r.segment.clone().unwrap_or_default())
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        columns.extend([
             Column::new(
                 "model".into(),
                 rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
@@ -102,19 +153,19 @@ pub fn write(
                 "value_share".into(),
                 rows.iter().map(|r| r.value_share).collect::<Vec<_>>(),
             ),
-        ];
-        for (name, values) in interval_columns(&rows) {
+        ]);
+        for (name, values) in interval_columns(rows) {
             columns.push(Column::new(name.into(), values));
         }
         let mut df = DataFrame::new(rows.len(), columns).map_err(|e| Error::write(path, e))?;
         return crate::output::write_parquet(path, &mut df);
     }
     let text = match format {
-        OutputFormat::Table => render_table(results, &rows),
-        OutputFormat::Csv => render_csv(&rows)
+        OutputFormat::Table => render_table(results, rows),
+        OutputFormat::Csv => render_csv(rows)
             .map_err(|e| Error::write(output.unwrap_or(Path::new("(stdout)")), e))?,
-        OutputFormat::Json => render_json(results, &rows),
-        OutputFormat::Markdown => render_markdown(results, &rows),
+        OutputFormat::Json => render_json(results, rows),
+        OutputFormat::Markdown => render_markdown(results, rows),
         OutputFormat::Parquet => unreachable!("handled above"),
     };
     match output {
@@ -146,6 +197,14 @@ fn interval_columns(rows: &[CreditRow]) -> Vec<(&'static str, Vec<f64>)> {
     ]
 }
 
+/// The model, with the segment when there is one: `markov (2026-W27)`.
+fn model_label(r: &CreditRow) -> String {
+    match &r.segment {
+        Some(s) => format!("{} ({s})", r.model),
+        None => r.model.clone(),
+    }
+}
+
 /// `12.00` or, with an interval, `12.00 [10.10–14.00]`.
 fn with_interval(x: f64, interval: Option<(f64, f64)>) -> String {
     match interval {
@@ -159,7 +218,7 @@ fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
     for r in rows {
         let iv = r.interval.as_ref();
         t.add_row(vec![
-            Cell::new(&r.model),
+            Cell::new(model_label(r)),
             Cell::new(&r.channel),
             right(with_interval(
                 r.conversions,
@@ -185,26 +244,37 @@ fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
 fn render_csv(rows: &[CreditRow]) -> std::result::Result<String, crate::output::WriteError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let extra = interval_columns(rows);
-    let mut header = vec![
+    let segmented = rows.iter().any(|r| r.segment.is_some());
+    let mut header = if segmented {
+        vec!["segment"]
+    } else {
+        Vec::new()
+    };
+    header.extend([
         "model",
         "channel",
         "conversions",
         "value",
         "conversions_share",
         "value_share",
-    ];
+    ]);
     header.extend(extra.iter().map(|(n, _)| *n));
     w.write_record(&header)?;
     for (k, r) in rows.iter().enumerate() {
         // `{}` prints the shortest text that reads back to the same f64: full precision.
-        let mut record = vec![
+        let mut record = if segmented {
+            vec![r.segment.clone().unwrap_or_default()]
+        } else {
+            Vec::new()
+        };
+        record.extend([
             r.model.clone(),
             r.channel.clone(),
             format!("{}", r.conversions),
             format!("{}", r.value),
             format!("{}", r.conversions_share),
             format!("{}", r.value_share),
-        ];
+        ]);
         record.extend(extra.iter().map(|(_, v)| format!("{}", v[k])));
         w.write_record(&record)?;
     }
@@ -239,7 +309,7 @@ fn render_markdown(results: &[Attribution], rows: &[CreditRow]) -> String {
         let iv = r.interval.as_ref();
         s.push_str(&format!(
             "| {} | {} | {} | {:.1}% | {} | {:.1}% |\n",
-            esc(&r.model),
+            esc(&model_label(r)),
             esc(&r.channel),
             with_interval(
                 r.conversions,

@@ -8,6 +8,7 @@ pub mod credits;
 pub mod html;
 pub mod identity;
 pub mod journeys;
+pub mod periods;
 pub mod spend;
 pub mod table;
 pub mod thresholds;

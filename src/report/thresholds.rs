@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 pub enum Unit {
     /// Percent of the metric's base (`1%`).
     Percent,
+    /// Percentage points (`5pp`), for share shifts.
+    Points,
     /// A plain count (`25`).
     Count,
 }
@@ -20,8 +22,12 @@ pub struct Threshold {
 }
 
 /// Metrics a threshold can name, with what their percentage is of.
-pub const METRICS: [(&str, &str); 4] = [
+pub const METRICS: [(&str, &str); 5] = [
     ("rejected_rows", "rows read"),
+    (
+        "share_shift",
+        "points of share, latest period against the previous (--compare-previous)",
+    ),
     ("unassigned", "touches"),
     ("unattributed", "conversions in the data"),
     ("rows_without_person", "touch and conversion rows"),
@@ -43,9 +49,12 @@ impl std::str::FromStr for Threshold {
             return Err(bad());
         }
         let limit = limit.trim();
-        let (number, unit) = match limit.strip_suffix('%') {
-            Some(n) => (n, Unit::Percent),
-            None => (limit, Unit::Count),
+        let (number, unit) = if let Some(n) = limit.strip_suffix("pp") {
+            (n, Unit::Points)
+        } else if let Some(n) = limit.strip_suffix('%') {
+            (n, Unit::Percent)
+        } else {
+            (limit, Unit::Count)
         };
         let limit: f64 = number.trim().parse().map_err(|_| bad())?;
         if !limit.is_finite() || limit < 0.0 {
@@ -84,10 +93,12 @@ pub fn tripped(thresholds: &[Threshold], measures: &BTreeMap<String, Measure>) -
             let m = measures.get(&t.metric).copied().unwrap_or_default();
             let (value, shown) = match t.unit {
                 Unit::Percent => (m.percent(), format!("{:.2}%", m.percent())),
-                Unit::Count => (m.count, format!("{}", m.count)),
+                // Points are stored as the count (base 1).
+                Unit::Points | Unit::Count => (m.count, format!("{:.2}", m.count)),
             };
             let limit = match t.unit {
                 Unit::Percent => format!("{}%", t.limit),
+                Unit::Points => format!("{} pp", t.limit),
                 Unit::Count => format!("{}", t.limit),
             };
             (value > t.limit).then(|| {

@@ -61,6 +61,17 @@ impl Workdir {
         cmd.current_dir(self.path()).env("NO_COLOR", "1");
         cmd
     }
+
+    /// Runs the binary with `args`, asserts success and returns its stdout.
+    pub fn stdout_ok(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "omnitouch {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
 }
 
 /// Strings of a frame column (None for nulls).
