@@ -307,6 +307,8 @@ fn compare_in_every_format_and_its_baseline_rules() {
     for format in ["table", "csv", "json", "markdown"] {
         insta::assert_snapshot!(format!("compare_{format}"), compare(&["--format", format]));
     }
+    compare(&["--format", "parquet", "-o", "compare.parquet"]);
+    common::assert_parquet_matches_csv(&w.join("compare.parquet"), &compare(&["--format", "csv"]));
     // Without last_touch among the models, the first model is the baseline, by name.
     let out = w
         .cmd()
@@ -442,23 +444,25 @@ fn spend_gives_cpa_and_roas_and_bad_spend_rows_are_counted() {
 fn budget_proposals_in_each_format_and_its_errors() {
     let w = Workdir::new();
     spend_fixture(&w);
+    let budget = |extra: &[&str]| {
+        let mut args = vec![
+            "budget",
+            "-q",
+            "--model",
+            "last_touch",
+            "--total",
+            "150",
+            "--max-change",
+            "50%",
+        ];
+        args.extend_from_slice(extra);
+        w.stdout_ok(&args)
+    };
     for format in ["table", "csv", "json", "markdown"] {
-        insta::assert_snapshot!(
-            format!("budget_{format}"),
-            w.stdout_ok(&[
-                "budget",
-                "-q",
-                "--model",
-                "last_touch",
-                "--total",
-                "150",
-                "--max-change",
-                "50%",
-                "--format",
-                format,
-            ])
-        );
+        insta::assert_snapshot!(format!("budget_{format}"), budget(&["--format", format]));
     }
+    budget(&["--format", "parquet", "-o", "budget.parquet"]);
+    common::assert_parquet_matches_csv(&w.join("budget.parquet"), &budget(&["--format", "csv"]));
     w.cmd()
         .args([
             "budget",
@@ -577,6 +581,30 @@ fn bootstrap_intervals_are_deterministic_for_a_seed_and_any_thread_count() {
         // The point estimate lies inside its interval here (large counts, smooth models).
         assert!(num(6) <= num(2) && num(2) <= num(7), "{r:?}");
         assert!(num(6) < num(7), "a real interval: {r:?}");
+    }
+}
+
+#[test]
+fn bootstrap_intervals_in_each_format() {
+    let w = Workdir::new();
+    w.write("paths.csv", PATHS);
+    for format in ["table", "csv", "json", "markdown"] {
+        let args = [
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "first_touch",
+            "--model",
+            "markov",
+            "--bootstrap",
+            "50",
+            "--seed",
+            "7",
+            "--format",
+            format,
+        ];
+        insta::assert_snapshot!(format!("bootstrap_{format}"), w.stdout_ok(&args));
     }
 }
 

@@ -84,6 +84,17 @@ pub fn intervals(
     replicates: usize,
     seed: u64,
 ) -> Result<Intervals> {
+    intervals_with_progress(specs, input, replicates, seed, &|| {})
+}
+
+/// [`intervals`], calling `done` after each replicate (for a progress bar).
+pub fn intervals_with_progress(
+    specs: &[ModelSpec],
+    input: &ModelInput,
+    replicates: usize,
+    seed: u64,
+    done: &(dyn Fn() + Sync),
+) -> Result<Intervals> {
     let models = specs.iter().map(build).collect::<Result<Vec<_>>>()?;
     let channels = &input.table.channels;
     // credits[r][m] = (conversions, value) per original channel.
@@ -102,7 +113,7 @@ pub fn intervals(
                 table: &table,
                 journeys: journeys.as_ref(),
             };
-            models
+            let replicate = models
                 .iter()
                 .map(|m| {
                     let a = m.attribute(&replicate)?;
@@ -120,7 +131,9 @@ pub fn intervals(
                     };
                     Ok((pick(&a.conversions), pick(&a.value)))
                 })
-                .collect::<Result<Vec<_>>>()
+                .collect::<Result<Vec<_>>>();
+            done();
+            replicate
         })
         .collect::<Result<_>>()?;
     let mut out = Vec::with_capacity(models.len());

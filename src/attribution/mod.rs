@@ -113,8 +113,24 @@ impl Model for Named {
 
 /// Runs several models in parallel; results come back in the order given.
 pub fn run(specs: &[ModelSpec], input: &ModelInput) -> Result<Vec<Attribution>> {
+    run_with_progress(specs, input, &|| {})
+}
+
+/// [`run`], calling `done` after each model (for a progress bar).
+pub fn run_with_progress(
+    specs: &[ModelSpec],
+    input: &ModelInput,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<Attribution>> {
     let models = specs.iter().map(build).collect::<Result<Vec<_>>>()?;
-    models.par_iter().map(|m| m.attribute(input)).collect()
+    models
+        .par_iter()
+        .map(|m| {
+            let a = m.attribute(input);
+            done();
+            a
+        })
+        .collect()
 }
 
 /// An empty result over the table's channels, to be filled by a model.

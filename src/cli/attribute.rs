@@ -4,8 +4,7 @@ use super::args::{AttributeArgs, CompareArgs, ModelsArgs};
 use super::pipeline::{self, Input};
 use super::validate::strict_exit;
 use super::Exit;
-use crate::attribution::{self, Catalogue, ModelInput};
-use crate::output::write_atomic;
+use crate::attribution::{Catalogue, ModelInput};
 use crate::report::{compare, credits, periods};
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -24,19 +23,19 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
         journeys,
     };
     let by = args.input.journey.by.as_deref();
-    let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap)?;
+    let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap, quiet)?;
     match segments {
         Some(segments) if args.periods.compare_previous => {
             let text = periods::render(&periods::shifts(&segments), args.format)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            emit(&text, args.output.as_deref())?;
+            super::emit(&text, args.format, args.output.as_deref())?;
         }
         Some(segments) => {
             credits::write_segmented(&segments, args.format, args.output.as_deref())?;
         }
         None => {
-            let results = attribution::run(&specs, &model_input)?;
-            let intervals = pipeline::intervals(&specs, &model_input, &args.bootstrap)?;
+            let results = pipeline::run_models(&specs, &model_input, quiet)?;
+            let intervals = pipeline::intervals(&specs, &model_input, &args.bootstrap, quiet)?;
             credits::write(
                 &results,
                 intervals.as_ref(),
@@ -54,20 +53,11 @@ pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
     let rows = compare::compare(&a.results, &a.baseline);
     let text = compare::render(&a.results, &rows, &a.baseline, args.format)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    emit(&text, args.output.as_deref())?;
+    super::emit(&text, args.format, args.output.as_deref())?;
     Ok(match a.built {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints),
         None => Exit::Ok,
     })
-}
-
-/// Text to `--output` (atomically) or stdout.
-fn emit(text: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
-    match output {
-        Some(path) => write_atomic(path, |w| Ok(std::io::Write::write_all(w, text.as_bytes())?))?,
-        None => print!("{text}"),
-    }
-    Ok(())
 }
 
 pub fn list(args: &ModelsArgs) -> anyhow::Result<Exit> {

@@ -6,7 +6,6 @@ use super::args::{BudgetArgs, ModelChoice};
 use super::pipeline::{self, Input};
 use super::validate::strict_exit;
 use super::Exit;
-use crate::output::write_atomic;
 use crate::report::budget::{self, Plan, METHOD};
 use crate::report::credits::OutputFormat;
 
@@ -25,7 +24,8 @@ fn render(plan: &Plan, model: &str, format: OutputFormat) -> anyhow::Result<Stri
             s.push_str(&format!("method: {METHOD}\n"));
             s
         }
-        OutputFormat::Csv => {
+        // Parquet is written from the CSV form (see cli::emit).
+        OutputFormat::Csv | OutputFormat::Parquet => {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record([
                 "channel",
@@ -78,7 +78,6 @@ fn render(plan: &Plan, model: &str, format: OutputFormat) -> anyhow::Result<Stri
             s.push_str(&format!("\nMethod: {METHOD}\n"));
             s
         }
-        OutputFormat::Parquet => anyhow::bail!("a budget has no Parquet form: use csv"),
     })
 }
 
@@ -107,9 +106,6 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         .collect();
     let plan = budget::propose(&spend.by_channel(), &value, args.total, args.max_change);
     let text = render(&plan, &result.model, args.format)?;
-    match &args.output {
-        Some(path) => write_atomic(path, |w| Ok(std::io::Write::write_all(w, text.as_bytes())?))?,
-        None => print!("{text}"),
-    }
+    super::emit(&text, args.format, args.output.as_deref())?;
     Ok(strict_exit(&args.input.config, &built.touchpoints))
 }

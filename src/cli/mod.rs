@@ -61,3 +61,22 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Generate(args) => generate::run(args, cli.quiet),
     }
 }
+
+/// Rendered text to `--output` (atomically) or stdout; Parquet is converted from the CSV
+/// form and needs `--output`.
+fn emit(
+    text: &str,
+    format: crate::report::credits::OutputFormat,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::report::credits::OutputFormat;
+    match (format, output) {
+        (OutputFormat::Parquet, Some(path)) => crate::output::csv_as_parquet(text, path)?,
+        (OutputFormat::Parquet, None) => anyhow::bail!("parquet output needs --output FILE"),
+        (_, Some(path)) => crate::output::write_atomic(path, |w| {
+            Ok(std::io::Write::write_all(w, text.as_bytes())?)
+        })?,
+        (_, None) => print!("{text}"),
+    }
+    Ok(())
+}

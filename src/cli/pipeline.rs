@@ -12,6 +12,7 @@ use crate::ingest::Touchpoints;
 use crate::journey::{
     self, path_table, JourneyOptions, Journeys, PathTable, ReadOptions, Transform,
 };
+use crate::progress;
 use crate::report::credits::SegmentResults;
 
 /// Raw exports taken through loading, stitching and journey building.
@@ -36,9 +37,13 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
         return Ok(Input::Paths(table));
     }
     let (config, touchpoints) = load(&args.config, quiet)?;
+    let bar = progress::stage("stitching identities", !quiet);
     let people = people(&config, &touchpoints, &args.people)?;
+    bar.finish_and_clear();
     let options = journey_options(&config, &args.journey)?;
+    let bar = progress::stage("building journeys", !quiet);
     let journeys = journey::build(&touchpoints, &people, &options)?;
+    bar.finish_and_clear();
     Ok(Input::Raw(Box::new(Built {
         config,
         touchpoints,
@@ -180,9 +185,9 @@ pub fn attribute<'a>(
         table: &table,
         journeys: built.map(|b| &b.journeys),
     };
-    let results = attribution::run(&specs, &model_input)?;
+    let results = run_models(&specs, &model_input, quiet)?;
     let intervals = match bootstrap_args {
-        Some(args) => intervals(&specs, &model_input, args)?,
+        Some(args) => intervals(&specs, &model_input, args, quiet)?,
         None => None,
     };
     let has = |name: &str| results.iter().any(|a| a.model == name);
@@ -215,16 +220,33 @@ pub fn attribute<'a>(
     })
 }
 
-/// Bootstrap intervals, when `--bootstrap N` was given.
+/// Runs the models with a progress bar (one step per model).
+pub fn run_models(
+    specs: &[ModelSpec],
+    input: &ModelInput,
+    quiet: bool,
+) -> anyhow::Result<Vec<Attribution>> {
+    let bar = progress::bar(specs.len() as u64, "running models", !quiet);
+    let results = attribution::run_with_progress(specs, input, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    Ok(results)
+}
+
+/// Bootstrap intervals, when `--bootstrap N` was given, with a bar of replicates.
 pub fn intervals(
     specs: &[ModelSpec],
     input: &ModelInput,
     args: &BootstrapArgs,
+    quiet: bool,
 ) -> anyhow::Result<Option<Intervals>> {
-    Ok(match args.bootstrap {
-        Some(n) => Some(bootstrap::intervals(specs, input, n as usize, args.seed)?),
-        None => None,
-    })
+    let Some(n) = args.bootstrap else {
+        return Ok(None);
+    };
+    let bar = progress::bar(u64::from(n), "bootstrap", !quiet);
+    let intervals =
+        bootstrap::intervals_with_progress(specs, input, n as usize, args.seed, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    Ok(Some(intervals))
 }
 
 /// Credits per segment (`--by`) and/or period (`--period`, `--from`, `--to`); None when no
@@ -235,15 +257,19 @@ pub fn segments(
     by: Option<&str>,
     periods: &PeriodArgs,
     bootstrap: &BootstrapArgs,
+    quiet: bool,
 ) -> anyhow::Result<Option<Vec<SegmentResults>>> {
     let filtered = periods.from.is_some() || periods.to.is_some();
     if by.is_none() && periods.period.is_none() && !filtered {
         return Ok(None);
     }
+    let bar = progress::stage("attributing segments", !quiet);
     let run = |table: &PathTable, journeys: Option<&Journeys>| -> anyhow::Result<_> {
         let model_input = ModelInput { table, journeys };
         let results = attribution::run(specs, &model_input)?;
-        let intervals = intervals(specs, &model_input, bootstrap)?;
+        // One spinner for all segments: per-segment bars would flood the terminal.
+        let intervals = intervals(specs, &model_input, bootstrap, true)?;
+        bar.tick();
         Ok((results, intervals))
     };
     let mut out = Vec::new();
@@ -317,5 +343,6 @@ pub fn segments(
             }
         }
     }
+    bar.finish_and_clear();
     Ok(Some(out))
 }

@@ -48,7 +48,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         "the share_shift threshold needs --period and --compare-previous"
     );
     let by = args.input.journey.by.as_deref();
-    let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap)?;
+    let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap, quiet)?;
     let comparison = compare::compare(&results, &baseline);
 
     let out = &args.out;

@@ -60,6 +60,21 @@ impl std::str::FromStr for Threshold {
         if !limit.is_finite() || limit < 0.0 {
             return Err(bad());
         }
+        // A share shift is in points; the other metrics are counts or percentages.
+        let unit = match (metric == "share_shift", unit) {
+            (true, Unit::Percent) => {
+                return Err(format!(
+                    "\"{spec}\": share_shift is measured in percentage points: write share_shift>{number}pp"
+                ))
+            }
+            (true, _) => Unit::Points,
+            (false, Unit::Points) => {
+                return Err(format!(
+                    "\"{spec}\": only share_shift takes pp; write {metric}>{number}% or a count"
+                ))
+            }
+            (false, u) => u,
+        };
         Ok(Threshold {
             metric: metric.to_string(),
             limit,
@@ -91,22 +106,29 @@ pub fn tripped(thresholds: &[Threshold], measures: &BTreeMap<String, Measure>) -
         .iter()
         .filter_map(|t| {
             let m = measures.get(&t.metric).copied().unwrap_or_default();
-            let (value, shown) = match t.unit {
-                Unit::Percent => (m.percent(), format!("{:.2}%", m.percent())),
-                // Points are stored as the count (base 1).
-                Unit::Points | Unit::Count => (m.count, format!("{:.2}", m.count)),
+            let of = METRICS
+                .iter()
+                .find(|(name, _)| *name == t.metric)
+                .map_or("", |(_, of)| of);
+            let (value, shown, limit) = match t.unit {
+                Unit::Percent => (
+                    m.percent(),
+                    format!("{:.2}% ({} of {} {of})", m.percent(), m.count, m.base),
+                    format!("{}%", t.limit),
+                ),
+                // Points are stored as the count.
+                Unit::Points => (
+                    m.count,
+                    format!("{:.1} pp", m.count),
+                    format!("{} pp", t.limit),
+                ),
+                Unit::Count => (
+                    m.count,
+                    format!("{} (of {} {of})", m.count, m.base),
+                    format!("{}", t.limit),
+                ),
             };
-            let limit = match t.unit {
-                Unit::Percent => format!("{}%", t.limit),
-                Unit::Points => format!("{} pp", t.limit),
-                Unit::Count => format!("{}", t.limit),
-            };
-            (value > t.limit).then(|| {
-                format!(
-                    "{} is {shown} ({} of {}), over the limit {limit}",
-                    t.metric, m.count, m.base
-                )
-            })
+            (value > t.limit).then(|| format!("{} is {shown}, over the limit {limit}", t.metric))
         })
         .collect()
 }
@@ -121,12 +143,16 @@ mod tests {
         assert_eq!((t.limit, t.unit), (1.0, Unit::Percent));
         let c: Threshold = "unassigned > 25".parse().expect("parses");
         assert_eq!((c.limit, c.unit), (25.0, Unit::Count));
+        let s: Threshold = "share_shift>5".parse().expect("parses");
+        assert_eq!((s.limit, s.unit), (5.0, Unit::Points));
         for bad in [
             "rejected_rows<1%",
             "rows>1%",
             "rejected_rows>x",
             "rejected_rows>-1",
             "unassigned",
+            "share_shift>5%",
+            "unassigned>5pp",
         ] {
             assert!(bad.parse::<Threshold>().is_err(), "{bad}");
         }
@@ -138,7 +164,10 @@ mod tests {
                 base: 100.0,
             },
         );
-        assert_eq!(tripped(std::slice::from_ref(&t), &m).len(), 1);
+        assert_eq!(
+            tripped(std::slice::from_ref(&t), &m),
+            ["rejected_rows is 3.00% (3 of 100 rows read), over the limit 1%"]
+        );
         let loose: Threshold = "rejected_rows>5%".parse().expect("parses");
         assert!(tripped(&[loose], &m).is_empty());
         // Exactly at the limit does not trip.

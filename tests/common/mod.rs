@@ -74,6 +74,48 @@ impl Workdir {
     }
 }
 
+/// Asserts that a Parquet output holds the same table as the command's CSV output:
+/// same columns, same rows, same cells (numbers compared as numbers).
+pub fn assert_parquet_matches_csv(parquet: &Path, csv_text: &str) {
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(parquet).expect("parquet file"))
+        .finish()
+        .expect("reads as parquet");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, header);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(df.height(), records.len());
+    for (c, name) in header.iter().enumerate() {
+        let column = df.column(name).expect("column");
+        for (r, record) in records.iter().enumerate() {
+            let cell = column.get(r).expect("cell");
+            let text = record[c].to_string();
+            match text.parse::<f64>() {
+                Ok(x) => {
+                    let y = match cell {
+                        AnyValue::Float64(y) => y,
+                        AnyValue::Int64(y) => y as f64,
+                        other => panic!("{name} row {r}: {other:?} is not a number"),
+                    };
+                    assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{name} row {r}");
+                }
+                Err(_) => assert_eq!(cell.str_value(), text, "{name} row {r}"),
+            }
+        }
+    }
+}
+
 /// Strings of a frame column (None for nulls).
 pub fn strings(t: &Touchpoints, column: &str) -> Vec<Option<String>> {
     t.frame
