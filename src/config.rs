@@ -61,6 +61,11 @@ pub struct Config {
 pub struct Settings {
     /// IANA time zone of naive timestamps when a source does not give one (default UTC).
     pub timezone: Option<String>,
+    /// Replace every identifier by a salted SHA-256 at ingest (see [`crate::ingest::privacy`]).
+    #[serde(default)]
+    pub hash_identifiers: bool,
+    /// Salt of `hash_identifiers` (else the `OMNITOUCH_IDENTIFIER_SALT` environment variable).
+    pub identifier_salt: Option<String>,
 }
 
 /// `[channels]`.
@@ -382,7 +387,7 @@ pub struct SourceConfig {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::files::read_to_string(path)?;
         Config::parse(&text, path)
     }
 

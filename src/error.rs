@@ -28,7 +28,8 @@ pub enum Error {
 
     /// A column named in the config is not in the file.
     #[error(
-        "{file}: source \"{source_name}\": column \"{column}\" (mapped by `{key}`) is not in the file; columns found: {available}"
+        "{file}: source \"{source_name}\": column \"{column}\"{mapped_by} is not in the file; columns found: {available}",
+        mapped_by = mapped_by(key)
     )]
     MissingColumn {
         file: PathBuf,
@@ -45,6 +46,15 @@ pub enum Error {
     /// Writing an output failed.
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+}
+
+/// " (mapped by `key`)", or nothing for the fixed columns of a path table, map or spend file.
+fn mapped_by(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!(" (mapped by `{key}`)")
+    }
 }
 
 /// Result type of the library's stages.

@@ -9,6 +9,7 @@ pub mod attribution;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod identity;
 pub mod ingest;

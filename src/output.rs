@@ -17,10 +17,22 @@ pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> std::result::Result<(), WriteError>,
 {
+    if crate::files::is_input(path) {
+        return Err(Error::write(
+            path,
+            "it is one of this run's inputs; refusing to overwrite it (choose another output path)",
+        ));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        return Err(Error::write(
+            path,
+            format!("the folder {} does not exist", dir.display()),
+        ));
+    }
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::write(path, e))?;
     let mut writer = BufWriter::new(tmp.reopen().map_err(|e| Error::write(path, e))?);
     fill(&mut writer).map_err(|e| Error::write(path, e))?;

@@ -529,31 +529,21 @@ fn bootstrap_intervals_are_deterministic_for_a_seed_and_any_thread_count() {
     }
     w.write("paths.csv", t);
     let run = |threads: &str, seed: &str| {
-        let out = w
-            .cmd()
-            .env("RAYON_NUM_THREADS", threads)
-            .args([
-                "attribute",
-                "--paths",
-                "paths.csv",
-                "--model",
-                "linear",
-                "--model",
-                "markov",
-                "--bootstrap",
-                "40",
-                "--seed",
-                seed,
-                "--format",
-                "csv",
-            ])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = common::succeeded(w.cmd().env("RAYON_NUM_THREADS", threads).args([
+            "attribute",
+            "--paths",
+            "paths.csv",
+            "--model",
+            "linear",
+            "--model",
+            "markov",
+            "--bootstrap",
+            "40",
+            "--seed",
+            seed,
+            "--format",
+            "csv",
+        ]));
         String::from_utf8(out.stdout).expect("utf-8")
     };
     let one = run("1", "3");

@@ -278,7 +278,7 @@ impl Catalogue {
                 .collect();
             files.sort();
             for f in files {
-                let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
+                let text = crate::files::read_to_string(&f)?;
                 let spec = parse_file(&text, &f.display().to_string(), &f)?;
                 specs.retain(|s| s.name != spec.name);
                 specs.push(spec);

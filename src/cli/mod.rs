@@ -38,6 +38,17 @@ impl From<Exit> for ExitCode {
 /// Parses the command line, runs it, and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // Before any pool starts: Polars reads its size from the environment once.
+        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+        {
+            eprintln!("error: cannot start {n} threads: {e}");
+            return Exit::Failure.into();
+        }
+    }
     match run(&cli) {
         Ok(code) => code.into(),
         Err(e) => {

@@ -23,7 +23,9 @@ use serde::Serialize;
 
 pub use evaluate::{evaluate, read_truth, PairScore};
 pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
-pub use options::{IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY};
+pub use options::{
+    IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
+};
 use union_find::UnionFind;
 
 use crate::error::{Error, Result};

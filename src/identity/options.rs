@@ -51,10 +51,40 @@ pub struct JunkFilter {
     defaults: bool,
 }
 
+/// What a junk identifier becomes when identifiers are hashed at ingest: not a hex digest,
+/// so it cannot collide with one, and always junk.
+pub const HASHED_JUNK: &str = "(junk)";
+
 impl JunkFilter {
+    /// The config's junk values and patterns (`[identity]`).
+    pub fn from_config(config: &Config) -> Result<JunkFilter> {
+        let c = &config.identity;
+        let patterns = c
+            .junk_patterns
+            .iter()
+            .map(|p| {
+                RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| Error::Config {
+                        path: config.path.clone(),
+                        message: format!("identity: junk_patterns: {e}"),
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(JunkFilter {
+            values: c.junk_values.clone(),
+            patterns,
+            defaults: c.default_junk.unwrap_or(true),
+        })
+    }
+
     /// True when `value` must never link (and is treated as absent).
     pub fn is_junk(&self, value: &str) -> bool {
         let v = value.trim();
+        if v == HASHED_JUNK {
+            return true;
+        }
         if self.defaults {
             let lower = v.to_ascii_lowercase();
             if DEFAULT_JUNK.contains(&lower.as_str()) {
@@ -107,16 +137,6 @@ impl IdentityOptions {
         if let Some(0) = c.large_component {
             return Err(err("large_component must be at least 1".into()));
         }
-        let patterns = c
-            .junk_patterns
-            .iter()
-            .map(|p| {
-                RegexBuilder::new(p)
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| err(format!("junk_patterns: {e}")))
-            })
-            .collect::<Result<Vec<_>>>()?;
         let priority: Vec<String> = match &c.priority {
             Some(p) => p.clone(),
             None => DEFAULT_PRIORITY.iter().map(|s| s.to_string()).collect(),
@@ -147,11 +167,7 @@ impl IdentityOptions {
             .clone()
             .unwrap_or_else(|| vec!["device_id".into(), "cookie_id".into()]);
         Ok(IdentityOptions {
-            junk: JunkFilter {
-                values: c.junk_values.clone(),
-                patterns,
-                defaults: c.default_junk.unwrap_or(true),
-            },
+            junk: JunkFilter::from_config(config)?,
             limits,
             rank,
             large_component: c.large_component.unwrap_or(50),

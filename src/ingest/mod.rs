@@ -8,6 +8,7 @@
 pub mod accounting;
 pub mod channels;
 mod plan;
+pub mod privacy;
 pub mod raw;
 pub mod schema;
 mod spend;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
+use super::privacy::IdHasher;
 use super::raw::{self, RawBatch, Value};
 use super::schema::DEFAULT_CONVERSION_TYPE;
 use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
@@ -59,6 +60,8 @@ pub(super) struct SourcePlan {
     /// Identity kinds and dimensions of the whole load (every file fills all their columns).
     n_id_kinds: usize,
     n_dims: usize,
+    /// Salted hashing of identifiers, when the config asks for it.
+    hasher: Option<IdHasher>,
 }
 
 /// Channel names of one file, interned to local ids in order of first appearance.
@@ -271,6 +274,7 @@ impl SourcePlan {
             dims,
             n_id_kinds: id_kinds.len(),
             n_dims: dimensions.len(),
+            hasher: IdHasher::from_config(config)?,
         })
     }
 
@@ -338,7 +342,7 @@ impl SourcePlan {
                                 reason,
                                 column: column.map(|c| self.wanted[c].clone()),
                                 detail,
-                                row: batch.row_json(&self.wanted, r),
+                                row: self.reject_json(&batch, r),
                             });
                         }
                     }
@@ -347,6 +351,22 @@ impl SourcePlan {
         }
         out.channel_names = channels.names;
         Ok(out)
+    }
+
+    /// A rejected row's mapped columns as JSON, identifiers hashed when hashing is on.
+    fn reject_json(&self, batch: &RawBatch, r: usize) -> String {
+        let Some(h) = &self.hasher else {
+            return batch.row_json(&self.wanted, r);
+        };
+        let mut row = batch.row_values(&self.wanted, r);
+        for (_, c) in &self.ids {
+            if let Some(v) = row.get_mut(&self.wanted[*c]) {
+                if let Some(text) = batch.columns[*c][r].text() {
+                    *v = serde_json::Value::String(h.protect(&text));
+                }
+            }
+        }
+        serde_json::Value::Object(row).to_string()
     }
 
     /// Fills in which config key mapped a missing column.
@@ -412,7 +432,16 @@ impl SourcePlan {
         let ids: Vec<(usize, Option<String>)> = self
             .ids
             .iter()
-            .map(|(slot, c)| (*slot, cell(*c).text()))
+            .map(|(slot, c)| {
+                let v = cell(*c).text();
+                (
+                    *slot,
+                    match &self.hasher {
+                        Some(h) => v.map(|v| h.protect(&v)),
+                        None => v,
+                    },
+                )
+            })
             .collect();
         if ids.iter().all(|(_, v)| v.is_none()) {
             let names: Vec<String> = self

@@ -121,12 +121,20 @@ impl RawBatch {
 
     /// Row `r` as a JSON object of the wanted columns, for the rejects file.
     pub fn row_json(&self, names: &[String], r: usize) -> String {
-        let map: serde_json::Map<String, serde_json::Value> = names
+        serde_json::Value::Object(self.row_values(names, r)).to_string()
+    }
+
+    /// Row `r` as a JSON map of column name to value.
+    pub fn row_values(
+        &self,
+        names: &[String],
+        r: usize,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        names
             .iter()
             .zip(&self.columns)
             .map(|(n, col)| (n.clone(), col[r].to_json()))
-            .collect();
-        serde_json::Value::Object(map).to_string()
+            .collect()
     }
 }
 
@@ -163,9 +171,6 @@ pub fn open(
     wanted: &[String],
     source_name: &str,
 ) -> Result<Box<dyn BatchReader>> {
-    if file.is_dir() {
-        return Err(Error::format(file, "is a directory, not a file"));
-    }
     let missing = |column: &str, available: &[String]| Error::MissingColumn {
         file: file.to_path_buf(),
         source_name: source_name.to_string(),
@@ -204,7 +209,7 @@ pub fn open(
         }
         Format::Ndjson => Ok(Box::new(NdjsonBatchReader::new(file, wanted, source_name)?)),
         Format::Parquet => {
-            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let f = crate::files::open(file)?;
             let mut reader = ParquetReader::new(f);
             let schema = reader
                 .schema()
@@ -252,20 +257,17 @@ pub fn read_rows(
 /// The column names of a file: the CSV header (`column_N` without one), the Parquet
 /// schema, or the keys of the first NDJSON object.
 pub fn column_names(file: &Path, format: Format, csv: &CsvOptions) -> Result<Vec<String>> {
-    if file.is_dir() {
-        return Err(Error::format(file, "is a directory, not a file"));
-    }
     match format {
         Format::Csv => Ok(CsvBatchReader::new(file, csv)?.header),
         Format::Parquet => {
-            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let f = crate::files::open(file)?;
             let schema = ParquetReader::new(f)
                 .schema()
                 .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
             Ok(schema.iter_names().map(|n| n.to_string()).collect())
         }
         Format::Ndjson => {
-            let f = File::open(file).map_err(|e| Error::io(file, e))?;
+            let f = crate::files::open(file)?;
             let reader = skip_bom(file, BufReader::new(f))?;
             for line in reader.lines() {
                 let line = line.map_err(|e| Error::io(file, e))?;
@@ -302,7 +304,7 @@ struct CsvBatchReader {
 
 impl CsvBatchReader {
     fn new(file: &Path, opts: &CsvOptions) -> Result<Self> {
-        let f = File::open(file).map_err(|e| Error::io(file, e))?;
+        let f = crate::files::open(file)?;
         let buf = skip_bom(file, BufReader::with_capacity(1 << 20, f))?;
         let delimiter = csv_delimiter(opts.delimiter.as_deref(), file)
             .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
@@ -424,7 +426,7 @@ struct NdjsonBatchReader {
 
 impl NdjsonBatchReader {
     fn new(file: &Path, wanted: &[String], source_name: &str) -> Result<Self> {
-        let f = File::open(file).map_err(|e| Error::io(file, e))?;
+        let f = crate::files::open(file)?;
         let buf = skip_bom(file, BufReader::with_capacity(1 << 20, f))?;
         Ok(NdjsonBatchReader {
             file: file.to_path_buf(),

@@ -110,7 +110,12 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
                     Value::Datetime { micros, utc } => parser.from_native(*micros, *utc),
                     Value::Null => Err(super::timestamp::TimestampError::Unparseable),
                 };
-                let fault = match (day, cell(1).text(), cell(2).amount()) {
+                // An empty cost is a fault here: a spend row exists to give one.
+                let cost = match cell(2) {
+                    v if v.text().is_none() => Err("no cost".to_string()),
+                    v => v.amount(),
+                };
+                let fault = match (day, cell(1).text(), cost) {
                     (Ok(day), Some(channel), Ok(cost)) => {
                         spend.rows.push(SpendRow { day, channel, cost });
                         spend.account.spend_rows += 1;
@@ -119,9 +124,9 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
                     (Err(_), ..) => (
                         RejectReason::BadTimestamp,
                         0,
-                        cell(0).text().unwrap_or_default(),
+                        format!("\"{}\" is not a date", cell(0).text().unwrap_or_default()),
                     ),
-                    (_, None, _) => (RejectReason::MissingChannel, 1, String::new()),
+                    (_, None, _) => (RejectReason::MissingChannel, 1, "no channel".to_string()),
                     (_, _, Err(e)) => (RejectReason::BadValue, 2, e),
                 };
                 spend.account.reject(fault.0);

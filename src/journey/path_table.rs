@@ -234,9 +234,6 @@ pub struct ReadOptions {
 /// Reads a path table (omnitouch or ChannelAttribution layout, CSV or Parquet).
 pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     let format = Format::from_path(path).unwrap_or(Format::Csv);
-    if path.is_dir() {
-        return Err(Error::format(path, "is a directory, not a file"));
-    }
     let delimiter = match (&options.delimiter, format) {
         (Some(d), _) => Some(d.clone()),
         (None, Format::Csv) => Some(detect_delimiter(path)?),
@@ -342,7 +339,7 @@ fn count(v: &Value) -> std::result::Result<u64, String> {
 /// Picks the delimiter among `,` `;` tab that the header line uses most.
 fn detect_delimiter(path: &Path) -> Result<String> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = crate::files::open(path)?;
     let mut first = Vec::new();
     std::io::BufReader::new(file)
         .read_until(b'\n', &mut first)

@@ -64,14 +64,20 @@ impl Workdir {
 
     /// Runs the binary with `args`, asserts success and returns its stdout.
     pub fn stdout_ok(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("runs");
-        assert!(
-            out.status.success(),
-            "omnitouch {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeded(self.cmd().args(args));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
+}
+
+/// Runs a command, asserts that it succeeded (showing its stderr if not) and returns its output.
+pub fn succeeded(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Asserts that a Parquet output holds the same table as the command's CSV output:
