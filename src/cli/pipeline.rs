@@ -39,6 +39,11 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
     let (config, touchpoints) = load(&args.config, quiet)?;
     let bar = progress::stage("stitching identities", !quiet);
     let people = people(&config, &touchpoints, &args.people)?;
+    if !quiet {
+        for (kind, n) in &people.stats.map_unknown_kinds {
+            eprintln!("note: {n} identity-map entries of kind \"{kind}\" ignored: the config has no identifier of that kind");
+        }
+    }
     bar.finish_and_clear();
     let options = journey_options(&config, &args.journey)?;
     let bar = progress::stage("building journeys", !quiet);

@@ -1,7 +1,7 @@
 //! The identity map (kind, value, person_id): written by `stitch --out`, read by
 //! `--identity-map` so later stages can use people resolved elsewhere (a warehouse job).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -142,6 +142,7 @@ pub fn apply_map(
         kinds: kinds.clone(),
         entries: Vec::new(),
     };
+    let mut unknown_kinds: BTreeMap<String, u64> = BTreeMap::new();
     for (kind, value, person) in entries {
         if let Some(k) = kinds.iter().position(|x| x == kind) {
             lookup[k].insert(value.as_str(), dense[person]);
@@ -150,6 +151,8 @@ pub fn apply_map(
                 value: value.clone(),
                 person: dense[person],
             });
+        } else {
+            *unknown_kinds.entry(kind.clone()).or_default() += 1;
         }
     }
     map.sort(&options.rank);
@@ -188,6 +191,7 @@ pub fn apply_map(
         options.large_component,
     )?;
     stats.map_conflicts = conflicts;
+    stats.map_unknown_kinds = unknown_kinds;
     Ok(Stitched {
         person_of_row,
         device_of_row,

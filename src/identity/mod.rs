@@ -74,6 +74,8 @@ pub struct StitchStats {
     pub rows_without_person: u64,
     /// Rows whose identifiers map to different people in a given identity map.
     pub map_conflicts: u64,
+    /// Identity-map entries ignored because the config has no identifier of their kind.
+    pub map_unknown_kinds: BTreeMap<String, u64>,
     /// People by number of identifiers: 1, 2, 3, 4, 5–9, 10+.
     pub identifiers_per_person: BTreeMap<String, u64>,
     /// Most identifiers of one person.

@@ -9,7 +9,7 @@ use crate::identity::{PairScore, StitchStats};
 pub fn stitch_table(s: &StitchStats) -> Table {
     let mut t = table::new(&["stitching", "value"]);
     let people = s.people as f64;
-    let rows: Vec<(String, String)> = vec![
+    let mut rows: Vec<(String, String)> = vec![
         ("people".into(), s.people.to_string()),
         ("identifiers".into(), s.identifiers.to_string()),
         ("links between identifiers".into(), s.links.to_string()),
@@ -38,11 +38,17 @@ pub fn stitch_table(s: &StitchStats) -> Table {
             s.rows_without_person.to_string(),
         ),
         ("identity-map conflicts".into(), s.map_conflicts.to_string()),
-        (
-            "components above the size threshold".into(),
-            s.large_component_count.to_string(),
-        ),
     ];
+    for (kind, n) in &s.map_unknown_kinds {
+        rows.push((
+            format!("identity-map entries of unknown kind \"{kind}\" (ignored)"),
+            n.to_string(),
+        ));
+    }
+    rows.extend([(
+        "components above the size threshold".into(),
+        s.large_component_count.to_string(),
+    )]);
     for (k, v) in rows {
         t.add_row(vec![Cell::new(k), right(v)]);
     }
