@@ -194,3 +194,41 @@ fn refuses_to_write_over_an_input() {
         config
     );
 }
+
+/// The main job opens no socket at all (checked with strace, when it is installed; `.ci/run`
+/// installs it and sets OMNITOUCH_REQUIRE_STRACE=1 so CI cannot skip this).
+#[test]
+fn the_main_job_opens_no_network_socket() {
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    if strace.is_err() {
+        assert!(
+            std::env::var_os("OMNITOUCH_REQUIRE_STRACE").is_none(),
+            "strace is required here but not installed"
+        );
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let w = Workdir::new();
+    generated(&w);
+    let trace = w.join("trace.txt");
+    let status = std::process::Command::new("strace")
+        .current_dir(w.path())
+        .args(["-f", "-e", "trace=socket,connect,sendto", "-o"])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("omnitouch"))
+        .args(["run", "-q", "-c", "data/omnitouch.toml", "--out", "r"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("strace runs");
+    assert!(status.success());
+    let calls = std::fs::read_to_string(&trace).expect("trace");
+    assert!(
+        calls.contains("exited with 0"),
+        "strace traced the run: {calls}"
+    );
+    let network: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.contains("socket(") || l.contains("connect(") || l.contains("sendto("))
+        .collect();
+    assert!(network.is_empty(), "network calls: {network:?}");
+}
