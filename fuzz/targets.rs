@@ -63,7 +63,7 @@ pub fn timestamp(data: &[u8]) {
         word.copy_from_slice(&data[..8]);
         let _ = parser.parse_i64(i64::from_le_bytes(word));
         let _ = parser.parse_f64(f64::from_le_bytes(word));
-        let _ = parser.from_native(i64::from_le_bytes(word), data.len() % 2 == 0);
+        let _ = parser.from_native(i64::from_le_bytes(word), data.len().is_multiple_of(2));
     }
 }
 
