@@ -41,6 +41,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
     Generate(GenerateArgs),
+    /// Write a synthetic path table (ChannelAttribution's layout) for benchmarks.
+    GeneratePaths(GeneratePathsArgs),
 }
 
 /// Where journeys come from: raw exports (config, people, journey options) or a path table.
@@ -350,4 +352,24 @@ pub struct GenerateArgs {
     /// Share of two-person households sharing a tablet.
     #[arg(long, default_value_t = 0.02)]
     pub shared_devices: f64,
+}
+
+/// `omnitouch generate-paths`.
+#[derive(Debug, Args)]
+pub struct GeneratePathsArgs {
+    /// Journeys to draw (converting and not).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub journeys: u64,
+    /// Channels (1 to 255).
+    #[arg(long, default_value_t = 12)]
+    pub channels: u32,
+    /// Mean path length (geometric).
+    #[arg(long, default_value_t = 4.0)]
+    pub mean_length: f64,
+    /// Random seed; the same seed gives the same table.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output file (CSV, `;`-separated, ChannelAttribution's column names).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
 }

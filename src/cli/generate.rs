@@ -1,7 +1,8 @@
 //! `omnitouch generate`: write a synthetic export set.
 
-use super::args::GenerateArgs;
+use super::args::{GenerateArgs, GeneratePathsArgs};
 use super::Exit;
+use crate::generate::paths::{generate_paths, write_ca_layout, PathOptions};
 use crate::generate::{generate, GenerateOptions};
 
 pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -32,6 +33,27 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
         "config: {}  truth: {}",
         args.out.join("omnitouch.toml").display(),
         args.out.join("truth").display()
+    );
+    Ok(Exit::Ok)
+}
+
+pub fn paths(args: &GeneratePathsArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let bar = crate::progress::stage("drawing journeys", !quiet);
+    let table = generate_paths(&PathOptions {
+        journeys: args.journeys,
+        channels: args.channels,
+        mean_length: args.mean_length,
+        seed: args.seed,
+    })?;
+    bar.finish_and_clear();
+    write_ca_layout(&table, &args.output)?;
+    println!(
+        "wrote {}: {} journeys, {} distinct paths, {} channels, {} conversions",
+        args.output.display(),
+        table.conversions() + table.nulls(),
+        table.rows.len(),
+        table.channels.len(),
+        table.conversions()
     );
     Ok(Exit::Ok)
 }

@@ -70,6 +70,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Budget(args) => budget::run(args, cli.quiet),
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
+        Command::GeneratePaths(args) => generate::paths(args, cli.quiet),
     }
 }
 

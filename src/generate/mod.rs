@@ -10,6 +10,7 @@
 //! Every person draws from its own RNG seeded by (seed, person), so the output depends only
 //! on the seed and the options. Files are streamed: memory does not grow with the size.
 
+pub mod paths;
 mod sinks;
 
 use std::collections::BTreeMap;
