@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End-to-end timing of the main job: generates export sets (about 4.4 rows per person, in the
+# generator's mix of CSV, NDJSON and Parquet), runs `omnitouch run` on each with every model,
+# and prints rows, wall time and peak memory of the run (generation is not timed).
+# Usage: benches/end_to_end.sh [PEOPLE ...]   (default: 230000 2300000, about 1M and 10M rows)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+bin="${CARGO_TARGET_DIR:-target}/release/omnitouch"
+work="${WORK:-$(mktemp -d)}"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; work folder $work"
+echo "| people | rows | run wall time (s) | peak memory (MB) |"
+echo "|---:|---:|---:|---:|"
+for people in "${@:-230000 2300000}"; do
+  set_dir="$work/set-$people"
+  [ -f "$set_dir/omnitouch.toml" ] || "$bin" generate -q --people "$people" --out "$set_dir" > "$work/generate-$people.txt"
+  rows=$(grep -o '[0-9]* rows in' "$work/generate-$people.txt" | grep -o '^[0-9]*' || echo "?")
+  /usr/bin/time -f "%e %M" -o "$work/time-$people.txt" \
+    "$bin" run -q -c "$set_dir/omnitouch.toml" --out "$work/report-$people" > /dev/null
+  read -r wall rss < "$work/time-$people.txt"
+  echo "| $people | $rows | $wall | $((rss / 1024)) |"
+done
