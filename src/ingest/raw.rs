@@ -246,8 +246,10 @@ pub fn read_rows(
                 format!("line {}: {}", b.line, b.detail),
             ));
         }
+        let mut cells: Vec<&Value> = Vec::with_capacity(batch.columns.len());
         for (r, line) in batch.lines.iter().enumerate() {
-            let cells: Vec<&Value> = batch.columns.iter().map(|c| &c[r]).collect();
+            cells.clear();
+            cells.extend(batch.columns.iter().map(|c| &c[r]));
             row(*line, &cells)?;
         }
     }

@@ -7,7 +7,7 @@
 //! ChannelAttribution layout (`path, total_conversions, total_conversion_value, total_null`,
 //! channels separated by `>`), with configurable column names, separator and delimiter.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -64,37 +64,12 @@ impl PathTable {
     /// Builds a canonical table from rows whose paths are channel names: channels sorted,
     /// duplicate keys summed, rows sorted.
     pub fn from_named(rows: impl IntoIterator<Item = NamedRow>) -> PathTable {
-        type Key = (Vec<String>, String, String);
-        let mut sums: BTreeMap<Key, (u64, f64, u64)> = BTreeMap::new();
+        let mut local = LocalRows::default();
         for (path, ctype, segment, conversions, value, nulls) in rows {
-            let e = sums.entry((path, ctype, segment)).or_default();
-            e.0 += conversions;
-            e.1 += value;
-            e.2 += nulls;
+            let ids = path.iter().map(|c| local.intern(c)).collect();
+            local.push(ids, ctype, segment, conversions, value, nulls);
         }
-        let mut channels: Vec<String> = sums
-            .keys()
-            .flat_map(|(p, _, _)| p.iter().cloned())
-            .collect();
-        channels.sort();
-        channels.dedup();
-        let id: HashMap<&str, u32> = channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i as u32))
-            .collect();
-        let rows = sums
-            .iter()
-            .map(|((path, ctype, segment), (c, v, n))| PathRow {
-                path: path.iter().map(|ch| id[ch.as_str()]).collect(),
-                conversion_type: ctype.clone(),
-                segment: segment.clone(),
-                conversions: *c,
-                value: *v,
-                nulls: *n,
-            })
-            .collect();
-        PathTable { channels, rows }
+        local.finish()
     }
 
     /// The rows with channel names instead of ids.
@@ -141,6 +116,143 @@ impl PathTable {
     pub fn nulls(&self) -> u64 {
         self.rows.iter().map(|r| r.nulls).sum()
     }
+}
+
+/// Rows whose channels are ids local to one build (in order of first appearance), turned into
+/// a canonical [`PathTable`] by [`LocalRows::finish`]. Interning as rows arrive avoids a string
+/// per channel per row.
+#[derive(Default)]
+struct LocalRows {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+    rows: Vec<LocalRow>,
+}
+
+type LocalRow = (Vec<u32>, String, String, u64, f64, u64);
+
+impl LocalRows {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), id);
+        id
+    }
+
+    fn push(&mut self, path: Vec<u32>, ctype: String, segment: String, c: u64, v: f64, n: u64) {
+        self.rows.push((path, ctype, segment, c, v, n));
+    }
+
+    /// Channels sorted by name (so that comparing id sequences orders paths as comparing their
+    /// names would), duplicate keys summed in input order, rows sorted.
+    fn finish(self) -> PathTable {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (sorted, &local) in order.iter().enumerate() {
+            rank[local as usize] = sorted as u32;
+        }
+        let mut names = self.names;
+        let channels = order
+            .iter()
+            .map(|&i| std::mem::take(&mut names[i as usize]))
+            .collect();
+        let mut rows = self.rows;
+        for row in &mut rows {
+            for ch in &mut row.0 {
+                *ch = rank[*ch as usize];
+            }
+        }
+        let packable = order.len() < 256 && rows.iter().all(|r| r.0.len() <= 16);
+        let rows = if packable {
+            sorted_packed(rows)
+        } else {
+            sorted_general(rows)
+        };
+        PathTable { channels, rows }
+    }
+}
+
+/// Sorts and merges rows whose paths are at most 16 channels of fewer than 256: each path packs
+/// into a u128 (one byte per channel, id + 1, zero-padded), whose order is the paths'
+/// lexicographic order, so sorting needs no heap access. Equal keys merge in input order.
+fn sorted_packed(mut rows: Vec<LocalRow>) -> Vec<PathRow> {
+    let rank_of = |values: Vec<&String>| -> FxHashMap<String, u32> {
+        let mut distinct: Vec<&String> = values;
+        distinct.sort_unstable();
+        distinct.dedup();
+        distinct
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect()
+    };
+    let ctypes = rank_of(rows.iter().map(|r| &r.1).collect());
+    let segments = rank_of(rows.iter().map(|r| &r.2).collect());
+    let mut keys: Vec<(u128, u32, u32, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut packed = 0u128;
+            for slot in 0..16 {
+                let byte = r.0.get(slot).map_or(0, |&c| u128::from(c) + 1);
+                packed = (packed << 8) | byte;
+            }
+            (packed, ctypes[&r.1], segments[&r.2], i as u32)
+        })
+        .collect();
+    // The row index breaks ties, so duplicates stay in input order.
+    keys.sort_unstable();
+    let mut out: Vec<PathRow> = Vec::with_capacity(keys.len());
+    let mut last: Option<(u128, u32, u32)> = None;
+    for (packed, ct, seg, i) in keys {
+        let row = &mut rows[i as usize];
+        if last == Some((packed, ct, seg)) {
+            if let Some(o) = out.last_mut() {
+                o.conversions += row.3;
+                o.value += row.4;
+                o.nulls += row.5;
+            }
+            continue;
+        }
+        last = Some((packed, ct, seg));
+        out.push(PathRow {
+            path: std::mem::take(&mut row.0),
+            conversion_type: std::mem::take(&mut row.1),
+            segment: std::mem::take(&mut row.2),
+            conversions: row.3,
+            value: row.4,
+            nulls: row.5,
+        });
+    }
+    out
+}
+
+/// Sorts and merges rows of any path length (a stable sort keeps duplicates in input order).
+fn sorted_general(mut rows: Vec<LocalRow>) -> Vec<PathRow> {
+    rows.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    let mut out: Vec<PathRow> = Vec::with_capacity(rows.len());
+    for (path, conversion_type, segment, c, v, n) in rows {
+        if let Some(o) = out.last_mut() {
+            if o.path == path && o.conversion_type == conversion_type && o.segment == segment {
+                o.conversions += c;
+                o.value += v;
+                o.nulls += n;
+                continue;
+            }
+        }
+        out.push(PathRow {
+            path,
+            conversion_type,
+            segment,
+            conversions: c,
+            value: v,
+            nulls: n,
+        });
+    }
+    out
 }
 
 /// Writes a table as Parquet (`.parquet`) or CSV (anything else), atomically. Values are
@@ -279,18 +391,18 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     if separator.trim().is_empty() {
         return Err(Error::format(path, "the path separator is empty"));
     }
-    let mut rows = Vec::new();
+    let mut local = LocalRows::default();
     raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
         let at = |col: &str, what: String| {
             Error::format(path, format!("line {line} column {col}: {what}"))
         };
         let text = cells[0].text().unwrap_or_default();
-        let channels: Vec<String> = text
-            .split(separator.as_str())
-            .map(|c| c.trim().to_string())
-            .collect();
-        if channels.iter().any(String::is_empty) {
-            return Err(at(&path_col, format!("\"{text}\" has an empty channel")));
+        let mut channels = Vec::new();
+        for c in text.split(separator.as_str()).map(str::trim) {
+            if c.is_empty() {
+                return Err(at(&path_col, format!("\"{text}\" has an empty channel")));
+            }
+            channels.push(local.intern(c));
         }
         let conversions = count(cells[1]).map_err(|e| at(&conv_col, e))?;
         let value = cells[2].amount().map_err(|e| at(&value_col, e))?;
@@ -302,10 +414,10 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
         } else {
             String::new()
         };
-        rows.push((channels, ctype, segment, conversions, value, nulls));
+        local.push(channels, ctype, segment, conversions, value, nulls);
         Ok(())
     })?;
-    Ok(PathTable::from_named(rows))
+    Ok(local.finish())
 }
 
 /// A count cell: a non-negative whole number (empty means 0).
@@ -358,6 +470,48 @@ fn detect_delimiter(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The packed fast path sorts and merges exactly as the general one does.
+        #[test]
+        fn packed_and_general_agree(
+            rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec(0u32..6, 1..5),
+                    0usize..2,
+                    0usize..3,
+                    0u64..4,
+                    0u64..4,
+                ),
+                0..60,
+            )
+        ) {
+            let local: Vec<LocalRow> = rows
+                .iter()
+                .map(|(p, t, s, c, n)| {
+                    (p.clone(), ["", "store"][*t].to_string(), ["", "N", "S"][*s].to_string(),
+                     *c, *c as f64 * 1.5, *n)
+                })
+                .collect();
+            proptest::prop_assert_eq!(sorted_packed(local.clone()), sorted_general(local));
+        }
+    }
+
+    #[test]
+    fn long_paths_take_the_general_path_and_sort_like_names() {
+        let long: Vec<String> = (0..20).map(|i| format!("c{:02}", i % 3)).collect();
+        let t = PathTable::from_named([
+            (long.clone(), String::new(), String::new(), 1, 2.0, 0),
+            (vec!["c00".into()], String::new(), String::new(), 0, 0.0, 1),
+            (long, String::new(), String::new(), 2, 3.0, 1),
+        ]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].path, vec![0]);
+        assert_eq!(
+            (t.rows[1].conversions, t.rows[1].value, t.rows[1].nulls),
+            (3, 5.0, 1)
+        );
+    }
 
     #[test]
     fn counts_must_be_whole_and_non_negative() {
