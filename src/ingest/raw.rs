@@ -54,20 +54,10 @@ impl Value {
             Value::Null => return Ok(0.0),
             Value::Int(i) => *i as f64,
             Value::Float(f) => *f,
-            Value::Str(s) if s.trim().is_empty() => return Ok(0.0),
-            Value::Str(s) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| format!("\"{}\" is not a number", s.trim()))?,
+            Value::Str(s) => return amount_text(s),
             Value::Datetime { .. } => return Err("a datetime is not a value".into()),
         };
-        if !x.is_finite() {
-            Err(format!("{x} is not finite"))
-        } else if x < 0.0 {
-            Err(format!("{x} is negative"))
-        } else {
-            Ok(x)
-        }
+        checked_amount(x)
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -80,6 +70,28 @@ impl Value {
                 .unwrap_or_else(|| serde_json::Value::String(f.to_string())),
             Value::Datetime { micros, .. } => (*micros).into(),
         }
+    }
+}
+
+/// [`Value::amount`] of a text cell.
+pub fn amount_text(s: &str) -> std::result::Result<f64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(0.0);
+    }
+    let x = t
+        .parse::<f64>()
+        .map_err(|_| format!("\"{t}\" is not a number"))?;
+    checked_amount(x)
+}
+
+fn checked_amount(x: f64) -> std::result::Result<f64, String> {
+    if !x.is_finite() {
+        Err(format!("{x} is not finite"))
+    } else if x < 0.0 {
+        Err(format!("{x} is negative"))
+    } else {
+        Ok(x)
     }
 }
 
@@ -183,30 +195,7 @@ pub fn open(
         },
     };
     match format {
-        Format::Csv => {
-            let reader = CsvBatchReader::new(file, csv)?;
-            let mut indices = Vec::new();
-            for w in wanted {
-                let found: Vec<usize> = reader
-                    .header
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, h)| *h == w)
-                    .map(|(i, _)| i)
-                    .collect();
-                match found.as_slice() {
-                    [] => return Err(missing(w, &reader.header)),
-                    [i] => indices.push(*i),
-                    _ => {
-                        return Err(Error::format(
-                            file,
-                            format!("column \"{w}\" appears {} times in the header", found.len()),
-                        ))
-                    }
-                }
-            }
-            Ok(Box::new(CsvBatchReader { indices, ..reader }))
-        }
+        Format::Csv => Ok(Box::new(open_csv(file, csv, wanted, source_name)?)),
         Format::Ndjson => Ok(Box::new(NdjsonBatchReader::new(file, wanted, source_name)?)),
         Format::Parquet => {
             let f = crate::files::open(file)?;
@@ -254,6 +243,106 @@ pub fn read_rows(
         }
     }
     Ok(())
+}
+
+/// A CSV reader positioned after the header, with the `wanted` columns located.
+fn open_csv(
+    file: &Path,
+    csv: &CsvOptions,
+    wanted: &[String],
+    source_name: &str,
+) -> Result<CsvBatchReader> {
+    let reader = CsvBatchReader::new(file, csv)?;
+    let mut indices = Vec::new();
+    for w in wanted {
+        let found: Vec<usize> = reader
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| *h == w)
+            .map(|(i, _)| i)
+            .collect();
+        match found.as_slice() {
+            [] => {
+                return Err(Error::MissingColumn {
+                    file: file.to_path_buf(),
+                    source_name: source_name.to_string(),
+                    column: w.clone(),
+                    key: String::new(),
+                    available: if reader.header.is_empty() {
+                        "(none)".into()
+                    } else {
+                        reader.header.join(", ")
+                    },
+                })
+            }
+            [i] => indices.push(*i),
+            _ => {
+                return Err(Error::format(
+                    file,
+                    format!("column \"{w}\" appears {} times in the header", found.len()),
+                ))
+            }
+        }
+    }
+    Ok(CsvBatchReader { indices, ..reader })
+}
+
+/// Most columns [`read_csv_text`] hands over per row.
+pub const MAX_TEXT_COLUMNS: usize = 8;
+
+/// Reads the `wanted` columns (at most [`MAX_TEXT_COLUMNS`]) of a CSV file as text, row by row,
+/// without a [`Value`] per cell: for large files whose cells the caller parses itself (path
+/// tables). Header checks are those of [`open`]; a ragged row or a cell that is not UTF-8 is
+/// an error naming its line, as in [`read_rows`].
+pub fn read_csv_text(
+    file: &Path,
+    csv: &CsvOptions,
+    wanted: &[String],
+    what: &str,
+    mut row: impl FnMut(u64, &[&str]) -> Result<()>,
+) -> Result<()> {
+    if wanted.len() > MAX_TEXT_COLUMNS {
+        return Err(Error::format(file, "too many columns for a text read"));
+    }
+    let mut reader = open_csv(file, csv, wanted, what)?;
+    let mut record = std::mem::take(&mut reader.record);
+    // Without a header, the first record is data and was read already.
+    let mut pending = !record.is_empty();
+    loop {
+        if !pending {
+            match reader.reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(Error::format(file, format!("cannot read CSV: {e}"))),
+            }
+        }
+        pending = false;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.len() != reader.header.len() {
+            return Err(Error::format(
+                file,
+                format!(
+                    "line {line}: {} fields, expected {}",
+                    record.len(),
+                    reader.header.len()
+                ),
+            ));
+        }
+        let mut cells = [""; MAX_TEXT_COLUMNS];
+        for (slot, &i) in reader.indices.iter().enumerate() {
+            cells[slot] = std::str::from_utf8(&record[i]).map_err(|_| {
+                Error::format(
+                    file,
+                    format!(
+                        "line {line}: column \"{}\" is not valid UTF-8",
+                        reader.header[i]
+                    ),
+                )
+            })?;
+        }
+        row(line, &cells[..reader.indices.len()])?;
+    }
 }
 
 /// The column names of a file: the CSV header (`column_N` without one), the Parquet

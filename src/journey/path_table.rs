@@ -391,33 +391,125 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     if separator.trim().is_empty() {
         return Err(Error::format(path, "the path separator is empty"));
     }
-    let mut local = LocalRows::default();
-    raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
-        let at = |col: &str, what: String| {
-            Error::format(path, format!("line {line} column {col}: {what}"))
-        };
-        let text = cells[0].text().unwrap_or_default();
-        let mut channels = Vec::new();
-        for c in text.split(separator.as_str()).map(str::trim) {
-            if c.is_empty() {
-                return Err(at(&path_col, format!("\"{text}\" has an empty channel")));
-            }
-            channels.push(local.intern(c));
-        }
-        let conversions = count(cells[1]).map_err(|e| at(&conv_col, e))?;
-        let value = cells[2].amount().map_err(|e| at(&value_col, e))?;
-        let nulls = count(cells[3]).map_err(|e| at(&nulls_col, e))?;
-        let text_at = |i: usize| cells.get(i).and_then(|c| c.text()).unwrap_or_default();
-        let ctype = if has_type { text_at(4) } else { String::new() };
-        let segment = if has_segment {
-            text_at(4 + usize::from(has_type))
+    let mut reading = Reading {
+        file: path,
+        columns: [&path_col, &conv_col, &value_col, &nulls_col],
+        separator: &separator,
+        local: LocalRows::default(),
+    };
+    // The optional columns come after the four fixed ones, when the file has them.
+    let extra = |present: bool, text: Option<String>| -> String {
+        if present {
+            text.unwrap_or_default()
         } else {
             String::new()
+        }
+    };
+    let type_at = 4;
+    let segment_at = 4 + usize::from(has_type);
+    if format == Format::Csv {
+        // Large tables come as CSV: parse the text cells directly, without a Value per cell.
+        raw::read_csv_text(path, &csv, &wanted, "path table", |line, cells| {
+            let text_at = |i: usize| {
+                cells
+                    .get(i)
+                    .map(|c| c.trim())
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+            };
+            reading.add(
+                line,
+                RowIn {
+                    path: cells[0].trim(),
+                    conversions: count_text(cells[1]),
+                    value: raw::amount_text(cells[2]),
+                    nulls: count_text(cells[3]),
+                    conversion_type: extra(has_type, text_at(type_at)),
+                    segment: extra(has_segment, text_at(segment_at)),
+                },
+            )
+        })?;
+    } else {
+        raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
+            let text = cells[0].text().unwrap_or_default();
+            let text_at = |i: usize| cells.get(i).and_then(|c| c.text());
+            reading.add(
+                line,
+                RowIn {
+                    path: &text,
+                    conversions: count(cells[1]),
+                    value: cells[2].amount(),
+                    nulls: count(cells[3]),
+                    conversion_type: extra(has_type, text_at(type_at)),
+                    segment: extra(has_segment, text_at(segment_at)),
+                },
+            )
+        })?;
+    }
+    Ok(reading.local.finish())
+}
+
+/// One row of a path table as read, its numbers parsed or the reason they are not numbers.
+struct RowIn<'a> {
+    path: &'a str,
+    conversions: std::result::Result<u64, String>,
+    value: std::result::Result<f64, String>,
+    nulls: std::result::Result<u64, String>,
+    conversion_type: String,
+    segment: String,
+}
+
+/// A path table being read: where errors point, and the rows so far.
+struct Reading<'a> {
+    file: &'a Path,
+    /// Names of the path, conversions, value and nulls columns.
+    columns: [&'a str; 4],
+    separator: &'a str,
+    local: LocalRows,
+}
+
+impl Reading<'_> {
+    fn add(&mut self, line: u64, row: RowIn) -> Result<()> {
+        let at = |col: usize, what: String| {
+            Error::format(
+                self.file,
+                format!("line {line} column {}: {what}", self.columns[col]),
+            )
         };
-        local.push(channels, ctype, segment, conversions, value, nulls);
+        let mut channels = Vec::new();
+        // Splitting on a char is much faster than on a string pattern: use it when we can.
+        let parts: Box<dyn Iterator<Item = &str>> = match single_char(self.separator) {
+            Some(c) => Box::new(row.path.split(c)),
+            _ => Box::new(row.path.split(self.separator)),
+        };
+        for c in parts.map(str::trim) {
+            if c.is_empty() {
+                return Err(at(0, format!("\"{}\" has an empty channel", row.path)));
+            }
+            channels.push(self.local.intern(c));
+        }
+        let conversions = row.conversions.map_err(|e| at(1, e))?;
+        let value = row.value.map_err(|e| at(2, e))?;
+        let nulls = row.nulls.map_err(|e| at(3, e))?;
+        self.local.push(
+            channels,
+            row.conversion_type,
+            row.segment,
+            conversions,
+            value,
+            nulls,
+        );
         Ok(())
-    })?;
-    Ok(local.finish())
+    }
+}
+
+/// The separator's only char, when it has exactly one.
+fn single_char(separator: &str) -> Option<char> {
+    let mut chars = separator.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
 }
 
 /// A count cell: a non-negative whole number (empty means 0).
@@ -427,25 +519,31 @@ fn count(v: &Value) -> std::result::Result<u64, String> {
         Value::Null => Ok(0),
         Value::Int(i) if *i >= 0 => Ok(*i as u64),
         Value::Int(i) => bad(i.to_string()),
-        Value::Float(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 2f64.powi(63) => {
-            Ok(*f as u64)
-        }
+        Value::Float(f) if whole(*f) => Ok(*f as u64),
         Value::Float(f) => bad(f.to_string()),
-        Value::Str(s) if s.trim().is_empty() => Ok(0),
-        Value::Str(s) => {
-            let t = s.trim();
-            if let Ok(n) = t.parse::<u64>() {
-                return Ok(n);
-            }
-            match t.parse::<f64>() {
-                Ok(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 2f64.powi(63) => {
-                    Ok(f as u64)
-                }
-                _ => bad(format!("\"{t}\"")),
-            }
-        }
+        Value::Str(s) => count_text(s),
         Value::Datetime { .. } => bad("a datetime".into()),
     }
+}
+
+/// [`count`] of a text cell.
+fn count_text(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    match t.parse::<f64>() {
+        Ok(f) if whole(f) => Ok(f as u64),
+        _ => Err(format!("\"{t}\" is not a count (a whole number ≥ 0)")),
+    }
+}
+
+/// A float that is a count: finite, non-negative, whole and within u64's exact range.
+fn whole(f: f64) -> bool {
+    f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 2f64.powi(63)
 }
 
 /// Picks the delimiter among `,` `;` tab that the header line uses most.
