@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde_json::json;
 
 use super::{blank, Attribution, Model, ModelInput};
@@ -58,18 +60,51 @@ struct SetStats {
     nulls: f64,
 }
 
-fn channel_sets(input: &ModelInput) -> BTreeMap<Vec<u32>, SetStats> {
-    let mut sets: BTreeMap<Vec<u32>, SetStats> = BTreeMap::new();
-    for row in &input.table.rows {
-        let mut set = row.path.clone();
-        set.sort_unstable();
-        set.dedup();
-        let s = sets.entry(set).or_default();
+/// The distinct channel sets of the table with their totals, in the order of the sets' sorted
+/// channel ids (so sums run in the same order whatever the hashing).
+fn channel_sets(input: &ModelInput) -> Vec<(Vec<u32>, SetStats)> {
+    let add = |s: &mut SetStats, row: &crate::journey::PathRow| {
         s.conversions += row.conversions as f64;
         s.value += row.value;
         s.nulls += row.nulls as f64;
-    }
+    };
+    let mut sets: Vec<(Vec<u32>, SetStats)> = if input.table.channels.len() <= 128 {
+        // Up to 128 channels a set is a bitmask: no allocation per row.
+        let mut by_mask: FxHashMap<u128, SetStats> = FxHashMap::default();
+        for row in &input.table.rows {
+            add(by_mask.entry(mask(&row.path)).or_default(), row);
+        }
+        by_mask
+            .into_iter()
+            .map(|(m, s)| (channels_of(m), s))
+            .collect()
+    } else {
+        let mut by_set: FxHashMap<Vec<u32>, SetStats> = FxHashMap::default();
+        for row in &input.table.rows {
+            let mut set = row.path.clone();
+            set.sort_unstable();
+            set.dedup();
+            add(by_set.entry(set).or_default(), row);
+        }
+        by_set.into_iter().collect()
+    };
+    sets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     sets
+}
+
+/// The channel ids of a bitmask, ascending.
+fn channels_of(mut m: u128) -> Vec<u32> {
+    let mut out = Vec::with_capacity(m.count_ones() as usize);
+    while m != 0 {
+        out.push(m.trailing_zeros());
+        m &= m - 1;
+    }
+    out
+}
+
+/// A set of channel ids below 128 as a bitmask.
+fn mask(set: &[u32]) -> u128 {
+    set.iter().fold(0u128, |m, &c| m | 1u128 << c)
 }
 
 impl Model for Shapley {
@@ -91,22 +126,38 @@ impl Model for Shapley {
                     }
                 }
                 // Diagnostics: R(T) and v(T) for the sets with most conversions.
-                let mut top: Vec<(&Vec<u32>, &SetStats)> =
-                    sets.iter().filter(|(_, s)| s.conversions > 0.0).collect();
+                let mut top: Vec<(&Vec<u32>, &SetStats)> = sets
+                    .iter()
+                    .filter(|(_, s)| s.conversions > 0.0)
+                    .map(|(set, s)| (set, s))
+                    .collect();
                 top.sort_by(|x, y| {
                     y.1.conversions
                         .total_cmp(&x.1.conversions)
                         .then(x.0.cmp(y.0))
                 });
                 top.truncate(50);
+                // Subset tests as bitmask operations when every channel id fits in 128 bits.
+                let masks: Option<Vec<u128>> = (input.table.channels.len() <= 128)
+                    .then(|| sets.iter().map(|(set, _)| mask(set)).collect());
                 let coalitions: Vec<serde_json::Value> = top
                     .iter()
                     .map(|(set, s)| {
-                        let v: f64 = sets
-                            .iter()
-                            .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
-                            .map(|(_, t)| t.conversions)
-                            .sum();
+                        let v: f64 = match &masks {
+                            Some(masks) => {
+                                let m = mask(set);
+                                sets.iter()
+                                    .zip(masks)
+                                    .filter(|(_, sub)| *sub & !m == 0)
+                                    .map(|((_, t), _)| t.conversions)
+                                    .sum()
+                            }
+                            None => sets
+                                .iter()
+                                .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
+                                .map(|(_, t)| t.conversions)
+                                .sum(),
+                        };
                         json!({"channels": names(set), "conversions": s.conversions, "value": s.value, "v": v})
                     })
                     .collect();
@@ -224,6 +275,20 @@ mod tests {
             (phi[0] - 0.2).abs() < 1e-15 && (phi[1] - 0.4).abs() < 1e-15,
             "{phi:?}"
         );
+    }
+
+    #[test]
+    fn masks_round_trip() {
+        for set in [
+            vec![],
+            vec![0],
+            vec![3, 64, 127],
+            (0..128).collect::<Vec<u32>>(),
+        ] {
+            assert_eq!(channels_of(mask(&set)), set);
+        }
+        // Repeats in a path collapse into the set.
+        assert_eq!(channels_of(mask(&[5, 2, 5, 2])), vec![2, 5]);
     }
 
     #[test]
