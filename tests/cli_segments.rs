@@ -72,7 +72,7 @@ fn credits_by_segment_in_each_format() {
 fn credits_per_period_and_within_dates() {
     let w = Workdir::new();
     fixture(&w);
-    for format in ["csv", "markdown"] {
+    for format in ["csv", "markdown", "json", "table"] {
         insta::assert_snapshot!(
             format!("by_month_{format}"),
             attribute(&w, &["--period", "month", "--format", format])
@@ -104,7 +104,7 @@ fn credits_per_period_and_within_dates() {
 fn change_against_the_previous_period_in_each_format() {
     let w = Workdir::new();
     fixture(&w);
-    for format in ["csv", "markdown", "table"] {
+    for format in ["csv", "markdown", "json", "table"] {
         insta::assert_snapshot!(
             format!("compare_previous_{format}"),
             attribute(
