@@ -172,6 +172,18 @@ fn share_shift_threshold_exits_3() {
     .success();
     assert!(w.join("r/period_shifts.csv").is_file());
     assert!(w.join("r/credits_by_segment.json").is_file());
+    // A later run without a breakdown leaves no stale breakdown behind, and says what it wrote.
+    w.cmd()
+        .args(["run", "--model", "last_touch", "--out", "r"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("compare.md")
+                .and(predicate::str::contains("period_shifts").not()),
+        );
+    assert!(!w.join("r/period_shifts.csv").exists());
+    assert!(!w.join("r/credits_by_segment.json").exists());
+    assert!(w.join("r/credits.csv").is_file());
     run(&["--fail-on", "share_shift>5pp"])
         .code(1)
         .stderr(predicate::str::contains("--compare-previous"));

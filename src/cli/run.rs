@@ -182,16 +182,38 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
             println!("note ({}): {n}", a.model);
         }
     }
+    // Every file this run wrote; optional ones it did not write are removed, so a folder
+    // reused across runs never shows a stale breakdown beside fresh credits.
+    let mut written = vec![
+        "report.html",
+        "credits.csv",
+        "credits.json",
+        "credits.md",
+        "paths.parquet",
+        "compare.json",
+        "compare.md",
+    ];
+    let optional = [
+        ("data-quality.json", built.is_some()),
+        ("identity.json", built.is_some()),
+        ("journeys.json", built.is_some()),
+        ("spend.csv", spend_rows.is_some()),
+        ("credits_by_segment.csv", segments.is_some()),
+        ("credits_by_segment.json", segments.is_some()),
+        (
+            "period_shifts.csv",
+            segments.is_some() && args.periods.compare_previous,
+        ),
+    ];
+    for (name, wrote) in optional {
+        if wrote {
+            written.push(name);
+        } else {
+            remove_stale(&out.join(name))?;
+        }
+    }
     if !quiet {
-        eprintln!(
-            "wrote {}: report.html, credits.csv, credits.json, credits.md, paths.parquet, compare.json{}",
-            out.display(),
-            if built.is_some() {
-                ", data-quality.json, identity.json, journeys.json"
-            } else {
-                ""
-            }
-        );
+        eprintln!("wrote {}: {}", out.display(), written.join(", "));
     }
     let exit = match built {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints),
@@ -225,6 +247,21 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     } else {
         exit
     })
+}
+
+/// Removes an optional output an earlier run left, unless it is one of this run's inputs.
+fn remove_stale(path: &std::path::Path) -> anyhow::Result<()> {
+    if crate::files::is_input(path) {
+        return Ok(());
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot remove the stale {}: {e}",
+            path.display()
+        )),
+    }
 }
 
 /// Prints the spend accounting and the CPA/ROAS table; writes spend.csv.
