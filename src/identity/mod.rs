@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use evaluate::{evaluate, read_truth, PairScore};
@@ -112,10 +113,10 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let n_frame = t.frame.height();
 
     // Intern each kind's values, in input order (frame rows, then link rows), in parallel.
-    let interned: Vec<(HashMap<&str, u32>, Vec<&str>, u64)> = (0..kinds.len())
+    let interned: Vec<(FxHashMap<&str, u32>, Vec<&str>, u64)> = (0..kinds.len())
         .into_par_iter()
         .map(|k| {
-            let mut ids: HashMap<&str, u32> = HashMap::new();
+            let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
             let mut values = Vec::new();
             let mut junk = 0u64;
             for v in frame_cols[k].iter().chain(link_cols[k].iter()).flatten() {

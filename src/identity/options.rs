@@ -86,8 +86,8 @@ impl JunkFilter {
             return true;
         }
         if self.defaults {
-            let lower = v.to_ascii_lowercase();
-            if DEFAULT_JUNK.contains(&lower.as_str()) {
+            // No lowercase copy: this runs for every identifier cell.
+            if DEFAULT_JUNK.iter().any(|j| j.eq_ignore_ascii_case(v)) {
                 return true;
             }
             // All zeros, all dashes, or a mix (the nil UUID): never a real identifier.

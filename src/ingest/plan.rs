@@ -2,6 +2,8 @@
 //! into canonical rows or rejects.
 
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
@@ -305,7 +307,7 @@ impl SourcePlan {
             channel_names: Vec::new(),
         };
         let mut channels = Interner::default();
-        let mut rule_cache: HashMap<Vec<Option<String>>, u32> = HashMap::new();
+        let mut rule_cache: FxHashMap<Vec<Option<String>>, u32> = FxHashMap::default();
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
             let k = kept.entry(reason).or_default();
@@ -402,7 +404,7 @@ impl SourcePlan {
         batch: &RawBatch,
         r: usize,
         rules: &ChannelRules,
-        rule_cache: &mut HashMap<Vec<Option<String>>, u32>,
+        rule_cache: &mut FxHashMap<Vec<Option<String>>, u32>,
         channels: &mut Interner,
         out: &mut FileOutput,
     ) -> Result<Outcome, Fault> {
