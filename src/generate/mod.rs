@@ -22,7 +22,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use sinks::{ColumnBuf, CsvSink, NdjsonSink, ParquetSink};
@@ -192,8 +191,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::ingest::privacy::sha256_hex(&[text.as_bytes()])
 }
 
 fn sigmoid(x: f64) -> f64 {

@@ -58,17 +58,18 @@ impl IdHasher {
 
     /// Lowercase hex SHA-256 of salt ‖ identifier.
     pub fn hash(&self, identifier: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(&self.salt);
-        h.update(identifier.as_bytes());
-        let digest = h.finalize();
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
-            hex.push(char::from_digit(u32::from(byte & 0xF), 16).unwrap_or('0'));
-        }
-        hex
+        sha256_hex(&[&self.salt, identifier.as_bytes()])
     }
+}
+
+/// Lowercase hex SHA-256 of the parts, concatenated (also how the generator writes hashed
+/// emails and phones).
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
