@@ -106,6 +106,13 @@ pub struct BrokenRow {
     pub detail: String,
 }
 
+impl BrokenRow {
+    /// The row as an error, for readers that stop at the first broken row.
+    fn into_error(self, file: &Path) -> Error {
+        Error::format(file, format!("line {}: {}", self.line, self.detail))
+    }
+}
+
 /// A batch of decoded rows: `columns[c][r]` is the cell of wanted column `c` in row `r`.
 #[derive(Debug, Default)]
 pub struct RawBatch {
@@ -183,17 +190,6 @@ pub fn open(
     wanted: &[String],
     source_name: &str,
 ) -> Result<Box<dyn BatchReader>> {
-    let missing = |column: &str, available: &[String]| Error::MissingColumn {
-        file: file.to_path_buf(),
-        source_name: source_name.to_string(),
-        column: column.to_string(),
-        key: String::new(),
-        available: if available.is_empty() {
-            "(none)".into()
-        } else {
-            available.join(", ")
-        },
-    };
     match format {
         Format::Csv => Ok(Box::new(open_csv(file, csv, wanted, source_name)?)),
         Format::Ndjson => Ok(Box::new(NdjsonBatchReader::new(file, wanted, source_name)?)),
@@ -205,7 +201,7 @@ pub fn open(
                 .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
             let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
             if let Some(w) = wanted.iter().find(|w| !names.contains(w)) {
-                return Err(missing(w, &names));
+                return Err(missing_column(file, source_name, w, &names));
             }
             Ok(Box::new(ParquetBatchReader {
                 file: file.to_path_buf(),
@@ -229,11 +225,8 @@ pub fn read_rows(
 ) -> Result<()> {
     let mut reader = open(file, format, csv, wanted, what)?;
     while let Some(batch) = reader.next_batch()? {
-        if let Some(b) = batch.broken.first() {
-            return Err(Error::format(
-                file,
-                format!("line {}: {}", b.line, b.detail),
-            ));
+        if let Some(b) = batch.broken.into_iter().next() {
+            return Err(b.into_error(file));
         }
         let mut cells: Vec<&Value> = Vec::with_capacity(batch.columns.len());
         for (r, line) in batch.lines.iter().enumerate() {
@@ -243,6 +236,21 @@ pub fn read_rows(
         }
     }
     Ok(())
+}
+
+/// A wanted column the file does not have (the config key is filled in by the caller).
+fn missing_column(file: &Path, source_name: &str, column: &str, available: &[String]) -> Error {
+    Error::MissingColumn {
+        file: file.to_path_buf(),
+        source_name: source_name.to_string(),
+        column: column.to_string(),
+        key: String::new(),
+        available: if available.is_empty() {
+            "(none)".into()
+        } else {
+            available.join(", ")
+        },
+    }
 }
 
 /// A CSV reader positioned after the header, with the `wanted` columns located.
@@ -263,19 +271,7 @@ fn open_csv(
             .map(|(i, _)| i)
             .collect();
         match found.as_slice() {
-            [] => {
-                return Err(Error::MissingColumn {
-                    file: file.to_path_buf(),
-                    source_name: source_name.to_string(),
-                    column: w.clone(),
-                    key: String::new(),
-                    available: if reader.header.is_empty() {
-                        "(none)".into()
-                    } else {
-                        reader.header.join(", ")
-                    },
-                })
-            }
+            [] => return Err(missing_column(file, source_name, w, &reader.header)),
             [i] => indices.push(*i),
             _ => {
                 return Err(Error::format(
@@ -318,30 +314,12 @@ pub fn read_csv_text(
             }
         }
         pending = false;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.len() != reader.header.len() {
-            return Err(Error::format(
-                file,
-                format!(
-                    "line {line}: {} fields, expected {}",
-                    record.len(),
-                    reader.header.len()
-                ),
-            ));
-        }
         let mut cells = [""; MAX_TEXT_COLUMNS];
-        for (slot, &i) in reader.indices.iter().enumerate() {
-            cells[slot] = std::str::from_utf8(&record[i]).map_err(|_| {
-                Error::format(
-                    file,
-                    format!(
-                        "line {line}: column \"{}\" is not valid UTF-8",
-                        reader.header[i]
-                    ),
-                )
-            })?;
-        }
-        row(line, &cells[..reader.indices.len()])?;
+        let cells = &mut cells[..reader.indices.len()];
+        let line = reader
+            .text_cells(&record, cells)
+            .map_err(|b| b.into_error(file))?;
+        row(line, cells)?;
     }
 }
 
@@ -444,35 +422,42 @@ impl CsvBatchReader {
         })
     }
 
-    fn push_record(&self, batch: &mut RawBatch) {
-        let record = &self.record;
+    /// The wanted cells of `record` as text, into `cells` (one per wanted column), or why the
+    /// row is broken: a ragged row, or a wanted cell that is not UTF-8.
+    fn text_cells<'r>(
+        &self,
+        record: &'r csv::ByteRecord,
+        cells: &mut [&'r str],
+    ) -> std::result::Result<u64, BrokenRow> {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         if record.len() != self.header.len() {
-            batch.broken.push(BrokenRow {
+            return Err(BrokenRow {
                 line,
                 reason: RejectReason::RaggedRow,
                 detail: format!("{} fields, expected {}", record.len(), self.header.len()),
             });
-            return;
         }
-        let mut cells = Vec::with_capacity(self.indices.len());
-        for &i in &self.indices {
-            match std::str::from_utf8(&record[i]) {
-                Ok(s) => cells.push(Value::Str(s.to_string())),
-                Err(_) => {
-                    batch.broken.push(BrokenRow {
-                        line,
-                        reason: RejectReason::InvalidEncoding,
-                        detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
-                    });
-                    return;
+        for (cell, &i) in cells.iter_mut().zip(&self.indices) {
+            *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
+                line,
+                reason: RejectReason::InvalidEncoding,
+                detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
+            })?;
+        }
+        Ok(line)
+    }
+
+    fn push_record(&self, batch: &mut RawBatch) {
+        let mut cells = vec![""; self.indices.len()];
+        match self.text_cells(&self.record, &mut cells) {
+            Ok(line) => {
+                for (col, cell) in batch.columns.iter_mut().zip(cells) {
+                    col.push(Value::Str(cell.to_string()));
                 }
+                batch.lines.push(line);
             }
+            Err(broken) => batch.broken.push(broken),
         }
-        for (col, cell) in batch.columns.iter_mut().zip(cells) {
-            col.push(cell);
-        }
-        batch.lines.push(line);
     }
 }
 
