@@ -53,6 +53,22 @@ where
     Ok(())
 }
 
+/// Writes text to a file, atomically.
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
+    write_atomic(path, |w| Ok(w.write_all(text.as_bytes())?))
+}
+
+/// Writes text to `path` (atomically) or, without one, to stdout.
+pub fn emit_text(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => write_text(path, text),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::write("(stdout)", e)),
+    }
+}
+
 /// Writes a frame as Parquet, atomically.
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     write_atomic(path, |w| {

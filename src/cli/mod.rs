@@ -85,10 +85,7 @@ fn emit(
     match (format, output) {
         (OutputFormat::Parquet, Some(path)) => crate::output::csv_as_parquet(text, path)?,
         (OutputFormat::Parquet, None) => anyhow::bail!("parquet output needs --output FILE"),
-        (_, Some(path)) => crate::output::write_atomic(path, |w| {
-            Ok(std::io::Write::write_all(w, text.as_bytes())?)
-        })?,
-        (_, None) => print!("{text}"),
+        (_, output) => crate::output::emit_text(output, text)?,
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::pipeline;
 use super::validate::strict_exit;
 use super::Exit;
 use crate::journey::path_table;
-use crate::output::write_atomic;
+use crate::output::write_text;
 use crate::report::credits::{self, OutputFormat};
 use crate::report::spend as spend_report;
 use crate::report::thresholds::{self, Measure};
@@ -22,7 +22,7 @@ const SUMMARY_VERSION: u32 = 1;
 
 fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)? + "\n";
-    write_atomic(path, |w| Ok(std::io::Write::write_all(w, text.as_bytes())?))?;
+    write_text(path, &text)?;
     Ok(())
 }
 
@@ -75,9 +75,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     path_table::write(&table, &out.join("paths.parquet"))?;
     let compare_md = compare::render(&results, &comparison, &baseline, OutputFormat::Markdown)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    write_atomic(&out.join("compare.md"), |w| {
-        Ok(std::io::Write::write_all(w, compare_md.as_bytes())?)
-    })?;
+    write_text(&out.join("compare.md"), &compare_md)?;
     write_json(
         &out.join("compare.json"),
         &json!({ "version": SUMMARY_VERSION, "baseline": baseline,
@@ -134,9 +132,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         intervals: intervals.as_ref(),
     })
     .map_err(anyhow::Error::msg)?;
-    write_atomic(&out.join("report.html"), |w| {
-        Ok(std::io::Write::write_all(w, html.as_bytes())?)
-    })?;
+    write_text(&out.join("report.html"), &html)?;
     let mut shifts = Vec::new();
     if let Some(segments) = &segments {
         credits::write_segmented(
@@ -153,9 +149,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
             shifts = periods::shifts(segments);
             let text =
                 periods::render(&shifts, OutputFormat::Csv).map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_atomic(&out.join("period_shifts.csv"), |w| {
-                Ok(std::io::Write::write_all(w, text.as_bytes())?)
-            })?;
+            write_text(&out.join("period_shifts.csv"), &text)?;
         }
         println!(
             "\n{} segments: {}",
@@ -303,9 +297,7 @@ fn report_spend(
     println!("\nReturn on ad spend / cost per acquisition by model");
     println!("{}", spend_report::efficiency_table(results, &rows));
     let text = spend_report::efficiency_csv(&rows).map_err(|e| anyhow::anyhow!("{e}"))?;
-    write_atomic(&out.join("spend.csv"), |w| {
-        Ok(std::io::Write::write_all(w, text.as_bytes())?)
-    })?;
+    write_text(&out.join("spend.csv"), &text)?;
     Ok(rows)
 }
 

@@ -1,6 +1,5 @@
 //! Per-channel credits of one or more models, in every output format.
 
-use std::io::Write;
 use std::path::Path;
 
 use comfy_table::Cell;
@@ -168,15 +167,7 @@ fn write_rows(
         OutputFormat::Markdown => render_markdown(results, rows),
         OutputFormat::Parquet => unreachable!("handled above"),
     };
-    match output {
-        Some(path) => crate::output::write_atomic(path, |w| Ok(w.write_all(text.as_bytes())?)),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .map_err(|e| Error::write("(stdout)", e))
-        }
-    }
+    crate::output::emit_text(output, &text)
 }
 
 /// The four interval columns, when the rows have intervals.
