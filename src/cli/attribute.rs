@@ -34,8 +34,8 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
             credits::write_segmented(&segments, args.format, args.output.as_deref())?;
         }
         None => {
-            let results = pipeline::run_models(&specs, &model_input, quiet)?;
-            let intervals = pipeline::intervals(&specs, &model_input, &args.bootstrap, quiet)?;
+            let (results, intervals) =
+                pipeline::run_models(&specs, &model_input, Some(&args.bootstrap), quiet)?;
             credits::write(
                 &results,
                 intervals.as_ref(),

@@ -190,11 +190,7 @@ pub fn attribute<'a>(
         table: &table,
         journeys: built.map(|b| &b.journeys),
     };
-    let results = run_models(&specs, &model_input, quiet)?;
-    let intervals = match bootstrap_args {
-        Some(args) => intervals(&specs, &model_input, args, quiet)?,
-        None => None,
-    };
+    let (results, intervals) = run_models(&specs, &model_input, bootstrap_args, quiet)?;
     let has = |name: &str| results.iter().any(|a| a.model == name);
     let baseline =
         match baseline {
@@ -225,20 +221,26 @@ pub fn attribute<'a>(
     })
 }
 
-/// Runs the models with a progress bar (one step per model).
+/// Runs the models with a progress bar (one step per model), and their bootstrap intervals
+/// when `--bootstrap N` was given.
 pub fn run_models(
     specs: &[ModelSpec],
     input: &ModelInput,
+    bootstrap: Option<&BootstrapArgs>,
     quiet: bool,
-) -> anyhow::Result<Vec<Attribution>> {
+) -> anyhow::Result<(Vec<Attribution>, Option<Intervals>)> {
     let bar = progress::bar(specs.len() as u64, "running models", !quiet);
     let results = attribution::run_with_progress(specs, input, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    Ok(results)
+    let intervals = match bootstrap {
+        Some(args) => intervals(specs, input, args, quiet)?,
+        None => None,
+    };
+    Ok((results, intervals))
 }
 
 /// Bootstrap intervals, when `--bootstrap N` was given, with a bar of replicates.
-pub fn intervals(
+fn intervals(
     specs: &[ModelSpec],
     input: &ModelInput,
     args: &BootstrapArgs,
@@ -270,12 +272,15 @@ pub fn segments(
     }
     let bar = progress::stage("attributing segments", !quiet);
     let run = |table: &PathTable, journeys: Option<&Journeys>| -> anyhow::Result<_> {
-        let model_input = ModelInput { table, journeys };
-        let results = attribution::run(specs, &model_input)?;
         // One spinner for all segments: per-segment bars would flood the terminal.
-        let intervals = intervals(specs, &model_input, bootstrap, true)?;
+        let models = run_models(
+            specs,
+            &ModelInput { table, journeys },
+            Some(bootstrap),
+            true,
+        )?;
         bar.tick();
-        Ok((results, intervals))
+        Ok(models)
     };
     let mut out = Vec::new();
     match input {
