@@ -166,19 +166,23 @@ impl LocalRows {
             }
         }
         let packable = order.len() < 256 && rows.iter().all(|r| r.0.len() <= 16);
-        let rows = if packable {
-            sorted_packed(rows)
+        let sorted = if packable {
+            packed_order(&rows)
         } else {
-            sorted_general(rows)
+            general_order(&rows)
         };
-        PathTable { channels, rows }
+        PathTable {
+            channels,
+            rows: merged(rows, sorted),
+        }
     }
 }
 
-/// Sorts and merges rows whose paths are at most 16 channels of fewer than 256: each path packs
+/// The order of rows whose paths are at most 16 channels of fewer than 256: each path packs
 /// into a u128 (one byte per channel, id + 1, zero-padded), whose order is the paths'
-/// lexicographic order, so sorting needs no heap access. Equal keys merge in input order.
-fn sorted_packed(mut rows: Vec<LocalRow>) -> Vec<PathRow> {
+/// lexicographic order, so sorting needs no heap access. The row index breaks ties, so
+/// duplicates stay in input order.
+fn packed_order(rows: &[LocalRow]) -> Vec<u32> {
     let rank_of = |values: Vec<&String>| -> FxHashMap<String, u32> {
         let mut distinct: Vec<&String> = values;
         distinct.sort_unstable();
@@ -203,38 +207,25 @@ fn sorted_packed(mut rows: Vec<LocalRow>) -> Vec<PathRow> {
             (packed, ctypes[&r.1], segments[&r.2], i as u32)
         })
         .collect();
-    // The row index breaks ties, so duplicates stay in input order.
     keys.sort_unstable();
-    let mut out: Vec<PathRow> = Vec::with_capacity(keys.len());
-    let mut last: Option<(u128, u32, u32)> = None;
-    for (packed, ct, seg, i) in keys {
-        let row = &mut rows[i as usize];
-        if last == Some((packed, ct, seg)) {
-            if let Some(o) = out.last_mut() {
-                o.conversions += row.3;
-                o.value += row.4;
-                o.nulls += row.5;
-            }
-            continue;
-        }
-        last = Some((packed, ct, seg));
-        out.push(PathRow {
-            path: std::mem::take(&mut row.0),
-            conversion_type: std::mem::take(&mut row.1),
-            segment: std::mem::take(&mut row.2),
-            conversions: row.3,
-            value: row.4,
-            nulls: row.5,
-        });
-    }
-    out
+    keys.into_iter().map(|k| k.3).collect()
 }
 
-/// Sorts and merges rows of any path length (a stable sort keeps duplicates in input order).
-fn sorted_general(mut rows: Vec<LocalRow>) -> Vec<PathRow> {
-    rows.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-    let mut out: Vec<PathRow> = Vec::with_capacity(rows.len());
-    for (path, conversion_type, segment, c, v, n) in rows {
+/// The order of rows of any path length (a stable sort keeps duplicates in input order).
+fn general_order(rows: &[LocalRow]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&rows[a as usize], &rows[b as usize]);
+        (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2))
+    });
+    order
+}
+
+/// Rows taken in `order`, adjacent duplicates of (path, conversion type, segment) summed.
+fn merged(mut rows: Vec<LocalRow>, order: Vec<u32>) -> Vec<PathRow> {
+    let mut out: Vec<PathRow> = Vec::with_capacity(order.len());
+    for i in order {
+        let (path, conversion_type, segment, c, v, n) = std::mem::take(&mut rows[i as usize]);
         if let Some(o) = out.last_mut() {
             if o.path == path && o.conversion_type == conversion_type && o.segment == segment {
                 o.conversions += c;
@@ -398,25 +389,13 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
         local: LocalRows::default(),
     };
     // The optional columns come after the four fixed ones, when the file has them.
-    let extra = |present: bool, text: Option<String>| -> String {
-        if present {
-            text.unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
-    let type_at = 4;
-    let segment_at = 4 + usize::from(has_type);
+    let type_at = has_type.then_some(4);
+    let segment_at = has_segment.then_some(4 + usize::from(has_type));
     if format == Format::Csv {
         // Large tables come as CSV: parse the text cells directly, without a Value per cell.
         raw::read_csv_text(path, &csv, &wanted, "path table", |line, cells| {
-            let text_at = |i: usize| {
-                cells
-                    .get(i)
-                    .map(|c| c.trim())
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string)
-            };
+            let text_at =
+                |i: Option<usize>| i.map_or(String::new(), |i| cells[i].trim().to_string());
             reading.add(
                 line,
                 RowIn {
@@ -424,15 +403,15 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                     conversions: count_text(cells[1]),
                     value: raw::amount_text(cells[2]),
                     nulls: count_text(cells[3]),
-                    conversion_type: extra(has_type, text_at(type_at)),
-                    segment: extra(has_segment, text_at(segment_at)),
+                    conversion_type: text_at(type_at),
+                    segment: text_at(segment_at),
                 },
             )
         })?;
     } else {
         raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
             let text = cells[0].text().unwrap_or_default();
-            let text_at = |i: usize| cells.get(i).and_then(|c| c.text());
+            let text_at = |i: Option<usize>| i.and_then(|i| cells[i].text()).unwrap_or_default();
             reading.add(
                 line,
                 RowIn {
@@ -440,8 +419,8 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                     conversions: count(cells[1]),
                     value: cells[2].amount(),
                     nulls: count(cells[3]),
-                    conversion_type: extra(has_type, text_at(type_at)),
-                    segment: extra(has_segment, text_at(segment_at)),
+                    conversion_type: text_at(type_at),
+                    segment: text_at(segment_at),
                 },
             )
         })?;
@@ -514,7 +493,7 @@ fn single_char(separator: &str) -> Option<char> {
 
 /// A count cell: a non-negative whole number (empty means 0).
 fn count(v: &Value) -> std::result::Result<u64, String> {
-    let bad = |s: String| Err(format!("{s} is not a count (a whole number ≥ 0)"));
+    let bad = |s: String| Err(not_a_count(&s));
     match v {
         Value::Null => Ok(0),
         Value::Int(i) if *i >= 0 => Ok(*i as u64),
@@ -537,8 +516,12 @@ fn count_text(s: &str) -> std::result::Result<u64, String> {
     }
     match t.parse::<f64>() {
         Ok(f) if whole(f) => Ok(f as u64),
-        _ => Err(format!("\"{t}\" is not a count (a whole number ≥ 0)")),
+        _ => Err(not_a_count(&format!("\"{t}\""))),
     }
+}
+
+fn not_a_count(shown: &str) -> String {
+    format!("{shown} is not a count (a whole number ≥ 0)")
 }
 
 /// A float that is a count: finite, non-negative, whole and within u64's exact range.
@@ -570,7 +553,7 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// The packed fast path sorts and merges exactly as the general one does.
+        /// The packed fast path orders rows exactly as the general one does.
         #[test]
         fn packed_and_general_agree(
             rows in proptest::collection::vec(
@@ -591,7 +574,7 @@ mod tests {
                      *c, *c as f64 * 1.5, *n)
                 })
                 .collect();
-            proptest::prop_assert_eq!(sorted_packed(local.clone()), sorted_general(local));
+            proptest::prop_assert_eq!(packed_order(&local), general_order(&local));
         }
     }
 
