@@ -30,11 +30,10 @@ pub fn open(path: &Path) -> Result<File> {
 
 /// Reads a whole text input (a config or a model spec).
 pub fn read_to_string(path: &Path) -> Result<String> {
-    let bytes = std::io::read_to_string(open(path)?).map_err(|e| match e.kind() {
+    std::io::read_to_string(open(path)?).map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidData => Error::format(path, "is not valid UTF-8 text"),
         _ => Error::io(path, e),
-    })?;
-    Ok(bytes)
+    })
 }
 
 /// True when `path` names a file this process has read as an input.

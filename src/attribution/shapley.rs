@@ -12,7 +12,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
-
 use serde_json::json;
 
 use super::{blank, Attribution, Model, ModelInput};
@@ -52,6 +51,9 @@ impl Shapley {
     }
 }
 
+/// Channel sets of tables with at most this many channels are handled as u128 bitmasks.
+const MASK_CHANNELS: usize = 128;
+
 /// Per exact channel set: conversions, value, nulls.
 #[derive(Debug, Clone, Copy, Default)]
 struct SetStats {
@@ -68,7 +70,7 @@ fn channel_sets(input: &ModelInput) -> Vec<(Vec<u32>, SetStats)> {
         s.value += row.value;
         s.nulls += row.nulls as f64;
     };
-    let mut sets: Vec<(Vec<u32>, SetStats)> = if input.table.channels.len() <= 128 {
+    let mut sets: Vec<(Vec<u32>, SetStats)> = if input.table.channels.len() <= MASK_CHANNELS {
         // Up to 128 channels a set is a bitmask: no allocation per row.
         let mut by_mask: FxHashMap<u128, SetStats> = FxHashMap::default();
         for row in &input.table.rows {
@@ -137,8 +139,8 @@ impl Model for Shapley {
                         .then(x.0.cmp(y.0))
                 });
                 top.truncate(50);
-                // Subset tests as bitmask operations when every channel id fits in 128 bits.
-                let masks: Option<Vec<u128>> = (input.table.channels.len() <= 128)
+                // Subset tests as bitmask operations when every channel id fits in a mask.
+                let masks: Option<Vec<u128>> = (input.table.channels.len() <= MASK_CHANNELS)
                     .then(|| sets.iter().map(|(set, _)| mask(set)).collect());
                 let coalitions: Vec<serde_json::Value> = top
                     .iter()

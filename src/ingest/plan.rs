@@ -2,9 +2,9 @@
 //! into canonical rows or rejects.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
-use std::path::{Path, PathBuf};
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
@@ -355,17 +355,27 @@ impl SourcePlan {
         Ok(out)
     }
 
+    /// An identifier cell as the later stages see it: trimmed text, hashed when hashing is on.
+    fn identifier(&self, cell: &Value) -> Option<String> {
+        let text = cell.text();
+        match &self.hasher {
+            Some(h) => text.map(|t| h.protect(&t)),
+            None => text,
+        }
+    }
+
     /// A rejected row's mapped columns as JSON, identifiers hashed when hashing is on.
     fn reject_json(&self, batch: &RawBatch, r: usize) -> String {
-        let Some(h) = &self.hasher else {
+        if self.hasher.is_none() {
             return batch.row_json(&self.wanted, r);
-        };
+        }
         let mut row = batch.row_values(&self.wanted, r);
         for (_, c) in &self.ids {
-            if let Some(v) = row.get_mut(&self.wanted[*c]) {
-                if let Some(text) = batch.columns[*c][r].text() {
-                    *v = serde_json::Value::String(h.protect(&text));
-                }
+            if let (Some(v), Some(text)) = (
+                row.get_mut(&self.wanted[*c]),
+                self.identifier(&batch.columns[*c][r]),
+            ) {
+                *v = serde_json::Value::String(text);
             }
         }
         serde_json::Value::Object(row).to_string()
@@ -434,16 +444,7 @@ impl SourcePlan {
         let ids: Vec<(usize, Option<String>)> = self
             .ids
             .iter()
-            .map(|(slot, c)| {
-                let v = cell(*c).text();
-                (
-                    *slot,
-                    match &self.hasher {
-                        Some(h) => v.map(|v| h.protect(&v)),
-                        None => v,
-                    },
-                )
-            })
+            .map(|(slot, c)| (*slot, self.identifier(cell(*c))))
             .collect();
         if ids.iter().all(|(_, v)| v.is_none()) {
             let names: Vec<String> = self

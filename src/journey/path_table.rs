@@ -7,10 +7,10 @@
 //! ChannelAttribution layout (`path, total_conversions, total_conversion_value, total_null`,
 //! channels separated by `>`), with configurable column names, separator and delimiter.
 
-use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
