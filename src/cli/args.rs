@@ -102,12 +102,8 @@ pub struct BudgetArgs {
     /// Largest change of any channel's budget, in percent of today's spend.
     #[arg(long, value_name = "PERCENT", default_value = "20%", value_parser = percent)]
     pub max_change: f64,
-    /// Output format (table, csv, json, markdown).
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: crate::report::credits::OutputFormat,
-    /// Write here instead of stdout (atomically).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub destination: OutputArgs,
 }
 
 fn positive_amount(s: &str) -> Result<f64, String> {
@@ -138,12 +134,8 @@ pub struct CompareArgs {
     /// last_touch).
     #[arg(long, value_name = "MODEL")]
     pub baseline: Option<String>,
-    /// Output format (table, csv, json, markdown).
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: crate::report::credits::OutputFormat,
-    /// Write here instead of stdout (atomically).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub destination: OutputArgs,
 }
 
 /// `omnitouch attribute`.
@@ -157,12 +149,8 @@ pub struct AttributeArgs {
     pub bootstrap: BootstrapArgs,
     #[command(flatten)]
     pub periods: PeriodArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: crate::report::credits::OutputFormat,
-    /// Write here instead of stdout (atomically).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub destination: OutputArgs,
 }
 
 /// Credits per period (and `--by` segment).
@@ -372,4 +360,15 @@ pub struct GeneratePathsArgs {
     /// Output file (CSV, `;`-separated, ChannelAttribution's column names).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+}
+
+/// Where and how a command writes its data.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format (table, csv, json, markdown, parquet; parquet needs --output).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::report::credits::OutputFormat,
+    /// Write here instead of stdout (atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

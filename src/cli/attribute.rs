@@ -26,12 +26,16 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap, quiet)?;
     match segments {
         Some(segments) if args.periods.compare_previous => {
-            let text = periods::render(&periods::shifts(&segments), args.format)
+            let text = periods::render(&periods::shifts(&segments), args.destination.format)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            super::emit(&text, args.format, args.output.as_deref())?;
+            super::emit(&text, &args.destination)?;
         }
         Some(segments) => {
-            credits::write_segmented(&segments, args.format, args.output.as_deref())?;
+            credits::write_segmented(
+                &segments,
+                args.destination.format,
+                args.destination.output.as_deref(),
+            )?;
         }
         None => {
             let (results, intervals) =
@@ -39,8 +43,8 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
             credits::write(
                 &results,
                 intervals.as_ref(),
-                args.format,
-                args.output.as_deref(),
+                args.destination.format,
+                args.destination.output.as_deref(),
             )?;
         }
     }
@@ -51,9 +55,9 @@ pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
     let a = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), None, quiet)?;
     let rows = compare::compare(&a.results, &a.baseline);
-    let text = compare::render(&a.results, &rows, &a.baseline, args.format)
+    let text = compare::render(&a.results, &rows, &a.baseline, args.destination.format)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    super::emit(&text, args.format, args.output.as_deref())?;
+    super::emit(&text, &args.destination)?;
     Ok(match a.built {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints),
         None => Exit::Ok,

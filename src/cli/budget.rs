@@ -105,7 +105,7 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         .zip(result.value.iter().copied())
         .collect();
     let plan = budget::propose(&spend.by_channel(), &value, args.total, args.max_change);
-    let text = render(&plan, &result.model, args.format)?;
-    super::emit(&text, args.format, args.output.as_deref())?;
+    let text = render(&plan, &result.model, args.destination.format)?;
+    super::emit(&text, &args.destination)?;
     Ok(strict_exit(&args.input.config, &built.touchpoints))
 }

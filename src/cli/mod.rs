@@ -76,13 +76,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
 
 /// Rendered text to `--output` (atomically) or stdout; Parquet is converted from the CSV
 /// form and needs `--output`.
-fn emit(
-    text: &str,
-    format: crate::report::credits::OutputFormat,
-    output: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
+fn emit(text: &str, out: &args::OutputArgs) -> anyhow::Result<()> {
     use crate::report::credits::OutputFormat;
-    match (format, output) {
+    match (out.format, out.output.as_deref()) {
         (OutputFormat::Parquet, Some(path)) => crate::output::csv_as_parquet(text, path)?,
         (OutputFormat::Parquet, None) => anyhow::bail!("parquet output needs --output FILE"),
         (_, output) => crate::output::emit_text(output, text)?,
