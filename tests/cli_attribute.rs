@@ -292,17 +292,21 @@ fn compare_in_every_format_and_its_baseline_rules() {
     let w = Workdir::new();
     w.write("paths.csv", PATHS);
     let compare = |extra: &[&str]| {
-        let mut args = vec![
-            "compare",
-            "--paths",
-            "paths.csv",
-            "--model",
-            "last_touch",
-            "--model",
-            "markov",
-        ];
-        args.extend_from_slice(extra);
-        w.stdout_ok(&args)
+        w.stdout_ok(
+            &[
+                &[
+                    "compare",
+                    "--paths",
+                    "paths.csv",
+                    "--model",
+                    "last_touch",
+                    "--model",
+                    "markov",
+                ][..],
+                extra,
+            ]
+            .concat(),
+        )
     };
     for format in ["table", "csv", "json", "markdown"] {
         insta::assert_snapshot!(format!("compare_{format}"), compare(&["--format", format]));
@@ -390,24 +394,16 @@ fn spend_fixture(w: &Workdir) {
     );
     w.write(
         "omnitouch.toml",
-        r#"
-[spend]
+        format!(
+            r#"[spend]
 path = "spend.csv"
 date = "day"
 channel = "medium"
 cost = "amount"
 
-[[sources]]
-name = "events"
-path = "events.csv"
-kind_column = "event"
-touch_values = ["touch"]
-conversion_values = ["conversion"]
-timestamp = "ts"
-ids = { cookie_id = "cookie" }
-channel = { column = "channel" }
-value_column = "value"
-"#,
+{}"#,
+            common::EVENTS_SOURCE
+        ),
     );
 }
 
@@ -445,18 +441,22 @@ fn budget_proposals_in_each_format_and_its_errors() {
     let w = Workdir::new();
     spend_fixture(&w);
     let budget = |extra: &[&str]| {
-        let mut args = vec![
-            "budget",
-            "-q",
-            "--model",
-            "last_touch",
-            "--total",
-            "150",
-            "--max-change",
-            "50%",
-        ];
-        args.extend_from_slice(extra);
-        w.stdout_ok(&args)
+        w.stdout_ok(
+            &[
+                &[
+                    "budget",
+                    "-q",
+                    "--model",
+                    "last_touch",
+                    "--total",
+                    "150",
+                    "--max-change",
+                    "50%",
+                ][..],
+                extra,
+            ]
+            .concat(),
+        )
     };
     for format in ["table", "csv", "json", "markdown"] {
         insta::assert_snapshot!(format!("budget_{format}"), budget(&["--format", format]));

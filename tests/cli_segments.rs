@@ -24,33 +24,28 @@ fn fixture(w: &Workdir) {
     );
     w.write(
         "omnitouch.toml",
-        r#"
-[[sources]]
-name = "events"
-path = "events.csv"
-kind_column = "event"
-touch_values = ["touch"]
-conversion_values = ["conversion"]
-timestamp = "ts"
-ids = { cookie_id = "cookie" }
-channel = { column = "channel" }
-value_column = "value"
-dimensions = { region = "region" }
-"#,
+        format!(
+            "{}dimensions = {{ region = \"region\" }}\n",
+            common::EVENTS_SOURCE
+        ),
     );
 }
 
 fn attribute(w: &Workdir, extra: &[&str]) -> String {
-    let mut args = vec![
-        "attribute",
-        "-q",
-        "--model",
-        "last_touch",
-        "--model",
-        "linear",
-    ];
-    args.extend_from_slice(extra);
-    w.stdout_ok(&args)
+    w.stdout_ok(
+        &[
+            &[
+                "attribute",
+                "-q",
+                "--model",
+                "last_touch",
+                "--model",
+                "linear",
+            ][..],
+            extra,
+        ]
+        .concat(),
+    )
 }
 
 #[test]

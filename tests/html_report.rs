@@ -24,21 +24,7 @@ fn report(w: &Workdir) -> PathBuf {
              2026-07-03T10:00:00Z,c3,touch,Search,\n"
         ),
     );
-    w.write(
-        "omnitouch.toml",
-        r#"
-[[sources]]
-name = "events"
-path = "events.csv"
-kind_column = "event"
-touch_values = ["touch"]
-conversion_values = ["conversion"]
-timestamp = "ts"
-ids = { cookie_id = "cookie" }
-channel = { column = "channel" }
-value_column = "value"
-"#,
-    );
+    w.write("omnitouch.toml", common::EVENTS_SOURCE);
     w.cmd()
         .args([
             "run",

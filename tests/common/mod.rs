@@ -7,6 +7,20 @@ use assert_cmd::Command;
 use omnitouch::config::Config;
 use omnitouch::ingest::{self, LoadOptions, Touchpoints};
 
+/// Config of one `events.csv` export with the columns ts, cookie, event (touch or
+/// conversion), channel and value.
+pub const EVENTS_SOURCE: &str = r#"[[sources]]
+name = "events"
+path = "events.csv"
+kind_column = "event"
+touch_values = ["touch"]
+conversion_values = ["conversion"]
+timestamp = "ts"
+ids = { cookie_id = "cookie" }
+channel = { column = "channel" }
+value_column = "value"
+"#;
+
 /// A temporary folder holding a test's exports and config.
 pub struct Workdir {
     dir: tempfile::TempDir,
