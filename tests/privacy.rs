@@ -152,3 +152,41 @@ fn hashed_identifiers_never_appear_in_outputs_and_change_no_credit() {
         .as_u64()
         .is_some_and(|n| n > 100));
 }
+
+/// Without `identifier_salt`, the salt comes from OMNITOUCH_IDENTIFIER_SALT; a different salt
+/// gives different hashes.
+#[test]
+fn the_salt_can_come_from_the_environment() {
+    let w = Workdir::new();
+    w.cmd()
+        .args([
+            "generate", "-q", "--out", "data", "--people", "50", "--seed", "3",
+        ])
+        .assert()
+        .success();
+    let plain = std::fs::read_to_string(w.join("data/omnitouch.toml")).expect("config");
+    let with_salt = |salt: &str| {
+        plain.replacen(
+            "[settings]\n",
+            &format!("[settings]\nhash_identifiers = true\n{salt}"),
+            1,
+        )
+    };
+    w.write(
+        "data/config-salt.toml",
+        with_salt("identifier_salt = \"pepper\"\n"),
+    );
+    w.write("data/env-salt.toml", with_salt(""));
+    let map = |config: &str, env_salt: &str, tag: &str| {
+        let file = format!("{tag}.csv");
+        w.cmd()
+            .env("OMNITOUCH_IDENTIFIER_SALT", env_salt)
+            .args(["stitch", "-q", "-c", config, "--out", &file])
+            .assert()
+            .success();
+        std::fs::read_to_string(w.join(&file)).expect("map")
+    };
+    let from_config = map("data/config-salt.toml", "ignored", "a");
+    assert_eq!(map("data/env-salt.toml", "pepper", "b"), from_config);
+    assert_ne!(map("data/env-salt.toml", "salt", "c"), from_config);
+}
