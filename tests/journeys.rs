@@ -397,6 +397,79 @@ fn fractional_or_negative_counts_are_errors_naming_line_and_column() {
     assert!(path_table::read(&w.join("e.csv"), &ReadOptions::default()).is_err());
 }
 
+/// A path table of `rows` rows (several MB, so it is read in parallel chunks), with blank
+/// lines and CRLF line ends mixed in.
+fn big_table(rows: usize, quoted: bool) -> String {
+    let mut text = String::from("path,conversions,value,nulls,conversion_type,segment\r\n");
+    for i in 0..rows {
+        let path = format!("c{} > c{} > c{}", i % 7, i % 11, i % 13);
+        let path = if quoted { format!("\"{path}\"") } else { path };
+        let segment = ["", "North", "South"][i % 3];
+        let end = if i % 4 == 0 { "\r\n" } else { "\n" };
+        text.push_str(&format!(
+            "{path},{},{}.5,{},online,{segment}{end}",
+            i % 3,
+            i % 5,
+            i % 2
+        ));
+        if i % 99_999 == 0 {
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[test]
+fn a_large_table_reads_the_same_in_parallel_chunks_as_in_one_pass() {
+    let w = Workdir::new();
+    // No quote: chunks in parallel. Quoted paths: one sequential pass.
+    w.write("chunks.csv", big_table(200_000, false));
+    w.write("one-pass.csv", big_table(200_000, true));
+    assert!(
+        std::fs::metadata(w.join("chunks.csv"))
+            .expect("written")
+            .len()
+            > 4 << 20
+    );
+    let chunks = path_table::read(&w.join("chunks.csv"), &ReadOptions::default()).expect("reads");
+    let one = path_table::read(&w.join("one-pass.csv"), &ReadOptions::default()).expect("reads");
+    assert_eq!(chunks, one);
+    assert_eq!(chunks.rows.len(), 7 * 11 * 13 * 3);
+    assert_eq!(
+        chunks.conversions(),
+        (0..200_000u64).map(|i| i % 3).sum::<u64>()
+    );
+}
+
+#[test]
+fn an_error_deep_in_a_large_table_names_its_line() {
+    let w = Workdir::new();
+    for quoted in [false, true] {
+        let mut text = big_table(300_000, quoted);
+        // A bad count on line 250,002, and a later one that must not win.
+        let line_start = |t: &str, line: usize| {
+            t.match_indices('\n')
+                .nth(line - 2)
+                .map(|(i, _)| i + 1)
+                .expect("line")
+        };
+        let at = line_start(&text, 250_002);
+        let comma = at + text[at..].find(',').expect("comma");
+        text.insert(comma + 1, 'x');
+        let later = line_start(&text, 290_000);
+        let comma = later + text[later..].find(',').expect("comma");
+        text.insert(comma + 1, 'y');
+        w.write("bad.csv", &text);
+        let msg = path_table::read(&w.join("bad.csv"), &ReadOptions::default())
+            .expect_err("bad count")
+            .to_string();
+        assert!(
+            msg.contains("line 250002 column conversions"),
+            "quoted {quoted}: {msg}"
+        );
+    }
+}
+
 #[test]
 fn journeys_command_on_the_sample_data_shows_cross_device_and_offline() {
     let w = Workdir::new();

@@ -1,7 +1,7 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
 use super::args::{AttributeArgs, CompareArgs, ModelsArgs};
-use super::pipeline::{self, Input};
+use super::pipeline;
 use super::validate::strict_exit;
 use super::Exit;
 use crate::attribution::{Catalogue, ModelInput};
@@ -9,13 +9,11 @@ use crate::report::{compare, credits, periods};
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
-    let (table, journeys, exit) = match &input {
-        Input::Paths(table) => (table.clone(), None, Exit::Ok),
-        Input::Raw(built) => (
-            built.journeys.path_table(),
-            Some(&built.journeys),
-            strict_exit(&args.input.config, &built.touchpoints),
-        ),
+    let table = input.table();
+    let journeys = input.built().map(|b| &b.journeys);
+    let exit = match input.built() {
+        Some(built) => strict_exit(&args.input.config, &built.touchpoints),
+        None => Exit::Ok,
     };
     let specs = pipeline::chosen(&args.models, None, journeys.is_some(), quiet)?;
     let model_input = ModelInput {

@@ -1,5 +1,7 @@
 //! The steps shared by commands that start from raw exports: people, then journeys.
 
+use std::borrow::Cow;
+
 use super::args::{
     BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs, PeriodArgs,
 };
@@ -28,6 +30,24 @@ pub struct Built {
 pub enum Input {
     Raw(Box<Built>),
     Paths(PathTable),
+}
+
+impl Input {
+    /// The path table: the one read, or one built from the journeys.
+    pub fn table(&self) -> Cow<'_, PathTable> {
+        match self {
+            Input::Paths(table) => Cow::Borrowed(table),
+            Input::Raw(built) => Cow::Owned(built.journeys.path_table()),
+        }
+    }
+
+    /// The loaded exports, when the input was not a path table.
+    pub fn built(&self) -> Option<&Built> {
+        match self {
+            Input::Raw(built) => Some(built),
+            Input::Paths(_) => None,
+        }
+    }
 }
 
 /// Reads the `--paths` table, or loads, stitches and builds journeys from the config.
@@ -159,7 +179,7 @@ pub fn chosen(
 /// Models run on an input, ready to report.
 pub struct Attributed<'a> {
     /// The path table the models read.
-    pub table: PathTable,
+    pub table: Cow<'a, PathTable>,
     /// Journeys and the rest, when the input was raw exports.
     pub built: Option<&'a Built>,
     /// Results, in the order the models were chosen.
@@ -180,10 +200,7 @@ pub fn attribute<'a>(
     bootstrap_args: Option<&BootstrapArgs>,
     quiet: bool,
 ) -> anyhow::Result<Attributed<'a>> {
-    let (table, built) = match input {
-        Input::Paths(table) => (table.clone(), None),
-        Input::Raw(built) => (built.journeys.path_table(), Some(built.as_ref())),
-    };
+    let (table, built) = (input.table(), input.built());
     let report = built.map(|b| b.config.report.clone()).unwrap_or_default();
     let specs = chosen(choice, report.models.as_deref(), built.is_some(), quiet)?;
     let model_input = ModelInput {

@@ -5,10 +5,11 @@
 //! rejected and counted like any other bad row. Whole-file problems are [`Error`]s.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::RejectReason;
 use crate::config::{CsvOptions, Format};
@@ -287,39 +288,185 @@ fn open_csv(
 /// Most columns [`read_csv_text`] hands over per row.
 pub const MAX_TEXT_COLUMNS: usize = 8;
 
+/// Smallest chunk worth a task of its own when [`read_csv_text`] splits a file.
+const MIN_CHUNK_BYTES: usize = 1 << 20;
+
 /// Reads the `wanted` columns (at most [`MAX_TEXT_COLUMNS`]) of a CSV file as text, row by row,
 /// without a [`Value`] per cell: for large files whose cells the caller parses itself (path
 /// tables). Header checks are those of [`open`]; a ragged row or a cell that is not UTF-8 is
-/// an error naming its line, as in [`read_rows`].
-pub fn read_csv_text(
+/// an error naming its line, as in [`read_rows`], and the error reported is the first in the
+/// file.
+///
+/// Each row goes to `row` with a state made by `new_state`; the states come back in file
+/// order. The file is read whole. Without a quote character it is split at line ends into
+/// chunks read in parallel, one state each (only quotes let a record hold a line end); with
+/// one it is read in one pass with one state. Lines are counted from the bytes, so they are
+/// right after blank lines and with CRLF line ends, where the csv crate's own count is not.
+pub fn read_csv_text<S: Send>(
     file: &Path,
     csv: &CsvOptions,
     wanted: &[String],
     what: &str,
-    mut row: impl FnMut(u64, &[&str]) -> Result<()>,
-) -> Result<()> {
+    new_state: impl Fn() -> S + Sync,
+    row: impl Fn(&mut S, u64, &[&str]) -> Result<()> + Sync,
+) -> Result<Vec<S>> {
     if wanted.len() > MAX_TEXT_COLUMNS {
         return Err(Error::format(file, "too many columns for a text read"));
     }
-    let mut reader = open_csv(file, csv, wanted, what)?;
-    let mut record = std::mem::take(&mut reader.record);
-    // Without a header, the first record is data and was read already.
-    let mut pending = !record.is_empty();
-    loop {
-        if !pending {
-            match reader.reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => return Ok(()),
-                Err(e) => return Err(Error::format(file, format!("cannot read CSV: {e}"))),
+    let reader = open_csv(file, csv, wanted, what)?;
+    let mut bytes = Vec::new();
+    crate::files::open(file)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(file, e))?;
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let start = if csv.has_header {
+        bom + reader.reader.position().byte() as usize
+    } else {
+        bom
+    };
+    let (head, body) = bytes.split_at(start.min(bytes.len()));
+    let first_line = 1 + memchr::memchr_iter(b'\n', head).count() as u64;
+    let quote = quote_byte(csv);
+    let chunks = if memchr::memchr(quote, body).is_none() {
+        line_chunks(body, first_line)
+    } else {
+        vec![(first_line, body)]
+    };
+    let columns = TextColumns {
+        header: &reader.header,
+        indices: &reader.indices,
+    };
+    let delimiter = csv_delimiter(csv.delimiter.as_deref(), file)
+        .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
+    chunks
+        .into_par_iter()
+        .map(|(first_line, chunk)| {
+            let mut state = new_state();
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .quote(quote)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(chunk);
+            let mut record = csv::ByteRecord::new();
+            let mut lines = LineCounter::new(chunk, first_line);
+            loop {
+                match reader.read_byte_record(&mut record) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(state),
+                    Err(e) => return Err(Error::format(file, format!("cannot read CSV: {e}"))),
+                }
+                let line = lines.line_of(record.position().map_or(0, |p| p.byte()) as usize);
+                let mut cells = [""; MAX_TEXT_COLUMNS];
+                let cells = &mut cells[..wanted.len()];
+                columns
+                    .decode(line, &record, cells)
+                    .map_err(|b| b.into_error(file))?;
+                row(&mut state, line, cells)?;
             }
+        })
+        .collect()
+}
+
+/// Line numbers of records in a text, counted as the records come in order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Bytes counted so far, and the line the next one is on.
+    counted: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8], first_line: u64) -> Self {
+        LineCounter {
+            text,
+            counted: 0,
+            line: first_line,
         }
-        pending = false;
-        let mut cells = [""; MAX_TEXT_COLUMNS];
-        let cells = &mut cells[..reader.indices.len()];
-        let line = reader
-            .text_cells(&record, cells)
-            .map_err(|b| b.into_error(file))?;
-        row(line, cells)?;
+    }
+
+    /// The line of the record the csv crate places at byte `at`: its first byte past any line
+    /// ends there (the csv crate places a record after a blank line, or after a CRLF, at the
+    /// line end before it).
+    fn line_of(&mut self, at: usize) -> u64 {
+        let rest = self.text.get(at..).unwrap_or_default();
+        let start = at
+            + rest
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        let start = start.max(self.counted).min(self.text.len());
+        self.line += memchr::memchr_iter(b'\n', &self.text[self.counted..start]).count() as u64;
+        self.counted = start;
+        self.line
+    }
+}
+
+/// `body` cut after line ends into about one chunk per thread and no chunk under
+/// [`MIN_CHUNK_BYTES`], each with the line number it starts on (`body` starts on `first`).
+fn line_chunks(body: &[u8], first: u64) -> Vec<(u64, &[u8])> {
+    let wanted = (body.len() / MIN_CHUNK_BYTES).clamp(1, 4 * rayon::current_num_threads());
+    let mut chunks = Vec::with_capacity(wanted);
+    let (mut start, mut line) = (0, first);
+    for k in 1..=wanted {
+        let target = body.len() * k / wanted;
+        if target <= start {
+            continue;
+        }
+        let end = match memchr::memchr(b'\n', &body[target - 1..]) {
+            Some(i) => target + i,
+            None => body.len(),
+        };
+        let chunk = &body[start..end];
+        chunks.push((line, chunk));
+        line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        start = end;
+        if start == body.len() {
+            break;
+        }
+    }
+    chunks
+}
+
+/// The quote character of a CSV file.
+fn quote_byte(csv: &CsvOptions) -> u8 {
+    csv.quote.as_bytes().first().copied().unwrap_or(b'"')
+}
+
+/// Where the wanted cells of a record are, to decode them as text.
+struct TextColumns<'a> {
+    header: &'a [String],
+    indices: &'a [usize],
+}
+
+impl TextColumns<'_> {
+    /// The wanted cells of `record` (on `line`) as text, into `cells` (one per wanted
+    /// column), or why the row is broken: a ragged row, or a wanted cell that is not UTF-8.
+    fn decode<'r>(
+        &self,
+        line: u64,
+        record: &'r csv::ByteRecord,
+        cells: &mut [&'r str],
+    ) -> std::result::Result<u64, BrokenRow> {
+        if record.len() != self.header.len() {
+            return Err(BrokenRow {
+                line,
+                reason: RejectReason::RaggedRow,
+                detail: format!("{} fields, expected {}", record.len(), self.header.len()),
+            });
+        }
+        for (cell, &i) in cells.iter_mut().zip(self.indices) {
+            *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
+                line,
+                reason: RejectReason::InvalidEncoding,
+                detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
+            })?;
+        }
+        Ok(line)
     }
 }
 
@@ -379,7 +526,7 @@ impl CsvBatchReader {
             .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
-            .quote(opts.quote.as_bytes().first().copied().unwrap_or(b'"'))
+            .quote(quote_byte(opts))
             .has_headers(false)
             .flexible(true)
             .from_reader(buf);
@@ -422,29 +569,18 @@ impl CsvBatchReader {
         })
     }
 
-    /// The wanted cells of `record` as text, into `cells` (one per wanted column), or why the
-    /// row is broken: a ragged row, or a wanted cell that is not UTF-8.
+    /// The wanted cells of `record` as text (see [`TextColumns::decode`]).
     fn text_cells<'r>(
         &self,
         record: &'r csv::ByteRecord,
         cells: &mut [&'r str],
     ) -> std::result::Result<u64, BrokenRow> {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.len() != self.header.len() {
-            return Err(BrokenRow {
-                line,
-                reason: RejectReason::RaggedRow,
-                detail: format!("{} fields, expected {}", record.len(), self.header.len()),
-            });
+        TextColumns {
+            header: &self.header,
+            indices: &self.indices,
         }
-        for (cell, &i) in cells.iter_mut().zip(&self.indices) {
-            *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
-                line,
-                reason: RejectReason::InvalidEncoding,
-                detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
-            })?;
-        }
-        Ok(line)
+        .decode(line, record, cells)
     }
 
     fn push_record(&self, batch: &mut RawBatch) {
