@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde_json::json;
 
@@ -54,6 +55,9 @@ impl Shapley {
 /// Channel sets of tables with at most this many channels are handled as u128 bitmasks.
 const MASK_CHANNELS: usize = 128;
 
+/// Coalitions listed in the diagnostics.
+const TOP_COALITIONS: usize = 50;
+
 /// Per exact channel set: conversions, value, nulls.
 #[derive(Debug, Clone, Copy, Default)]
 struct SetStats {
@@ -62,36 +66,45 @@ struct SetStats {
     nulls: f64,
 }
 
-/// The distinct channel sets of the table with their totals, in the order of the sets' sorted
-/// channel ids (so sums run in the same order whatever the hashing).
+/// The distinct channel sets of the table with their totals, each set's rows summed in table
+/// order, the sets in the order of their bitmasks (up to [`MASK_CHANNELS`] channels) or of
+/// their sorted channel ids: sums run in the same order whatever the hashing or the threads.
 fn channel_sets(input: &ModelInput) -> Vec<(Vec<u32>, SetStats)> {
     let add = |s: &mut SetStats, row: &crate::journey::PathRow| {
         s.conversions += row.conversions as f64;
         s.value += row.value;
         s.nulls += row.nulls as f64;
     };
-    let mut sets: Vec<(Vec<u32>, SetStats)> = if input.table.channels.len() <= MASK_CHANNELS {
-        // Up to 128 channels a set is a bitmask: no allocation per row.
-        let mut by_mask: FxHashMap<u128, SetStats> = FxHashMap::default();
-        for row in &input.table.rows {
-            add(by_mask.entry(mask(&row.path)).or_default(), row);
-        }
-        by_mask
-            .into_iter()
-            .map(|(m, s)| (channels_of(m), s))
-            .collect()
-    } else {
+    let rows = &input.table.rows;
+    if input.table.channels.len() > MASK_CHANNELS {
         let mut by_set: FxHashMap<Vec<u32>, SetStats> = FxHashMap::default();
-        for row in &input.table.rows {
+        for row in rows {
             let mut set = row.path.clone();
             set.sort_unstable();
             set.dedup();
             add(by_set.entry(set).or_default(), row);
         }
-        by_set.into_iter().collect()
-    };
-    sets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    sets
+        let mut sets: Vec<(Vec<u32>, SetStats)> = by_set.into_iter().collect();
+        sets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        return sets;
+    }
+    // Up to 128 channels a set is a bitmask: no allocation per row, and sets sort by their
+    // masks as integers.
+    let masks: Vec<u128> = rows.par_iter().map(|row| mask(&row.path)).collect();
+    let mut index: FxHashMap<u128, u32> = FxHashMap::default();
+    index.reserve(rows.len() / 2);
+    let mut sets: Vec<(u128, SetStats)> = Vec::new();
+    for (row, &m) in rows.iter().zip(&masks) {
+        let i = *index.entry(m).or_insert_with(|| {
+            sets.push((m, SetStats::default()));
+            sets.len() as u32 - 1
+        });
+        add(&mut sets[i as usize].1, row);
+    }
+    sets.par_sort_unstable_by_key(|s| s.0);
+    sets.into_par_iter()
+        .map(|(m, s)| (channels_of(m), s))
+        .collect()
 }
 
 /// The channel ids of a bitmask, ascending.
@@ -133,28 +146,37 @@ impl Model for Shapley {
                     .filter(|(_, s)| s.conversions > 0.0)
                     .map(|(set, s)| (set, s))
                     .collect();
-                top.sort_by(|x, y| {
+                let most_first = |x: &(&Vec<u32>, &SetStats), y: &(&Vec<u32>, &SetStats)| {
                     y.1.conversions
                         .total_cmp(&x.1.conversions)
                         .then(x.0.cmp(y.0))
-                });
-                top.truncate(50);
+                };
+                // A total order, so selecting the first 50 then sorting them is sorting all.
+                if top.len() > TOP_COALITIONS {
+                    top.select_nth_unstable_by(TOP_COALITIONS, most_first);
+                    top.truncate(TOP_COALITIONS);
+                }
+                top.sort_by(most_first);
                 // Subset tests as bitmask operations when every channel id fits in a mask.
+                // Sets without conversions add nothing to any v(T): leave them out.
+                let converting: Vec<&(Vec<u32>, SetStats)> =
+                    sets.iter().filter(|(_, s)| s.conversions > 0.0).collect();
                 let masks: Option<Vec<u128>> = (input.table.channels.len() <= MASK_CHANNELS)
-                    .then(|| sets.iter().map(|(set, _)| mask(set)).collect());
+                    .then(|| converting.iter().map(|(set, _)| mask(set)).collect());
                 let coalitions: Vec<serde_json::Value> = top
-                    .iter()
+                    .par_iter()
                     .map(|(set, s)| {
                         let v: f64 = match &masks {
                             Some(masks) => {
                                 let m = mask(set);
-                                sets.iter()
+                                converting
+                                    .iter()
                                     .zip(masks)
                                     .filter(|(_, sub)| *sub & !m == 0)
                                     .map(|((_, t), _)| t.conversions)
                                     .sum()
                             }
-                            None => sets
+                            None => converting
                                 .iter()
                                 .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
                                 .map(|(_, t)| t.conversions)
@@ -197,7 +219,7 @@ impl Model for Shapley {
                                 .or_default() += share * s.conversions;
                         }
                     }
-                    if coalitions.len() < 50 {
+                    if coalitions.len() < TOP_COALITIONS {
                         coalitions.push(json!({
                             "channels": names(set),
                             "conversion_rate": rate.get(set.as_slice()).copied().unwrap_or(0.0),

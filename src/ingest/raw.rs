@@ -308,7 +308,7 @@ pub fn read_csv_text<S: Send>(
     wanted: &[String],
     what: &str,
     new_state: impl Fn() -> S + Sync,
-    row: impl Fn(&mut S, u64, &[&str]) -> Result<()> + Sync,
+    row: impl Fn(&mut S, &RowAt, &[&str]) -> Result<()> + Sync,
 ) -> Result<Vec<S>> {
     if wanted.len() > MAX_TEXT_COLUMNS {
         return Err(Error::format(file, "too many columns for a text read"));
@@ -328,13 +328,13 @@ pub fn read_csv_text<S: Send>(
     } else {
         bom
     };
-    let (head, body) = bytes.split_at(start.min(bytes.len()));
-    let first_line = 1 + memchr::memchr_iter(b'\n', head).count() as u64;
+    let start = start.min(bytes.len());
+    let body = &bytes[start..];
     let quote = quote_byte(csv);
     let chunks = if memchr::memchr(quote, body).is_none() {
-        line_chunks(body, first_line)
+        line_chunks(body)
     } else {
-        vec![(first_line, body)]
+        std::iter::once(0..body.len()).collect()
     };
     let columns = TextColumns {
         header: &reader.header,
@@ -344,7 +344,9 @@ pub fn read_csv_text<S: Send>(
         .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
     chunks
         .into_par_iter()
-        .map(|(first_line, chunk)| {
+        .map(|chunk| {
+            let offset = start + chunk.start;
+            let chunk = &body[chunk];
             let mut state = new_state();
             let mut reader = csv::ReaderBuilder::new()
                 .delimiter(delimiter)
@@ -353,65 +355,57 @@ pub fn read_csv_text<S: Send>(
                 .flexible(true)
                 .from_reader(chunk);
             let mut record = csv::ByteRecord::new();
-            let mut lines = LineCounter::new(chunk, first_line);
             loop {
                 match reader.read_byte_record(&mut record) {
                     Ok(true) => {}
                     Ok(false) => return Ok(state),
                     Err(e) => return Err(Error::format(file, format!("cannot read CSV: {e}"))),
                 }
-                let line = lines.line_of(record.position().map_or(0, |p| p.byte()) as usize);
+                let at = RowAt {
+                    file: &bytes,
+                    byte: offset + record.position().map_or(0, |p| p.byte()) as usize,
+                };
                 let mut cells = [""; MAX_TEXT_COLUMNS];
                 let cells = &mut cells[..wanted.len()];
                 columns
-                    .decode(line, &record, cells)
+                    .decode(&|| at.line(), &record, cells)
                     .map_err(|b| b.into_error(file))?;
-                row(&mut state, line, cells)?;
+                row(&mut state, &at, cells)?;
             }
         })
         .collect()
 }
 
-/// Line numbers of records in a text, counted as the records come in order.
-struct LineCounter<'a> {
-    text: &'a [u8],
-    /// Bytes counted so far, and the line the next one is on.
-    counted: usize,
-    line: u64,
+/// Where a row of [`read_csv_text`] is. Its line is counted from the bytes only when asked
+/// (for an error message), so reading pays nothing for it.
+pub struct RowAt<'a> {
+    /// The whole file.
+    file: &'a [u8],
+    /// Where the csv crate places the record: after a blank line or a CRLF, at the line
+    /// end before it.
+    byte: usize,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a [u8], first_line: u64) -> Self {
-        LineCounter {
-            text,
-            counted: 0,
-            line: first_line,
-        }
-    }
-
-    /// The line of the record the csv crate places at byte `at`: its first byte past any line
-    /// ends there (the csv crate places a record after a blank line, or after a CRLF, at the
-    /// line end before it).
-    fn line_of(&mut self, at: usize) -> u64 {
-        let rest = self.text.get(at..).unwrap_or_default();
-        let start = at
+impl RowAt<'_> {
+    /// The row's line: that of its first byte past any line ends at `byte`.
+    pub fn line(&self) -> u64 {
+        let rest = self.file.get(self.byte..).unwrap_or_default();
+        let start = self.byte
             + rest
                 .iter()
                 .take_while(|b| matches!(b, b'\r' | b'\n'))
                 .count();
-        let start = start.max(self.counted).min(self.text.len());
-        self.line += memchr::memchr_iter(b'\n', &self.text[self.counted..start]).count() as u64;
-        self.counted = start;
-        self.line
+        let before = &self.file[..start.min(self.file.len())];
+        1 + memchr::memchr_iter(b'\n', before).count() as u64
     }
 }
 
-/// `body` cut after line ends into about one chunk per thread and no chunk under
-/// [`MIN_CHUNK_BYTES`], each with the line number it starts on (`body` starts on `first`).
-fn line_chunks(body: &[u8], first: u64) -> Vec<(u64, &[u8])> {
+/// Where to cut `body` after line ends into about four chunks per thread, none under
+/// [`MIN_CHUNK_BYTES`] unless it is the only one.
+fn line_chunks(body: &[u8]) -> Vec<std::ops::Range<usize>> {
     let wanted = (body.len() / MIN_CHUNK_BYTES).clamp(1, 4 * rayon::current_num_threads());
     let mut chunks = Vec::with_capacity(wanted);
-    let (mut start, mut line) = (0, first);
+    let mut start = 0;
     for k in 1..=wanted {
         let target = body.len() * k / wanted;
         if target <= start {
@@ -421,9 +415,7 @@ fn line_chunks(body: &[u8], first: u64) -> Vec<(u64, &[u8])> {
             Some(i) => target + i,
             None => body.len(),
         };
-        let chunk = &body[start..end];
-        chunks.push((line, chunk));
-        line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        chunks.push(start..end);
         start = end;
         if start == body.len() {
             break;
@@ -444,29 +436,29 @@ struct TextColumns<'a> {
 }
 
 impl TextColumns<'_> {
-    /// The wanted cells of `record` (on `line`) as text, into `cells` (one per wanted
-    /// column), or why the row is broken: a ragged row, or a wanted cell that is not UTF-8.
+    /// The wanted cells of `record` as text, into `cells` (one per wanted column), or why the
+    /// row is broken (on `line`): a ragged row, or a wanted cell that is not UTF-8.
     fn decode<'r>(
         &self,
-        line: u64,
+        line: &dyn Fn() -> u64,
         record: &'r csv::ByteRecord,
         cells: &mut [&'r str],
-    ) -> std::result::Result<u64, BrokenRow> {
+    ) -> std::result::Result<(), BrokenRow> {
         if record.len() != self.header.len() {
             return Err(BrokenRow {
-                line,
+                line: line(),
                 reason: RejectReason::RaggedRow,
                 detail: format!("{} fields, expected {}", record.len(), self.header.len()),
             });
         }
         for (cell, &i) in cells.iter_mut().zip(self.indices) {
             *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
-                line,
+                line: line(),
                 reason: RejectReason::InvalidEncoding,
                 detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
             })?;
         }
-        Ok(line)
+        Ok(())
     }
 }
 
@@ -580,7 +572,8 @@ impl CsvBatchReader {
             header: &self.header,
             indices: &self.indices,
         }
-        .decode(line, record, cells)
+        .decode(&|| line, record, cells)?;
+        Ok(line)
     }
 
     fn push_record(&self, batch: &mut RawBatch) {

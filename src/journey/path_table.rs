@@ -124,21 +124,30 @@ impl PathTable {
 /// per channel per row; conversion types and segments are interned too, as labels.
 struct LocalRows {
     names: Vec<String>,
+    /// Ids of names of up to 16 bytes by [`short_key`], of longer names by name.
+    short: FxHashMap<ShortKey, u32>,
+    /// The last short key seen in each slot, with its id (length 0: an empty slot).
+    recent: [(ShortKey, u32); RECENT],
     index: FxHashMap<String, u32>,
     /// Conversion types and segments; label 0 is always "", the common case.
     labels: Vec<String>,
     label_index: FxHashMap<String, u32>,
     rows: Vec<LocalRow>,
+    /// Reused while a path is split.
+    scratch: Vec<u32>,
 }
 
 impl Default for LocalRows {
     fn default() -> Self {
         LocalRows {
             names: Vec::new(),
+            short: FxHashMap::default(),
+            recent: [((0, 0, 0), 0); RECENT],
             index: FxHashMap::default(),
             labels: vec![String::new()],
             label_index: FxHashMap::default(),
             rows: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
@@ -148,12 +157,30 @@ type LocalRow = (Vec<u32>, u32, u32, u64, f64, u64);
 
 impl LocalRows {
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.index.get(name) {
-            return id;
+        let next = self.names.len() as u32;
+        let id = match short_key(name) {
+            // Most channel names are short: one integer compare in a small direct-mapped
+            // cache, else one integer hash; no string compare.
+            Some(key) => {
+                let slot = &mut self.recent[(key.0 ^ key.1.rotate_left(7)) as usize % RECENT];
+                if slot.0 == key {
+                    return slot.1;
+                }
+                let id = *self.short.entry(key).or_insert(next);
+                *slot = (key, id);
+                id
+            }
+            None => match self.index.get(name) {
+                Some(&id) => id,
+                None => {
+                    self.index.insert(name.to_string(), next);
+                    next
+                }
+            },
+        };
+        if id == next {
+            self.names.push(name.to_string());
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), id);
         id
     }
 
@@ -170,23 +197,40 @@ impl LocalRows {
         id
     }
 
-    /// Appends the rows of `other` after these, its ids mapped to these.
-    fn append(&mut self, other: LocalRows) {
-        if self.rows.is_empty() && self.names.is_empty() && self.labels.len() == 1 {
-            *self = other;
-            return;
+    /// The rows of `parts` one after the other, their ids mapped to the first part's.
+    fn concat(parts: Vec<LocalRows>) -> LocalRows {
+        let mut parts = parts.into_iter();
+        let Some(mut all) = parts.next() else {
+            return LocalRows::default();
+        };
+        let mut rest: Vec<LocalRows> = parts.collect();
+        let maps: Vec<(Vec<u32>, Vec<u32>)> = rest
+            .iter()
+            .map(|p| {
+                let ids = p.names.iter().map(|n| all.intern(n)).collect();
+                let labels = p.labels.iter().map(|l| all.label(l)).collect();
+                (ids, labels)
+            })
+            .collect();
+        let identity = |m: &[u32]| m.iter().enumerate().all(|(i, &id)| id as usize == i);
+        rest.par_iter_mut()
+            .zip(&maps)
+            .filter(|(_, (ids, labels))| !identity(ids) || !identity(labels))
+            .for_each(|(part, (ids, labels))| {
+                for row in &mut part.rows {
+                    for ch in &mut row.0 {
+                        *ch = ids[*ch as usize];
+                    }
+                    row.1 = labels[row.1 as usize];
+                    row.2 = labels[row.2 as usize];
+                }
+            });
+        all.rows
+            .reserve_exact(rest.iter().map(|p| p.rows.len()).sum::<usize>());
+        for part in rest {
+            all.rows.extend(part.rows);
         }
-        let ids: Vec<u32> = other.names.iter().map(|n| self.intern(n)).collect();
-        let labels: Vec<u32> = other.labels.iter().map(|l| self.label(l)).collect();
-        self.rows.reserve(other.rows.len());
-        for mut row in other.rows {
-            for ch in &mut row.0 {
-                *ch = ids[*ch as usize];
-            }
-            row.1 = labels[row.1 as usize];
-            row.2 = labels[row.2 as usize];
-            self.rows.push(row);
-        }
+        all
     }
 
     fn push(&mut self, path: Vec<u32>, ctype: &str, segment: &str, c: u64, v: f64, n: u64) {
@@ -200,13 +244,13 @@ impl LocalRows {
         let (channels, rank) = sorted_names(self.names);
         let (labels, label_rank) = sorted_names(self.labels);
         let mut rows = self.rows;
-        for row in &mut rows {
+        rows.par_iter_mut().for_each(|row| {
             for ch in &mut row.0 {
                 *ch = rank[*ch as usize];
             }
             row.1 = label_rank[row.1 as usize];
             row.2 = label_rank[row.2 as usize];
-        }
+        });
         let sorted = if channels.len() < 256 {
             packed_order(&rows)
         } else {
@@ -218,6 +262,41 @@ impl LocalRows {
         }
     }
 }
+
+/// Slots of [`LocalRows`]' cache of recent channel names.
+const RECENT: usize = 64;
+
+/// A name of 1 to 16 bytes as integers, with no byte-by-byte copy: (first 8 bytes, last 8
+/// bytes, length), overlapping loads for shorter names. Together they hold every byte, so
+/// different names have different keys.
+fn short_key(name: &str) -> Option<ShortKey> {
+    let b = name.as_bytes();
+    let n = b.len();
+    let u64_at = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let u32_at = |i: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[i..i + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let (first, last) = match n {
+        0 => return None,
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (u32_at(0), u32_at(n - 4)),
+        8..=16 => (u64_at(0), u64_at(n - 8)),
+        _ => return None,
+    };
+    Some((first, last, n as u8))
+}
+
+/// See [`short_key`].
+type ShortKey = (u64, u64, u8);
 
 /// Names sorted, and the rank of each name's old index.
 fn sorted_names(mut names: Vec<String>) -> (Vec<String>, Vec<u32>) {
@@ -241,7 +320,7 @@ fn sorted_names(mut names: Vec<String>) -> (Vec<String>, Vec<u32>) {
 /// order.
 fn packed_order(rows: &[LocalRow]) -> Vec<u32> {
     let mut keys: Vec<(u128, u32, u32, u32)> = rows
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, r)| {
             let mut packed = 0u128;
@@ -277,28 +356,30 @@ fn general_order(rows: &[LocalRow]) -> Vec<u32> {
 /// Rows taken in `order`, adjacent duplicates of (path, conversion type, segment) summed;
 /// `labels` names the (ranked) label ids.
 fn merged(mut rows: Vec<LocalRow>, order: Vec<u32>, labels: &[String]) -> Vec<PathRow> {
-    let mut out: Vec<(PathRow, u32, u32)> = Vec::with_capacity(order.len());
+    let mut out: Vec<PathRow> = Vec::with_capacity(order.len());
+    // Label ids of the last row out, to compare without comparing strings.
+    let mut last_labels = (u32::MAX, u32::MAX);
     for i in order {
         let (path, ctype, segment, c, v, n) = std::mem::take(&mut rows[i as usize]);
-        if let Some((o, t, s)) = out.last_mut() {
-            if o.path == path && *t == ctype && *s == segment {
+        if let Some(o) = out.last_mut() {
+            if last_labels == (ctype, segment) && o.path == path {
                 o.conversions += c;
                 o.value += v;
                 o.nulls += n;
                 continue;
             }
         }
-        let row = PathRow {
+        out.push(PathRow {
             path,
             conversion_type: labels[ctype as usize].clone(),
             segment: labels[segment as usize].clone(),
             conversions: c,
             value: v,
             nulls: n,
-        };
-        out.push((row, ctype, segment));
+        });
+        last_labels = (ctype, segment);
     }
-    out.into_iter().map(|(row, _, _)| row).collect()
+    out
 }
 
 /// Writes a table as Parquet (`.parquet`) or CSV (anything else), atomically. Values are
@@ -455,11 +536,11 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
             &wanted,
             "path table",
             LocalRows::default,
-            |local, line, cells| {
+            |local, at, cells| {
                 let text_at = |i: Option<usize>| i.map_or("", |i| cells[i].trim());
                 reading.add(
                     local,
-                    line,
+                    || at.line(),
                     RowIn {
                         path: cells[0].trim(),
                         conversions: count_text(cells[1]),
@@ -471,9 +552,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                 )
             },
         )?;
-        for chunk in chunks {
-            local.append(chunk);
-        }
+        local = LocalRows::concat(chunks);
     } else {
         raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
             let text = cells[0].text().unwrap_or_default();
@@ -481,7 +560,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
             let (ctype, segment) = (text_at(type_at), text_at(segment_at));
             reading.add(
                 &mut local,
-                line,
+                || line,
                 RowIn {
                     path: &text,
                     conversions: count(cells[1]),
@@ -515,15 +594,17 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    /// Checks `row` and adds it to `local`.
-    fn add(&self, local: &mut LocalRows, line: u64, row: RowIn) -> Result<()> {
+    /// Checks `row` (on `line`, counted only for an error) and adds it to `local`.
+    fn add(&self, local: &mut LocalRows, line: impl Fn() -> u64, row: RowIn) -> Result<()> {
         let at = |col: usize, what: String| {
             Error::format(
                 self.file,
-                format!("line {line} column {}: {what}", self.columns[col]),
+                format!("line {} column {}: {what}", line(), self.columns[col]),
             )
         };
-        let mut channels = Vec::new();
+        // Ids gather in a reused buffer, then take one exact allocation.
+        let mut channels = std::mem::take(&mut local.scratch);
+        channels.clear();
         let mut take = |c: &str| {
             let c = c.trim();
             if c.is_empty() {
@@ -532,16 +613,26 @@ impl Reading<'_> {
             channels.push(local.intern(c));
             Ok(())
         };
-        // Splitting on a char is much faster than on a string pattern: use it when we can.
-        match single_char(self.separator) {
-            Some(sep) => row.path.split(sep).try_for_each(&mut take)?,
-            None => row.path.split(self.separator).try_for_each(&mut take)?,
+        // Splitting on one ASCII byte (the usual `>`) with memchr is much faster than on a
+        // string pattern: use it when we can.
+        match self.separator.as_bytes() {
+            [sep] if sep.is_ascii() => {
+                let mut from = 0;
+                for end in memchr::memchr_iter(*sep, row.path.as_bytes()) {
+                    take(&row.path[from..end])?;
+                    from = end + 1;
+                }
+                take(&row.path[from..])?;
+            }
+            _ => row.path.split(self.separator).try_for_each(&mut take)?,
         }
         let conversions = row.conversions.map_err(|e| at(1, e))?;
         let value = row.value.map_err(|e| at(2, e))?;
         let nulls = row.nulls.map_err(|e| at(3, e))?;
+        let path = channels.to_vec();
+        local.scratch = channels;
         local.push(
-            channels,
+            path,
             row.conversion_type,
             row.segment,
             conversions,
@@ -549,15 +640,6 @@ impl Reading<'_> {
             nulls,
         );
         Ok(())
-    }
-}
-
-/// The separator's only char, when it has exactly one.
-fn single_char(separator: &str) -> Option<char> {
-    let mut chars = separator.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Some(c),
-        _ => None,
     }
 }
 

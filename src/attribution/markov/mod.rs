@@ -12,9 +12,8 @@
 
 mod solve;
 
-use std::collections::{BTreeMap, HashMap};
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde_json::json;
 
 use super::{blank, Attribution, Model, ModelInput};
@@ -49,21 +48,28 @@ struct Chain {
     mean_value: Vec<f64>,
 }
 
-/// The states of one path.
-fn states_of(path: &[u32], k: usize) -> Vec<&[u32]> {
-    let mut states: Vec<&[u32]> = if path.len() < k {
-        vec![path]
+/// The states of one path: its windows of `k` channels (the path itself when shorter),
+/// consecutive repeats collapsed.
+fn states_of(path: &[u32], k: usize) -> impl Iterator<Item = &[u32]> {
+    let windows = if path.len() < k {
+        path.windows(path.len().max(1))
     } else {
-        path.windows(k).collect()
+        path.windows(k)
     };
-    states.dedup();
-    states
+    let mut last: Option<&[u32]> = None;
+    windows.filter(move |w| {
+        let repeat = last == Some(*w);
+        last = Some(w);
+        !repeat
+    })
 }
 
+/// Builds the chain with states numbered in order of first appearance (start is 0). Counts
+/// are whole numbers held exactly in f64, so the order of their sums does not matter.
 fn build_chain(table: &PathTable, k: usize) -> Chain {
-    let mut ids: HashMap<&[u32], usize> = HashMap::new();
-    let mut states: Vec<Vec<u32>> = Vec::new();
-    let mut weights: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new()];
+    let mut ids: FxHashMap<&[u32], usize> = FxHashMap::default();
+    let mut states: Vec<&[u32]> = Vec::new();
+    let mut edges: FxHashMap<(usize, usize), f64> = FxHashMap::default();
     let mut conv_w = vec![0.0];
     let mut null_w = vec![0.0];
     let mut value = vec![0.0];
@@ -75,29 +81,36 @@ fn build_chain(table: &PathTable, k: usize) -> Chain {
         let mut prev = START;
         for s in states_of(&row.path, k) {
             let id = *ids.entry(s).or_insert_with(|| {
-                states.push(s.to_vec());
-                weights.push(BTreeMap::new());
+                states.push(s);
                 conv_w.push(0.0);
                 null_w.push(0.0);
                 value.push(0.0);
                 states.len()
             });
-            *weights[prev].entry(id).or_default() += w;
+            *edges.entry((prev, id)).or_default() += w;
             prev = id;
         }
         conv_w[prev] += row.conversions as f64;
         null_w[prev] += row.nulls as f64;
         value[prev] += row.value;
     }
-    let n = weights.len();
-    let mut out = Vec::with_capacity(n);
+    let n = states.len() + 1;
+    let mut edges: Vec<((usize, usize), f64)> = edges.into_iter().collect();
+    edges.sort_unstable_by_key(|e| e.0);
+    let mut out: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    let mut total: Vec<f64> = conv_w.iter().zip(&null_w).map(|(c, n)| c + n).collect();
+    for &((from, to), w) in &edges {
+        out[from].push((to, w));
+        total[from] += w;
+    }
     let mut conversion = vec![0.0; n];
     let mut null = vec![0.0; n];
     let mut mean_value = vec![0.0; n];
     for s in 0..n {
-        let total: f64 = weights[s].values().sum::<f64>() + conv_w[s] + null_w[s];
-        let norm = if total > 0.0 { 1.0 / total } else { 0.0 };
-        out.push(weights[s].iter().map(|(t, w)| (*t, w * norm)).collect());
+        let norm = if total[s] > 0.0 { 1.0 / total[s] } else { 0.0 };
+        for edge in &mut out[s] {
+            edge.1 *= norm;
+        }
         conversion[s] = conv_w[s] * norm;
         null[s] = null_w[s] * norm;
         mean_value[s] = if conv_w[s] > 0.0 {
@@ -107,7 +120,7 @@ fn build_chain(table: &PathTable, k: usize) -> Chain {
         };
     }
     Chain {
-        states,
+        states: states.into_iter().map(<[u32]>::to_vec).collect(),
         out,
         conversion,
         null,
@@ -230,10 +243,15 @@ mod tests {
 
     #[test]
     fn states_are_windows_with_repeats_collapsed() {
-        assert_eq!(states_of(&[1, 2, 3], 1), [&[1][..], &[2], &[3]]);
-        assert_eq!(states_of(&[1, 1, 2], 1), [&[1][..], &[2]]);
-        assert_eq!(states_of(&[1, 2, 3], 2), [&[1, 2][..], &[2, 3]]);
-        assert_eq!(states_of(&[1, 1, 1, 1], 2), [&[1, 1][..]]);
-        assert_eq!(states_of(&[1, 2], 3), [&[1, 2][..]]);
+        let states = |path: &[u32], k| states_of(path, k).map(<[u32]>::to_vec).collect::<Vec<_>>();
+        assert_eq!(states(&[1, 2, 3], 1), [vec![1], vec![2], vec![3]]);
+        assert_eq!(states(&[1, 1, 2], 1), [vec![1], vec![2]]);
+        assert_eq!(states(&[1, 2, 3], 2), [vec![1, 2], vec![2, 3]]);
+        assert_eq!(states(&[1, 1, 1, 1], 2), [vec![1, 1]]);
+        assert_eq!(states(&[1, 2], 3), [vec![1, 2]]);
+        assert_eq!(
+            states(&[1, 2, 1, 2], 2),
+            [vec![1, 2], vec![2, 1], vec![1, 2]]
+        );
     }
 }
