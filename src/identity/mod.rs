@@ -143,17 +143,21 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
 
-    // Per row: its strongest node (the anchor), its device node, and its links.
-    let row_nodes = |cols: &[Vec<Option<&str>>], r: usize| -> Vec<(usize, u32)> {
-        order
-            .iter()
-            .filter_map(|&k| node_of(k, cols[k][r]).map(|n| (k, n)))
-            .collect()
+    // Per row: its strongest node (the anchor), its device node, and its links; into a
+    // buffer reused from row to row.
+    let row_nodes = |cols: &[Vec<Option<&str>>], r: usize, nodes: &mut Vec<(usize, u32)>| {
+        nodes.clear();
+        nodes.extend(
+            order
+                .iter()
+                .filter_map(|&k| node_of(k, cols[k][r]).map(|n| (k, n))),
+        );
     };
     let edges_of = |cols: &[Vec<Option<&str>>], rows: std::ops::Range<usize>| {
         let mut edges: Vec<(u8, u32, u32)> = Vec::new();
+        let mut nodes = Vec::new();
         for r in rows {
-            let nodes = row_nodes(cols, r);
+            row_nodes(cols, r, &mut nodes);
             if let Some((_, anchor)) = nodes.first() {
                 for (k, n) in &nodes[1..] {
                     let (a, b) = if anchor < n {
@@ -188,39 +192,57 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
         }
     }
 
-    // Number people by their smallest (kind rank, value) identifier.
-    let value_of = |n: u32| {
-        let k = node_kind[n as usize] as usize;
-        interned[k].1[(n - offsets[k]) as usize]
-    };
-    let key = |n: u32| (options.rank[node_kind[n as usize] as usize], value_of(n));
+    // Number people by their smallest (kind rank, value) identifier. Each kind's values are
+    // sorted once; after that every order is an integer order.
     let n_nodes = node_kind.len();
-    let roots: Vec<u32> = (0..n_nodes as u32).map(|n| uf.find(n)).collect();
-    let mut best: HashMap<u32, u32> = HashMap::new();
-    for (n, &root) in roots.iter().enumerate() {
-        let n = n as u32;
-        best.entry(root)
-            .and_modify(|b| {
-                if key(n) < key(*b) {
-                    *b = n;
-                }
-            })
-            .or_insert(n);
+    let mut value_pos = vec![0u32; n_nodes];
+    let sorted_kinds: Vec<Vec<u32>> = interned
+        .par_iter()
+        .map(|(_, values, _)| {
+            let mut local: Vec<u32> = (0..values.len() as u32).collect();
+            local.par_sort_unstable_by(|a, b| values[*a as usize].cmp(values[*b as usize]));
+            local
+        })
+        .collect();
+    for (k, local) in sorted_kinds.iter().enumerate() {
+        for (pos, &i) in local.iter().enumerate() {
+            value_pos[(offsets[k] + i) as usize] = pos as u32;
+        }
     }
-    let mut components: Vec<(u32, u32)> = best.into_iter().collect();
-    components.par_sort_unstable_by(|a, b| key(a.1).cmp(&key(b.1)));
-    let person_of_root: HashMap<u32, u32> = components
+    // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
+    // the priority list leaves out) are told apart by their order in the config.
+    let key = |n: u32| {
+        let k = node_kind[n as usize];
+        u64::from(options.rank[k as usize]) << 48
+            | u64::from(k) << 32
+            | u64::from(value_pos[n as usize])
+    };
+    let roots: Vec<u32> = (0..n_nodes as u32).map(|n| uf.find(n)).collect();
+    let mut best = vec![u32::MAX; n_nodes];
+    for (n, &root) in roots.iter().enumerate() {
+        let b = &mut best[root as usize];
+        if *b == u32::MAX || key(n as u32) < key(*b) {
+            *b = n as u32;
+        }
+    }
+    let mut components: Vec<(u64, u32)> = best
         .iter()
         .enumerate()
-        .map(|(p, (root, _))| (*root, p as u32))
+        .filter(|(_, b)| **b != u32::MAX)
+        .map(|(root, b)| (key(*b), root as u32))
         .collect();
-    let node_person: Vec<u32> = roots.iter().map(|r| person_of_root[r]).collect();
+    components.par_sort_unstable();
+    let mut person_of_root = vec![0u32; n_nodes];
+    for (p, (_, root)) in components.iter().enumerate() {
+        person_of_root[*root as usize] = p as u32;
+    }
+    let node_person: Vec<u32> = roots.iter().map(|r| person_of_root[*r as usize]).collect();
     let people = components.len() as u32;
 
     let (person_of_row, device_of_row): (Vec<Option<u32>>, Vec<Option<u32>>) = (0..n_frame)
         .into_par_iter()
-        .map(|r| {
-            let nodes = row_nodes(&frame_cols, r);
+        .map_init(Vec::new, |nodes, r| {
+            row_nodes(&frame_cols, r, nodes);
             let person = nodes.first().map(|(_, n)| node_person[*n as usize]);
             let device = nodes
                 .iter()
@@ -230,18 +252,27 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
         })
         .unzip();
 
-    let entries: Vec<MapEntry> = (0..n_nodes as u32)
-        .map(|n| MapEntry {
-            kind: node_kind[n as usize],
-            value: value_of(n).to_string(),
-            person: node_person[n as usize],
+    // The map in its order (person, kind rank, value): sorted as integers.
+    let mut by_person: Vec<(u32, u64)> = (0..n_nodes as u32)
+        .map(|n| (node_person[n as usize], key(n)))
+        .collect();
+    by_person.par_sort_unstable();
+    let entries: Vec<MapEntry> = by_person
+        .par_iter()
+        .map(|&(person, key)| {
+            let kind = (key >> 32) as u16;
+            let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
+            MapEntry {
+                kind,
+                value: interned[kind as usize].1[local as usize].to_string(),
+                person,
+            }
         })
         .collect();
-    let mut map = IdentityMap {
+    let map = IdentityMap {
         kinds: kinds.clone(),
         entries,
     };
-    map.sort(&options.rank);
 
     let mut stats = person_stats(
         t,
@@ -318,13 +349,32 @@ pub(crate) fn person_stats(
         .column(crate::ingest::schema::SOURCE)
         .and_then(|c| c.str())
         .map_err(|e| Error::format("(touchpoints)", e))?;
-    let mut source_index: HashMap<&str, u32> = HashMap::new();
-    let mut seen: HashMap<u32, std::collections::BTreeSet<u32>> = HashMap::new();
+    // Rows come in runs of one source: look a source up only when it changes.
+    let mut source_index: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut last: Option<(&str, usize)> = None;
+    let mut seen: Vec<Option<usize>> = vec![None; p];
+    let mut multi_source = vec![false; p];
     for (s, person) in sources.iter().zip(person_of_row) {
         if let (Some(s), Some(person)) = (s, person) {
-            let next = source_index.len() as u32;
-            let idx = *source_index.entry(s).or_insert(next);
-            seen.entry(*person).or_default().insert(idx);
+            let idx = match last {
+                Some((name, idx)) if name == s => idx,
+                _ => {
+                    let next = source_index.len();
+                    let idx = *source_index.entry(s).or_insert(next);
+                    last = Some((s, idx));
+                    idx
+                }
+            };
+            let person = *person as usize;
+            match seen.get(person).copied().flatten() {
+                None => {
+                    if let Some(first) = seen.get_mut(person) {
+                        *first = Some(idx);
+                    }
+                }
+                Some(first) if first != idx => multi_source[person] = true,
+                Some(_) => {}
+            }
         }
     }
 
@@ -344,7 +394,7 @@ pub(crate) fn person_stats(
         identifiers_per_person: histogram,
         max_identifiers: ids.iter().copied().max().unwrap_or(0),
         multi_device_people: device_ids.iter().filter(|n| **n > 1).count() as u64,
-        multi_source_people: seen.values().filter(|s| s.len() > 1).count() as u64,
+        multi_source_people: multi_source.iter().filter(|m| **m).count() as u64,
         large_components: large
             .into_iter()
             .map(|(n, person)| LargeComponent {
