@@ -163,29 +163,25 @@ fn assemble(
         .collect();
 
     let n: usize = files.iter().map(|(_, f)| f.rows.len()).sum();
-    let n_links: usize = files.iter().map(|(_, f)| f.links.len()).sum();
+    let n_links: usize = files.iter().map(|(_, f)| f.link_rows).sum();
     let mut ts = Vec::with_capacity(n);
     let mut source = Vec::with_capacity(n);
     let mut kind = Vec::with_capacity(n);
     let mut channel_id: Vec<Option<u32>> = Vec::with_capacity(n);
     let mut value = Vec::with_capacity(n);
-    let mut conversion_type = Vec::with_capacity(n);
-    let mut ids: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); id_kinds.len()];
-    let mut dims: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n); dimensions.len()];
     let mut link_source = Vec::with_capacity(n_links);
-    let mut link_ids: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(n_links); id_kinds.len()];
     let mut rejects = Vec::new();
     let mut examples: HashMap<(usize, RejectReason), usize> = HashMap::new();
-
-    for (i, out) in files {
-        let name = plans[i].name.as_str();
+    let mut files = files;
+    for (i, out) in &mut files {
+        let name = plans[*i].name.as_str();
         let remap: Vec<u32> = out
             .channel_names
             .iter()
             .map(|c| global[c.as_str()])
             .collect();
-        let rows = out.rows;
-        ts.extend(rows.ts);
+        let rows = &out.rows;
+        ts.extend_from_slice(&rows.ts);
         source.extend(std::iter::repeat_n(name, rows.is_conversion.len()));
         kind.extend(rows.is_conversion.iter().map(|&c| {
             if c {
@@ -195,26 +191,42 @@ fn assemble(
             }
         }));
         channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
-        value.extend(rows.value);
-        conversion_type.extend(rows.conversion_type);
-        for (dst, src) in ids.iter_mut().zip(rows.ids) {
-            dst.extend(src);
-        }
-        for (dst, src) in dims.iter_mut().zip(rows.dims) {
-            dst.extend(src);
-        }
-        link_source.extend(std::iter::repeat_n(name, out.links.len()));
-        for (dst, src) in link_ids.iter_mut().zip(out.links.ids) {
-            dst.extend(src);
-        }
-        for r in out.rejects {
-            let seen = examples.entry((i, r.reason)).or_default();
+        value.extend_from_slice(&rows.value);
+        link_source.extend(std::iter::repeat_n(name, out.link_rows));
+        for r in std::mem::take(&mut out.rejects) {
+            let seen = examples.entry((*i, r.reason)).or_default();
             if keep_all_rejects || *seen < REJECT_EXAMPLES {
                 rejects.push(r);
             }
             *seen += 1;
         }
     }
+
+    // Text columns: each file's Arrow columns appended as chunks, without copying cells.
+    let names: Vec<&str> = std::iter::once(schema::CONVERSION_TYPE)
+        .chain(id_kinds.iter().map(String::as_str))
+        .chain(dimensions.iter().map(String::as_str))
+        .chain(id_kinds.iter().map(String::as_str))
+        .collect();
+    let mut texts: Vec<Column> = Vec::with_capacity(names.len());
+    for (j, name) in names.iter().enumerate() {
+        let mut column = StringChunked::full_null((*name).into(), 0);
+        for (_, out) in &files {
+            if let Some(cells) = out.texts.get(j) {
+                column
+                    .append(cells)
+                    .map_err(|e| Error::format("(frame)", e))?;
+            }
+        }
+        texts.push(column.into_column());
+    }
+    drop(files);
+    let link_ids = texts.split_off(1 + id_kinds.len() + dimensions.len());
+    let dims = texts.split_off(1 + id_kinds.len());
+    let ids = texts.split_off(1);
+    let conversion_type = texts
+        .pop()
+        .ok_or_else(|| Error::format("(frame)", "no columns"))?;
 
     let channel_names: Vec<Option<&str>> = channel_id
         .iter()
@@ -230,15 +242,11 @@ fn assemble(
         Column::new(schema::CHANNEL.into(), channel_names),
         Column::new(schema::CHANNEL_ID.into(), channel_id),
         Column::new(schema::VALUE.into(), value),
-        Column::new(schema::CONVERSION_TYPE.into(), conversion_type),
+        conversion_type,
         Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
     ];
-    for (name, col) in id_kinds.iter().zip(ids) {
-        columns.push(Column::new(name.as_str().into(), col));
-    }
-    for (name, col) in dimensions.iter().zip(dims) {
-        columns.push(Column::new(name.as_str().into(), col));
-    }
+    columns.extend(ids);
+    columns.extend(dims);
     let frame = DataFrame::new(n, columns).map_err(|e| Error::format("(frame)", e))?;
 
     let mut link_columns: Vec<Column> = vec![
@@ -248,9 +256,7 @@ fn assemble(
             (0..n_links as u64).collect::<Vec<u64>>(),
         ),
     ];
-    for (name, col) in id_kinds.iter().zip(link_ids) {
-        link_columns.push(Column::new(name.as_str().into(), col));
-    }
+    link_columns.extend(link_ids);
     let links = DataFrame::new(n_links, link_columns).map_err(|e| Error::format("(links)", e))?;
 
     Ok(Touchpoints {

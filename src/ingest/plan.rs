@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use polars::prelude::{NewChunkedArray, PlSmallStr, StringChunked};
 use rustc_hash::FxHashMap;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
@@ -123,6 +124,26 @@ pub(super) struct FileOutput {
     pub links: Links,
     pub rejects: Vec<Reject>,
     pub channel_names: Vec<String>,
+    /// The text cells as Arrow columns (unnamed), built by [`FileOutput::seal`]: conversion
+    /// type, identifiers per kind, dimensions, then link identifiers per kind.
+    pub texts: Vec<StringChunked>,
+    /// Identity-link rows (their cells are in `texts` once sealed).
+    pub link_rows: usize,
+}
+
+impl FileOutput {
+    /// Turns the text cells into Arrow columns, freeing one `String` per cell here, in the
+    /// worker that read the file, rather than in the single-threaded assembly.
+    fn seal(&mut self) {
+        self.link_rows = self.links.len();
+        let columns = std::iter::once(std::mem::take(&mut self.rows.conversion_type))
+            .chain(self.rows.ids.iter_mut().map(std::mem::take))
+            .chain(self.rows.dims.iter_mut().map(std::mem::take))
+            .chain(self.links.ids.iter_mut().map(std::mem::take));
+        self.texts = columns
+            .map(|cells| StringChunked::from_slice_options(PlSmallStr::EMPTY, &cells))
+            .collect();
+    }
 }
 
 /// A row's fault: reason, column index, detail.
@@ -305,6 +326,8 @@ impl SourcePlan {
             },
             rejects: Vec::new(),
             channel_names: Vec::new(),
+            texts: Vec::new(),
+            link_rows: 0,
         };
         let mut channels = Interner::default();
         let mut rule_cache: FxHashMap<Vec<Option<String>>, u32> = FxHashMap::default();
@@ -352,6 +375,7 @@ impl SourcePlan {
             }
         }
         out.channel_names = channels.names;
+        out.seal();
         Ok(out)
     }
 
