@@ -2,6 +2,7 @@
 //! into canonical rows or rejects.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{NewChunkedArray, PlSmallStr, StringChunked};
@@ -71,7 +72,9 @@ pub(super) struct SourcePlan {
 #[derive(Default)]
 struct Interner {
     names: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
+    /// Touches per channel id, turned into names by [`Interner::count_into`].
+    touches: Vec<u64>,
 }
 
 impl Interner {
@@ -84,6 +87,36 @@ impl Interner {
         self.ids.insert(name.to_string(), id);
         id
     }
+
+    /// Counts a touch of `channel` (None: unassigned) without a string per row.
+    fn touch(&mut self, channel: Option<u32>) -> bool {
+        let id = match channel {
+            Some(id) => id,
+            None => self.id(UNASSIGNED),
+        };
+        if self.touches.len() <= id as usize {
+            self.touches.resize(id as usize + 1, 0);
+        }
+        self.touches[id as usize] += 1;
+        self.names[id as usize] == UNASSIGNED
+    }
+
+    /// Adds the touch counts to `counts` by channel name.
+    fn count_into(&self, counts: &mut std::collections::BTreeMap<String, u64>) {
+        for (name, n) in self.names.iter().zip(&self.touches) {
+            if *n > 0 {
+                *counts.entry(name.clone()).or_default() += n;
+            }
+        }
+    }
+}
+
+/// Channels already found by the rules for a combination of fields.
+#[derive(Default)]
+struct RuleCache {
+    ids: FxHashMap<String, u32>,
+    /// The key of the row at hand.
+    key: String,
 }
 
 /// Canonical rows of one file, in columns.
@@ -330,7 +363,7 @@ impl SourcePlan {
             link_rows: 0,
         };
         let mut channels = Interner::default();
-        let mut rule_cache: FxHashMap<Vec<Option<String>>, u32> = FxHashMap::default();
+        let mut rule_cache = RuleCache::default();
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
             let k = kept.entry(reason).or_default();
@@ -374,6 +407,7 @@ impl SourcePlan {
                 }
             }
         }
+        channels.count_into(&mut out.account.channels);
         out.channel_names = channels.names;
         out.seal();
         Ok(out)
@@ -438,7 +472,7 @@ impl SourcePlan {
         batch: &RawBatch,
         r: usize,
         rules: &ChannelRules,
-        rule_cache: &mut FxHashMap<Vec<Option<String>>, u32>,
+        rule_cache: &mut RuleCache,
         channels: &mut Interner,
         out: &mut FileOutput,
     ) -> Result<Outcome, Fault> {
@@ -539,28 +573,41 @@ impl SourcePlan {
                 Some(channels.id(cell(*c).text().as_deref().unwrap_or(UNASSIGNED)))
             }
             ChannelPlan::Rules(cols) => {
-                let values: Vec<Option<String>> = cols
-                    .iter()
-                    .map(|c| c.and_then(|c| cell(c).text()))
-                    .collect();
-                let id = match rule_cache.get(&values) {
+                // The trimmed fields, each with its length first, as one reused key: a row
+                // whose fields were seen before costs no allocation.
+                let key = &mut rule_cache.key;
+                key.clear();
+                for c in cols {
+                    let text = c.and_then(|c| match cell(c) {
+                        Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.trim())),
+                        other => other.text().map(std::borrow::Cow::Owned),
+                    });
+                    match text.as_deref() {
+                        Some(t) if !t.is_empty() => {
+                            // Writing to a String cannot fail.
+                            let _ = write!(key, "{}:{t}", t.len());
+                        }
+                        _ => key.push('-'),
+                    }
+                }
+                let id = match rule_cache.ids.get(key.as_str()) {
                     Some(id) => *id,
                     None => {
+                        let values: Vec<Option<String>> = cols
+                            .iter()
+                            .map(|c| c.and_then(|c| cell(c).text()))
+                            .collect();
                         let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
                         let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
-                        rule_cache.insert(values, id);
+                        rule_cache.ids.insert(rule_cache.key.clone(), id);
                         id
                     }
                 };
                 Some(id)
             }
         };
-        if !is_conversion {
-            let name = channel.map_or(UNASSIGNED, |id| channels.names[id as usize].as_str());
-            if name == UNASSIGNED {
-                out.account.unassigned += 1;
-            }
-            *out.account.channels.entry(name.to_string()).or_default() += 1;
+        if !is_conversion && channels.touch(channel) {
+            out.account.unassigned += 1;
         }
 
         let rows = &mut out.rows;
