@@ -156,7 +156,10 @@ pub fn apply_map(
         }
     }
     map.sort(&options.rank);
-    let cols = super::id_columns(&t.frame, kinds)?;
+    let cols: Vec<Vec<Option<&str>>> = super::id_columns(&t.frame, kinds)?
+        .iter()
+        .map(|c| c.iter().collect())
+        .collect();
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
     let mut devices: HashMap<(usize, &str), u32> = HashMap::new();

@@ -91,18 +91,53 @@ pub struct StitchStats {
     pub large_component_count: u64,
 }
 
-/// Identifier columns of a frame as vectors of optional strings, one per kind.
-fn id_columns<'a>(df: &'a DataFrame, kinds: &[String]) -> Result<Vec<Vec<Option<&'a str>>>> {
+/// Identifier columns of a frame, one per kind.
+fn id_columns<'a>(df: &'a DataFrame, kinds: &[String]) -> Result<Vec<&'a StringChunked>> {
     kinds
         .iter()
         .map(|k| {
-            let col = df
-                .column(k)
+            df.column(k)
                 .and_then(|c| c.str())
-                .map_err(|e| Error::format("(touchpoints)", e))?;
-            Ok(col.iter().collect())
+                .map_err(|e| Error::format("(touchpoints)", e))
         })
         .collect()
+}
+
+/// One kind's identifiers: distinct values in input order, junk cells seen, and the local
+/// id of every frame and link cell ([`NO_NODE`] when empty or junk).
+struct Interned<'a> {
+    values: Vec<&'a str>,
+    junk: u64,
+    frame: Vec<u32>,
+    links: Vec<u32>,
+}
+
+/// A cell with no usable identifier.
+const NO_NODE: u32 = u32::MAX;
+
+/// One kind's values being interned.
+#[derive(Default)]
+struct Interning<'a> {
+    ids: FxHashMap<&'a str, u32>,
+    values: Vec<&'a str>,
+    junk: u64,
+}
+
+impl<'a> Interning<'a> {
+    /// The local id of a cell, [`NO_NODE`] when it is empty or junk.
+    fn id(&mut self, cell: Option<&'a str>, junk: &JunkFilter) -> u32 {
+        match cell {
+            None => NO_NODE,
+            Some(v) if junk.is_junk(v) => {
+                self.junk += 1;
+                NO_NODE
+            }
+            Some(v) => *self.ids.entry(v).or_insert_with(|| {
+                self.values.push(v);
+                self.values.len() as u32 - 1
+            }),
+        }
+    }
 }
 
 /// Stitches the identifiers of a load into people.
@@ -112,52 +147,58 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let link_cols = id_columns(&t.links, kinds)?;
     let n_frame = t.frame.height();
 
-    // Intern each kind's values, in input order (frame rows, then link rows), in parallel.
-    let interned: Vec<(FxHashMap<&str, u32>, Vec<&str>, u64)> = (0..kinds.len())
+    // Intern each kind's values, in input order (frame rows, then link rows), in parallel,
+    // keeping each cell's local id so that no cell is looked up twice.
+    let interned: Vec<Interned> = (0..kinds.len())
         .into_par_iter()
         .map(|k| {
-            let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-            let mut values = Vec::new();
-            let mut junk = 0u64;
-            for v in frame_cols[k].iter().chain(link_cols[k].iter()).flatten() {
-                if options.junk.is_junk(v) {
-                    junk += 1;
-                } else if !ids.contains_key(v) {
-                    ids.insert(v, values.len() as u32);
-                    values.push(*v);
-                }
+            let mut local = Interning::default();
+            let frame: Vec<u32> = frame_cols[k]
+                .iter()
+                .map(|v| local.id(v, &options.junk))
+                .collect();
+            let links: Vec<u32> = link_cols[k]
+                .iter()
+                .map(|v| local.id(v, &options.junk))
+                .collect();
+            let Interning { values, junk, .. } = local;
+            Interned {
+                values,
+                junk,
+                frame,
+                links,
             }
-            (ids, values, junk)
         })
         .collect();
     let mut offsets = Vec::with_capacity(kinds.len());
     let mut node_kind: Vec<u16> = Vec::new();
-    for (k, (_, values, _)) in interned.iter().enumerate() {
+    for (k, kind) in interned.iter().enumerate() {
         offsets.push(node_kind.len() as u32);
-        node_kind.extend(std::iter::repeat_n(k as u16, values.len()));
+        node_kind.extend(std::iter::repeat_n(k as u16, kind.values.len()));
     }
-    let node_of = |k: usize, v: Option<&str>| -> Option<u32> {
-        v.and_then(|v| interned[k].0.get(v).map(|local| offsets[k] + local))
-    };
     // Kinds strongest first.
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
 
-    // Per row: its strongest node (the anchor), its device node, and its links; into a
-    // buffer reused from row to row.
-    let row_nodes = |cols: &[Vec<Option<&str>>], r: usize, nodes: &mut Vec<(usize, u32)>| {
+    // Per row (of the frame, or of the links): its strongest node (the anchor), its device
+    // node, and its links; into a buffer reused from row to row.
+    let row_nodes = |links: bool, r: usize, nodes: &mut Vec<(usize, u32)>| {
         nodes.clear();
-        nodes.extend(
-            order
-                .iter()
-                .filter_map(|&k| node_of(k, cols[k][r]).map(|n| (k, n))),
-        );
+        nodes.extend(order.iter().filter_map(|&k| {
+            let cells = if links {
+                &interned[k].links
+            } else {
+                &interned[k].frame
+            };
+            let local = cells[r];
+            (local != NO_NODE).then(|| (k, offsets[k] + local))
+        }));
     };
-    let edges_of = |cols: &[Vec<Option<&str>>], rows: std::ops::Range<usize>| {
+    let edges_of = |links: bool, rows: std::ops::Range<usize>| {
         let mut edges: Vec<(u8, u32, u32)> = Vec::new();
         let mut nodes = Vec::new();
         for r in rows {
-            row_nodes(cols, r, &mut nodes);
+            row_nodes(links, r, &mut nodes);
             if let Some((_, anchor)) = nodes.first() {
                 for (k, n) in &nodes[1..] {
                     let (a, b) = if anchor < n {
@@ -175,11 +216,11 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let chunks =
         |n: usize| (0..n.div_ceil(CHUNK)).map(move |c| c * CHUNK..((c + 1) * CHUNK).min(n));
     let mut edges: Vec<(u8, u32, u32)> = chunks(n_frame)
-        .map(|r| (&frame_cols, r))
-        .chain(chunks(t.links.height()).map(|r| (&link_cols, r)))
+        .map(|r| (false, r))
+        .chain(chunks(t.links.height()).map(|r| (true, r)))
         .collect::<Vec<_>>()
         .into_par_iter()
-        .flat_map_iter(|(cols, rows)| edges_of(cols, rows))
+        .flat_map_iter(|(links, rows)| edges_of(links, rows))
         .collect();
     edges.par_sort_unstable();
     edges.dedup();
@@ -198,7 +239,8 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let mut value_pos = vec![0u32; n_nodes];
     let sorted_kinds: Vec<Vec<u32>> = interned
         .par_iter()
-        .map(|(_, values, _)| {
+        .map(|kind| {
+            let values = &kind.values;
             // Most comparisons settle on the first eight bytes, held as an integer.
             let mut local: Vec<(u64, u32)> = values
                 .iter()
@@ -250,7 +292,7 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let (person_of_row, device_of_row): (Vec<Option<u32>>, Vec<Option<u32>>) = (0..n_frame)
         .into_par_iter()
         .map_init(Vec::new, |nodes, r| {
-            row_nodes(&frame_cols, r, nodes);
+            row_nodes(false, r, nodes);
             let person = nodes.first().map(|(_, n)| node_person[*n as usize]);
             let device = nodes
                 .iter()
@@ -272,7 +314,7 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
             let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
             MapEntry {
                 kind,
-                value: interned[kind as usize].1[local as usize].to_string(),
+                value: interned[kind as usize].values[local as usize].to_string(),
                 person,
             }
         })
@@ -295,8 +337,8 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
         if refused[k] > 0 {
             stats.refused.insert(kind.clone(), refused[k]);
         }
-        if interned[k].2 > 0 {
-            stats.junk_values.insert(kind.clone(), interned[k].2);
+        if interned[k].junk > 0 {
+            stats.junk_values.insert(kind.clone(), interned[k].junk);
         }
     }
     Ok(Stitched {
