@@ -11,7 +11,9 @@ work="${WORK:-$(mktemp -d)}"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; work folder $work"
 echo "| people | rows | run wall time (s) | peak memory (MB) |"
 echo "|---:|---:|---:|---:|"
-for people in "${@:-230000 2300000}"; do
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(230000 2300000)
+for people in "${sizes[@]}"; do
   set_dir="$work/set-$people"
   [ -f "$set_dir/omnitouch.toml" ] || "$bin" generate -q --people "$people" --out "$set_dir" > "$work/generate-$people.txt"
   rows=$(grep -o '[0-9]* rows in' "$work/generate-$people.txt" | grep -o '^[0-9]*' || echo "?")
