@@ -377,6 +377,14 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
     })
 }
 
+/// Whether the values hold more than one distinct value (one differs from the first).
+fn varies(mut values: impl Iterator<Item = u32>) -> bool {
+    match values.next() {
+        Some(first) => values.any(|v| v != first),
+        None => false,
+    }
+}
+
 struct Walk<'a> {
     rows: &'a Rows<'a>,
     device: &'a [Option<u32>],
@@ -401,7 +409,9 @@ impl Walk<'_> {
         for &r in idx {
             if !rows.is_conversion[r] {
                 pending.push(r);
-                all.push(r);
+                if self.options.split_by_type {
+                    all.push(r);
+                }
                 continue;
             }
             let ctype = rows.conversion_type[r].unwrap_or(schema::DEFAULT_CONVERSION_TYPE);
@@ -439,7 +449,9 @@ impl Walk<'_> {
             stats.online_to_offline += u64::from(j.online_to_offline);
             journeys.push(j);
             pending.clear();
-            since_type.insert(ctype, all.len());
+            if self.options.split_by_type {
+                since_type.insert(ctype, all.len());
+            }
         }
         if let Some(&last) = pending.last() {
             let open = self
@@ -475,8 +487,8 @@ impl Walk<'_> {
             .collect();
         let conv_row = conversion.as_ref().map(|(r, _)| *r);
         let all_rows = || touch_rows.iter().copied().chain(conv_row);
-        let devices: HashSet<u32> = all_rows().filter_map(|r| self.device[r]).collect();
-        let sources: HashSet<u32> = all_rows().map(|r| rows.source[r]).collect();
+        let cross_device = varies(all_rows().filter_map(|r| self.device[r]));
+        let cross_source = varies(all_rows().map(|r| rows.source[r]));
         let online_to_offline = conv_row
             .and_then(|r| rows.channel[r])
             .is_some_and(|c| self.offline.contains(&c))
@@ -513,8 +525,8 @@ impl Walk<'_> {
             touches,
             conversion: conversion.map(|(_, c)| c),
             unattributed,
-            cross_device: devices.len() > 1,
-            cross_source: sources.len() > 1,
+            cross_device,
+            cross_source,
             online_to_offline,
             segment,
         }
