@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use compact_str::CompactString;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -23,8 +24,8 @@ pub const BATCH_ROWS: usize = 65_536;
 pub enum Value {
     /// Absent, JSON null or an empty Parquet cell. (Empty CSV text is `Str("")`.)
     Null,
-    /// Text.
-    Str(String),
+    /// Text (up to 24 bytes held inline, without an allocation).
+    Str(CompactString),
     /// Integer (Parquet and JSON).
     Int(i64),
     /// Floating point (Parquet and JSON).
@@ -64,7 +65,7 @@ impl Value {
     fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
-            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Str(s) => serde_json::Value::String(s.to_string()),
             Value::Int(i) => (*i).into(),
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map(serde_json::Value::Number)
@@ -581,7 +582,7 @@ impl CsvBatchReader {
         match self.text_cells(&self.record, &mut cells) {
             Ok(line) => {
                 for (col, cell) in batch.columns.iter_mut().zip(cells) {
-                    col.push(Value::Str(cell.to_string()));
+                    col.push(Value::Str(CompactString::new(cell)));
                 }
                 batch.lines.push(line);
             }
@@ -648,13 +649,13 @@ impl NdjsonBatchReader {
     fn json_value(v: &serde_json::Value) -> Value {
         match v {
             serde_json::Value::Null => Value::Null,
-            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::String(s) => Value::Str(CompactString::new(s)),
             serde_json::Value::Number(n) => match n.as_i64() {
                 Some(i) => Value::Int(i),
                 None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            serde_json::Value::Bool(b) => Value::Str(b.to_string()),
-            other => Value::Str(other.to_string()),
+            serde_json::Value::Bool(b) => Value::Str(b.to_string().into()),
+            other => Value::Str(other.to_string().into()),
         }
     }
 }
@@ -767,7 +768,7 @@ impl ParquetBatchReader {
             Ok(c.str()
                 .map_err(fail)?
                 .iter()
-                .map(|v| v.map_or(Value::Null, |s| Value::Str(s.to_string())))
+                .map(|v| v.map_or(Value::Null, |s| Value::Str(CompactString::new(s))))
                 .collect())
         };
         let values = match column.dtype() {
