@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use compact_str::CompactString;
 use polars::prelude::{NewChunkedArray, PlSmallStr, StringChunked};
 use rustc_hash::FxHashMap;
 
@@ -127,9 +128,9 @@ pub(super) struct Rows {
     /// Local channel ids (indexes of `FileOutput::channel_names`).
     pub channel: Vec<Option<u32>>,
     pub value: Vec<f64>,
-    pub conversion_type: Vec<Option<String>>,
-    pub ids: Vec<Vec<Option<String>>>,
-    pub dims: Vec<Vec<Option<String>>>,
+    pub conversion_type: Vec<Option<CompactString>>,
+    pub ids: Vec<Vec<Option<CompactString>>>,
+    pub dims: Vec<Vec<Option<CompactString>>>,
 }
 
 impl Rows {
@@ -141,7 +142,7 @@ impl Rows {
 /// Identity-link rows of one file.
 #[derive(Default)]
 pub(super) struct Links {
-    pub ids: Vec<Vec<Option<String>>>,
+    pub ids: Vec<Vec<Option<CompactString>>>,
 }
 
 impl Links {
@@ -414,10 +415,10 @@ impl SourcePlan {
     }
 
     /// An identifier cell as the later stages see it: trimmed text, hashed when hashing is on.
-    fn identifier(&self, cell: &Value) -> Option<String> {
-        let text = cell.text();
+    fn identifier(&self, cell: &Value) -> Option<CompactString> {
+        let text = cell.compact_text();
         match &self.hasher {
-            Some(h) => text.map(|t| h.protect(&t)),
+            Some(h) => text.map(|t| h.protect(&t).into()),
             None => text,
         }
     }
@@ -433,7 +434,7 @@ impl SourcePlan {
                 row.get_mut(&self.wanted[*c]),
                 self.identifier(&batch.columns[*c][r]),
             ) {
-                *v = serde_json::Value::String(text);
+                *v = serde_json::Value::String(text.into());
             }
         }
         serde_json::Value::Object(row).to_string()
@@ -499,7 +500,7 @@ impl SourcePlan {
             }
         };
 
-        let ids: Vec<(usize, Option<String>)> = self
+        let ids: Vec<(usize, Option<CompactString>)> = self
             .ids
             .iter()
             .map(|(slot, c)| (*slot, self.identifier(cell(*c))))
@@ -617,9 +618,9 @@ impl SourcePlan {
         rows.value.push(value);
         rows.conversion_type.push(if is_conversion {
             Some(match &self.conversion_type {
-                ConversionTypePlan::Fixed(v) => v.clone(),
+                ConversionTypePlan::Fixed(v) => CompactString::new(v),
                 ConversionTypePlan::Column(c) => cell(*c)
-                    .text()
+                    .compact_text()
                     .unwrap_or_else(|| DEFAULT_CONVERSION_TYPE.into()),
             })
         } else {
@@ -629,7 +630,7 @@ impl SourcePlan {
             rows.ids[slot].push(v);
         }
         for (slot, c) in &self.dims {
-            rows.dims[*slot].push(cell(*c).text());
+            rows.dims[*slot].push(cell(*c).compact_text());
         }
         let n = rows.ts.len();
         pad(&mut rows.ids, n);
@@ -645,7 +646,7 @@ impl SourcePlan {
 
 /// Pads the columns a row did not set (kinds or dimensions this source does not map) with
 /// nulls up to `rows`, so every column has one value per row.
-fn pad(columns: &mut [Vec<Option<String>>], rows: usize) {
+fn pad(columns: &mut [Vec<Option<CompactString>>], rows: usize) {
     for c in columns.iter_mut() {
         c.resize(rows, None);
     }

@@ -49,6 +49,17 @@ impl Value {
         }
     }
 
+    /// [`Value::text`] without an allocation for text of up to 24 bytes.
+    pub fn compact_text(&self) -> Option<CompactString> {
+        match self {
+            Value::Str(s) => {
+                let t = s.trim();
+                (!t.is_empty()).then(|| CompactString::new(t))
+            }
+            other => other.text().map(CompactString::from),
+        }
+    }
+
     /// The cell as an amount (a conversion value): empty means 0; otherwise a finite,
     /// non-negative number. The error says what is wrong with the cell.
     pub fn amount(&self) -> std::result::Result<f64, String> {
