@@ -539,33 +539,19 @@ impl Journeys {
     /// Journeys with an empty path (unattributed conversions without the Direct option) have
     /// no path and are left out; the journey stats count them.
     pub fn path_table(&self) -> PathTable {
-        let split = |j: &Journey| match (&j.conversion, j.touches.is_empty()) {
-            (_, true) => None,
-            (Some(c), false) => {
-                let ctype = if self.split_by_type {
-                    c.conversion_type.clone()
-                } else {
-                    String::new()
-                };
-                Some((ctype, 1u64, c.value, 0u64))
-            }
-            (None, false) => Some((String::new(), 0, 0.0, 1)),
-        };
-        PathTable::from_named(self.journeys.iter().filter_map(|j| {
-            split(j).map(|(ctype, c, v, n)| {
-                (
-                    j.touches
-                        .iter()
-                        .map(|t| self.channels[t.channel as usize].clone())
-                        .collect(),
-                    ctype,
-                    j.segment.clone(),
-                    c,
-                    v,
-                    n,
-                )
-            })
-        }))
+        let rows = self.journeys.iter().filter_map(|j| {
+            let (ctype, c, v, n) = match (&j.conversion, j.touches.is_empty()) {
+                (_, true) => return None,
+                (Some(c), false) if self.split_by_type => {
+                    (c.conversion_type.as_str(), 1, c.value, 0)
+                }
+                (Some(c), false) => ("", 1, c.value, 0),
+                (None, false) => ("", 0, 0.0, 1),
+            };
+            let path: Vec<u32> = j.touches.iter().map(|t| t.channel).collect();
+            Some((path, ctype, j.segment.as_str(), c, v, n))
+        });
+        PathTable::from_ids(&self.channels, rows)
     }
 
     /// The time a journey belongs to: its conversion, else its last touch.

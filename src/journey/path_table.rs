@@ -73,6 +73,27 @@ impl PathTable {
         local.finish()
     }
 
+    /// Builds a canonical table, as [`PathTable::from_named`] does, from rows whose paths are
+    /// ids into `channels`: no channel name is copied or hashed per row.
+    pub fn from_ids<'a>(
+        channels: &[String],
+        rows: impl IntoIterator<Item = (Vec<u32>, &'a str, &'a str, u64, f64, u64)>,
+    ) -> PathTable {
+        let mut local = LocalRows::default();
+        let mut local_of = vec![u32::MAX; channels.len()];
+        for (mut path, ctype, segment, conversions, value, nulls) in rows {
+            for c in &mut path {
+                let id = &mut local_of[*c as usize];
+                if *id == u32::MAX {
+                    *id = local.intern(&channels[*c as usize]);
+                }
+                *c = *id;
+            }
+            local.push(path, ctype, segment, conversions, value, nulls);
+        }
+        local.finish()
+    }
+
     /// The rows with channel names instead of ids.
     pub fn named_rows(&self) -> impl Iterator<Item = NamedRow> + '_ {
         self.rows.iter().map(|r| {
@@ -729,6 +750,27 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(packed_order(&local), general_order(&local));
         }
+    }
+
+    #[test]
+    fn a_table_from_ids_equals_the_table_from_names() {
+        let channels: Vec<String> = ["Zeta", "Alpha", "Unused", "Mid"].map(String::from).into();
+        let rows = [
+            (vec![0, 1], "", "North", 1, 2.5, 0),
+            (vec![3], "store", "", 0, 0.0, 2),
+            (vec![0, 1], "", "North", 2, 1.0, 1),
+        ];
+        let by_ids = PathTable::from_ids(&channels, rows.iter().cloned());
+        let by_names = PathTable::from_named(rows.iter().map(|(p, t, s, c, v, n)| {
+            let names = p.iter().map(|&i| channels[i as usize].clone()).collect();
+            (names, t.to_string(), s.to_string(), *c, *v, *n)
+        }));
+        assert_eq!(by_ids, by_names);
+        assert_eq!(
+            by_ids.channels,
+            ["Alpha", "Mid", "Zeta"],
+            "unused channels are left out"
+        );
     }
 
     #[test]
