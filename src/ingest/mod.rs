@@ -107,14 +107,26 @@ pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
         .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f.clone())))
         .collect();
     let bar = crate::progress::bar(jobs.len() as u64, "loading exports", options.progress);
-    let outputs: Vec<Result<FileOutput>> = jobs
-        .par_iter()
-        .map(|(i, file)| {
+    // Largest files first, each taken by the next free thread, so that a big export does not
+    // start last and run alone; outputs go back to job order.
+    let mut by_size: Vec<(u64, usize)> = jobs
+        .iter()
+        .enumerate()
+        .map(|(j, (_, file))| (std::fs::metadata(file).map_or(0, |m| m.len()), j))
+        .collect();
+    by_size.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut done: Vec<(usize, Result<FileOutput>)> = by_size
+        .into_iter()
+        .par_bridge()
+        .map(|(_, j)| {
+            let (i, file) = &jobs[j];
             let out = plans[*i].read_file(file, &rules, options.keep_all_rejects);
             bar.inc(1);
-            out
+            (j, out)
         })
         .collect();
+    done.sort_by_key(|(j, _)| *j);
+    let outputs: Vec<Result<FileOutput>> = done.into_iter().map(|(_, out)| out).collect();
     bar.finish_and_clear();
 
     let mut accounts: Vec<SourceAccount> = plans
