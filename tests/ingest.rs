@@ -183,6 +183,42 @@ fn conversion_values_must_be_finite_non_negative_numbers() {
 }
 
 #[test]
+fn rejects_name_the_right_line_after_blank_lines_and_crlf_ends() {
+    let w = Workdir::new();
+    // Lines: 1 header, 2 good, 3 blank, 4 bad, 5 good, 6 blank, 7 blank, 8 bad, 9 "x" bad.
+    let rows = [
+        "ts,user,revenue",
+        "2026-07-01T10:00:00Z,u1,10",
+        "",
+        "2026-07-01T11:00:00Z,u2,-1",
+        "2026-07-01T12:00:00Z,u3,5",
+        "",
+        "",
+        "2026-07-01T13:00:00Z,u4,-2",
+        "2026-07-01T14:00:00Z,u5,x",
+    ];
+    for end in ["\n", "\r\n"] {
+        w.write("orders.csv", rows.join(end) + end);
+        let t = w
+            .load(
+                r#"
+                [[sources]]
+                name = "orders"
+                path = "orders.csv"
+                kind = "conversion"
+                timestamp = "ts"
+                ids = { user_id = "user" }
+                value_column = "revenue"
+                "#,
+            )
+            .expect("loads");
+        assert_balanced(&t);
+        let lines: Vec<u64> = t.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [4, 8, 9], "line ends {end:?}");
+    }
+}
+
+#[test]
 fn timestamps_reject_unparseable_out_of_range_and_nonexistent_local_times() {
     let w = Workdir::new();
     w.write(

@@ -513,9 +513,66 @@ fn skip_bom(file: &Path, mut reader: BufReader<File>) -> Result<BufReader<File>>
     Ok(reader)
 }
 
+/// A reader that notes where its line breaks are, so that a record's line can be told from
+/// the byte where the csv crate places it. The csv crate's own line count is one short for a
+/// record after a blank line or a CRLF line end (it places such a record at the line end
+/// before it).
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Line breaks (`\r` or `\n`) not yet passed, with whether each is a `\n`.
+    ahead: std::cell::RefCell<std::collections::VecDeque<(u64, bool)>>,
+    /// `\n` bytes passed.
+    passed: std::cell::Cell<u64>,
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        LineBreaks {
+            inner,
+            read: 0,
+            ahead: Default::default(),
+            passed: Default::default(),
+        }
+    }
+
+    /// The line of a record placed at `byte`: one plus the `\n` bytes before it and in the
+    /// run of line breaks it starts with. Records must be asked for in file order.
+    fn line_of(&self, byte: u64) -> u64 {
+        let mut ahead = self.ahead.borrow_mut();
+        let mut passed = self.passed.get();
+        while ahead.front().is_some_and(|(at, _)| *at < byte) {
+            if let Some((_, true)) = ahead.pop_front() {
+                passed += 1;
+            }
+        }
+        self.passed.set(passed);
+        let run = ahead
+            .iter()
+            .enumerate()
+            .take_while(|(i, (at, _))| *at == byte + *i as u64)
+            .filter(|(_, (_, lf))| *lf)
+            .count() as u64;
+        1 + passed + run
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let ahead = self.ahead.get_mut();
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            ahead.push_back((self.read + i as u64, buf[i] == b'\n'));
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 struct CsvBatchReader {
     file: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineBreaks<BufReader<File>>>,
     header: Vec<String>,
     indices: Vec<usize>,
     record: csv::ByteRecord,
@@ -533,7 +590,7 @@ impl CsvBatchReader {
             .quote(quote_byte(opts))
             .has_headers(false)
             .flexible(true)
-            .from_reader(buf);
+            .from_reader(LineBreaks::new(buf));
         let mut record = csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
@@ -579,7 +636,8 @@ impl CsvBatchReader {
         record: &'r csv::ByteRecord,
         cells: &mut [&'r str],
     ) -> std::result::Result<u64, BrokenRow> {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let byte = record.position().map_or(0, |p| p.byte());
+        let line = self.reader.get_ref().line_of(byte);
         TextColumns {
             header: &self.header,
             indices: &self.indices,
