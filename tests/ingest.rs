@@ -141,6 +141,17 @@ fn kind_column_sorts_touches_conversions_ignored_and_unknown() {
     assert!(reject.detail.contains("unsubscribe"), "{}", reject.detail);
 }
 
+/// An orders export: conversions with a user and a revenue column.
+const ORDERS: &str = r#"
+[[sources]]
+name = "orders"
+path = "orders.csv"
+kind = "conversion"
+timestamp = "ts"
+ids = { user_id = "user" }
+value_column = "revenue"
+"#;
+
 #[test]
 fn conversion_values_must_be_finite_non_negative_numbers() {
     let w = Workdir::new();
@@ -156,18 +167,9 @@ fn conversion_values_must_be_finite_non_negative_numbers() {
          2026-07-01T10:00:00Z,u1, 7.25 \n",
     );
     let t = w
-        .load(
-            r#"
-            [[sources]]
-            name = "orders"
-            path = "orders.csv"
-            kind = "conversion"
-            timestamp = "ts"
-            ids = { user_id = "user" }
-            value_column = "revenue"
-            conversion_type = { value = "order" }
-            "#,
-        )
+        .load(&format!(
+            "{ORDERS}conversion_type = {{ value = \"order\" }}\n"
+        ))
         .expect("loads");
     assert_balanced(&t);
     assert_eq!(values(&t), [10.0, 0.0, 7.25]);
@@ -199,19 +201,7 @@ fn rejects_name_the_right_line_after_blank_lines_and_crlf_ends() {
     ];
     for end in ["\n", "\r\n"] {
         w.write("orders.csv", rows.join(end) + end);
-        let t = w
-            .load(
-                r#"
-                [[sources]]
-                name = "orders"
-                path = "orders.csv"
-                kind = "conversion"
-                timestamp = "ts"
-                ids = { user_id = "user" }
-                value_column = "revenue"
-                "#,
-            )
-            .expect("loads");
+        let t = w.load(ORDERS).expect("loads");
         assert_balanced(&t);
         let lines: Vec<u64> = t.rejects.iter().map(|r| r.line).collect();
         assert_eq!(lines, [4, 8, 9], "line ends {end:?}");
