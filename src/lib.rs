@@ -14,6 +14,7 @@ pub mod generate;
 pub mod identity;
 pub mod ingest;
 pub mod journey;
+pub mod names;
 pub mod output;
 pub mod progress;
 pub mod report;

@@ -17,6 +17,7 @@ use super::schema::DEFAULT_CONVERSION_TYPE;
 use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
 use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
 use crate::error::{Error, Result};
+use crate::names::Names;
 
 /// Longest offending value quoted in a reject's detail.
 const DETAIL_MAX: usize = 60;
@@ -72,21 +73,14 @@ pub(super) struct SourcePlan {
 /// Channel names of one file, interned to local ids in order of first appearance.
 #[derive(Default)]
 struct Interner {
-    names: Vec<String>,
-    ids: FxHashMap<String, u32>,
+    names: Names,
     /// Touches per channel id, turned into names by [`Interner::count_into`].
     touches: Vec<u64>,
 }
 
 impl Interner {
     fn id(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.ids.get(name) {
-            return *id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.ids.insert(name.to_string(), id);
-        id
+        self.names.id(name)
     }
 
     /// Counts a touch of `channel` (None: unassigned) without a string per row.
@@ -99,12 +93,12 @@ impl Interner {
             self.touches.resize(id as usize + 1, 0);
         }
         self.touches[id as usize] += 1;
-        self.names[id as usize] == UNASSIGNED
+        self.names.list()[id as usize] == UNASSIGNED
     }
 
     /// Adds the touch counts to `counts` by channel name.
     fn count_into(&self, counts: &mut std::collections::BTreeMap<String, u64>) {
-        for (name, n) in self.names.iter().zip(&self.touches) {
+        for (name, n) in self.names.list().iter().zip(&self.touches) {
             if *n > 0 {
                 *counts.entry(name.clone()).or_default() += n;
             }
@@ -409,7 +403,7 @@ impl SourcePlan {
             }
         }
         channels.count_into(&mut out.account.channels);
-        out.channel_names = channels.names;
+        out.channel_names = channels.names.into_list();
         out.seal();
         Ok(out)
     }

@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
 use crate::ingest::raw::{self, Value};
+use crate::names::Names;
 
 /// Version of the path table layout written by this build.
 pub const PATH_TABLE_VERSION: u32 = 1;
@@ -144,15 +145,13 @@ impl PathTable {
 /// a canonical [`PathTable`] by [`LocalRows::finish`]. Interning as rows arrive avoids a string
 /// per channel per row; conversion types and segments are interned too, as labels.
 struct LocalRows {
-    names: Vec<String>,
-    /// Ids of names of up to 16 bytes by [`short_key`], of longer names by name.
+    names: Names,
+    /// Ids of names of up to 16 bytes by [`short_key`] (longer names go to `names` alone).
     short: FxHashMap<ShortKey, u32>,
     /// The last short key seen in each slot, with its id (length 0: an empty slot).
     recent: [(ShortKey, u32); RECENT],
-    index: FxHashMap<String, u32>,
     /// Conversion types and segments; label 0 is always "", the common case.
-    labels: Vec<String>,
-    label_index: FxHashMap<String, u32>,
+    labels: Names,
     rows: Vec<LocalRow>,
     /// Reused while a path is split.
     scratch: Vec<u32>,
@@ -160,13 +159,13 @@ struct LocalRows {
 
 impl Default for LocalRows {
     fn default() -> Self {
+        let mut labels = Names::default();
+        labels.id("");
         LocalRows {
-            names: Vec::new(),
+            names: Names::default(),
             short: FxHashMap::default(),
             recent: [((0, 0, 0), 0); RECENT],
-            index: FxHashMap::default(),
-            labels: vec![String::new()],
-            label_index: FxHashMap::default(),
+            labels,
             rows: Vec::new(),
             scratch: Vec::new(),
         }
@@ -178,30 +177,18 @@ type LocalRow = (Vec<u32>, u32, u32, u64, f64, u64);
 
 impl LocalRows {
     fn intern(&mut self, name: &str) -> u32 {
-        let next = self.names.len() as u32;
-        let id = match short_key(name) {
-            // Most channel names are short: one integer compare in a small direct-mapped
-            // cache, else one integer hash; no string compare.
-            Some(key) => {
-                let slot = &mut self.recent[(key.0 ^ key.1.rotate_left(7)) as usize % RECENT];
-                if slot.0 == key {
-                    return slot.1;
-                }
-                let id = *self.short.entry(key).or_insert(next);
-                *slot = (key, id);
-                id
-            }
-            None => match self.index.get(name) {
-                Some(&id) => id,
-                None => {
-                    self.index.insert(name.to_string(), next);
-                    next
-                }
-            },
+        let Some(key) = short_key(name) else {
+            return self.names.id(name);
         };
-        if id == next {
-            self.names.push(name.to_string());
+        // Most channel names are short: one integer compare in a small direct-mapped cache,
+        // else one integer hash; no string compare.
+        let slot = (key.0 ^ key.1.rotate_left(7)) as usize % RECENT;
+        if self.recent[slot].0 == key {
+            return self.recent[slot].1;
         }
+        let names = &mut self.names;
+        let id = *self.short.entry(key).or_insert_with(|| names.id(name));
+        self.recent[slot] = (key, id);
         id
     }
 
@@ -209,13 +196,7 @@ impl LocalRows {
         if text.is_empty() {
             return 0;
         }
-        if let Some(&id) = self.label_index.get(text) {
-            return id;
-        }
-        let id = self.labels.len() as u32;
-        self.labels.push(text.to_string());
-        self.label_index.insert(text.to_string(), id);
-        id
+        self.labels.id(text)
     }
 
     /// The rows of `parts` one after the other, their ids mapped to the first part's.
@@ -228,8 +209,8 @@ impl LocalRows {
         let maps: Vec<(Vec<u32>, Vec<u32>)> = rest
             .iter()
             .map(|p| {
-                let ids = p.names.iter().map(|n| all.intern(n)).collect();
-                let labels = p.labels.iter().map(|l| all.label(l)).collect();
+                let ids = p.names.list().iter().map(|n| all.intern(n)).collect();
+                let labels = p.labels.list().iter().map(|l| all.label(l)).collect();
                 (ids, labels)
             })
             .collect();
@@ -262,8 +243,8 @@ impl LocalRows {
     /// Channels and labels sorted by name (so that comparing ids orders rows as comparing
     /// their names would), duplicate keys summed in input order, rows sorted.
     fn finish(self) -> PathTable {
-        let (channels, rank) = sorted_names(self.names);
-        let (labels, label_rank) = sorted_names(self.labels);
+        let (channels, rank) = sorted_names(self.names.into_list());
+        let (labels, label_rank) = sorted_names(self.labels.into_list());
         let mut rows = self.rows;
         rows.par_iter_mut().for_each(|row| {
             for ch in &mut row.0 {
