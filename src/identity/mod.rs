@@ -412,7 +412,8 @@ pub(crate) fn person_stats(
     // Rows come in runs of one source: look a source up only when it changes.
     let mut source_index: FxHashMap<&str, usize> = FxHashMap::default();
     let mut last: Option<(&str, usize)> = None;
-    let mut seen: Vec<Option<usize>> = vec![None; p];
+    // Per person: the first source seen (usize::MAX: none yet), and whether another followed.
+    let mut first_source = vec![usize::MAX; p];
     let mut multi_source = vec![false; p];
     for (s, person) in sources.iter().zip(person_of_row) {
         if let (Some(s), Some(person)) = (s, person) {
@@ -426,14 +427,12 @@ pub(crate) fn person_stats(
                 }
             };
             let person = *person as usize;
-            match seen.get(person).copied().flatten() {
-                None => {
-                    if let Some(first) = seen.get_mut(person) {
-                        *first = Some(idx);
-                    }
+            if let Some(first) = first_source.get_mut(person) {
+                if *first == usize::MAX {
+                    *first = idx;
+                } else if *first != idx {
+                    multi_source[person] = true;
                 }
-                Some(first) if first != idx => multi_source[person] = true,
-                Some(_) => {}
             }
         }
     }
