@@ -2,7 +2,8 @@
 //!
 //! The stages, each with a narrow interface to the next:
 //! [`ingest`] (exports → canonical touchpoint frame) → [`identity`] → [`journey`] →
-//! [`attribution`] → [`report`]. [`cli`] only parses arguments and calls them. [`generate`] writes realistic
+//! [`attribution`] → [`report`]. [`cli`] only parses arguments and calls them. [`shards`] runs the first three
+//! stages one shard of people at a time, for data larger than memory. [`generate`] writes realistic
 //! synthetic export sets with a ground-truth file.
 
 pub mod attribution;
@@ -18,5 +19,6 @@ pub mod names;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod shards;
 
 pub use error::{Error, Result};

@@ -79,6 +79,14 @@ pub struct RunArgs {
     /// else last_touch).
     #[arg(long, value_name = "MODEL")]
     pub baseline: Option<String>,
+    /// Run in N shards of people, one at a time, for data larger than memory: the exports
+    /// are read once for identifiers, then once per shard (see docs/performance.md).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub shards: Option<u32>,
+    /// Pick the shards from the size of the exports so that each shard's work stays under
+    /// SIZE (e.g. `4GB`, `512MiB`); data that fits runs in one piece.
+    #[arg(long, value_name = "SIZE", value_parser = byte_size, conflicts_with = "shards")]
+    pub memory_limit: Option<u64>,
     /// Exit with code 3 when a threshold trips, e.g. `rejected_rows>1%`, `unassigned>2%`,
     /// `unattributed>20%`, `rows_without_person>100`; repeatable.
     #[arg(long = "fail-on", value_name = "METRIC>LIMIT")]
@@ -110,6 +118,16 @@ fn positive_amount(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
         _ => Err(format!("\"{s}\" is not an amount above 0")),
+    }
+}
+
+/// `4GB`, `512MiB`, `2.5 GiB` → bytes.
+fn byte_size(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<bytesize::ByteSize>() {
+        Ok(b) if b.as_u64() > 0 => Ok(b.as_u64()),
+        _ => Err(format!(
+            "\"{s}\" is not a memory size such as 4GB or 512MiB"
+        )),
     }
 }
 

@@ -12,7 +12,7 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let table = input.table();
     let journeys = input.built().map(|b| &b.journeys);
     let exit = match input.built() {
-        Some(built) => strict_exit(&args.input.config, &built.touchpoints),
+        Some(built) => strict_exit(&args.input.config, &built.touchpoints.accounting),
         None => Exit::Ok,
     };
     let specs = pipeline::chosen(&args.models, None, journeys.is_some(), quiet)?;
@@ -57,7 +57,7 @@ pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     super::emit(&text, &args.destination)?;
     Ok(match a.built {
-        Some(b) => strict_exit(&args.input.config, &b.touchpoints),
+        Some(b) => strict_exit(&args.input.config, &b.touchpoints.accounting),
         None => Exit::Ok,
     })
 }

@@ -107,5 +107,8 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
     let plan = budget::propose(&spend.by_channel(), &value, args.total, args.max_change);
     let text = render(&plan, &result.model, args.destination.format)?;
     super::emit(&text, &args.destination)?;
-    Ok(strict_exit(&args.input.config, &built.touchpoints))
+    Ok(strict_exit(
+        &args.input.config,
+        &built.touchpoints.accounting,
+    ))
 }

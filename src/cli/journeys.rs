@@ -27,7 +27,13 @@ pub fn run(args: &JourneysArgs, quiet: bool) -> anyhow::Result<Exit> {
             println!("\n{}", tables::time_to_conversion_table(&built.journeys));
             println!("\nTop paths\n{}", tables::top_paths_table(&table, args.top));
             println!("\n{}", tables::path_table_line(&table));
-            (table, strict_exit(&args.input.config, &built.touchpoints))
+            (
+                table,
+                strict_exit(&args.input.config, &built.touchpoints.accounting),
+            )
+        }
+        Input::Sharded { .. } => {
+            anyhow::bail!("journeys lists journeys, which a run in shards does not keep")
         }
     };
     if let Some(out) = &args.paths_out {

@@ -5,17 +5,19 @@ use std::borrow::Cow;
 use super::args::{
     BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs, PeriodArgs,
 };
-use super::validate::load;
+use super::validate::{config_path, load, write_rejects};
 use crate::attribution::bootstrap::{self, Intervals};
 use crate::attribution::{self, spec, Attribution, Catalogue, ModelInput, ModelSpec};
 use crate::config::Config;
+use crate::identity::StitchStats;
 use crate::identity::{self, IdentityOptions, Stitched};
-use crate::ingest::Touchpoints;
+use crate::ingest::{Accounting, LoadOptions, Reject, Touchpoints};
 use crate::journey::{
-    self, path_table, JourneyOptions, Journeys, PathTable, ReadOptions, Transform,
+    self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, ReadOptions, Transform,
 };
 use crate::progress;
 use crate::report::credits::SegmentResults;
+use crate::shards::Sharded;
 
 /// Raw exports taken through loading, stitching and journey building.
 pub struct Built {
@@ -25,11 +27,28 @@ pub struct Built {
     pub journeys: Journeys,
 }
 
-/// What the input arguments give: journeys built from raw exports, or a path table read
-/// from `--paths`.
+/// What the input arguments give: journeys built from raw exports, a path table read from
+/// `--paths`, or the sums of a run in shards.
 pub enum Input {
     Raw(Box<Built>),
     Paths(PathTable),
+    Sharded {
+        config: Box<Config>,
+        data: Box<Sharded>,
+    },
+}
+
+/// What the reports read of a run on raw exports, whether it ran in one piece or in shards.
+pub struct Summary<'a> {
+    pub config: &'a Config,
+    pub accounting: &'a Accounting,
+    pub rejects: &'a [Reject],
+    pub stitch: &'a StitchStats,
+    pub people: u32,
+    pub journey_stats: &'a JourneyStats,
+    pub conversions_in: u64,
+    /// Converting journeys per time-to-conversion bucket.
+    pub time_to_conversion: Vec<(&'static str, usize)>,
 }
 
 impl Input {
@@ -38,16 +57,97 @@ impl Input {
         match self {
             Input::Paths(table) => Cow::Borrowed(table),
             Input::Raw(built) => Cow::Owned(built.journeys.path_table()),
+            Input::Sharded { data, .. } => Cow::Borrowed(&data.table),
         }
     }
 
-    /// The loaded exports, when the input was not a path table.
+    /// The loaded exports and journeys, when the input was raw exports loaded in one piece.
     pub fn built(&self) -> Option<&Built> {
         match self {
             Input::Raw(built) => Some(built),
+            Input::Paths(_) | Input::Sharded { .. } => None,
+        }
+    }
+
+    /// The config, when the input was raw exports.
+    pub fn config(&self) -> Option<&Config> {
+        match self {
+            Input::Raw(b) => Some(&b.config),
+            Input::Sharded { config, .. } => Some(config),
             Input::Paths(_) => None,
         }
     }
+
+    /// What the reports read, when the input was raw exports.
+    pub fn summary(&self) -> Option<Summary<'_>> {
+        match self {
+            Input::Raw(b) => Some(Summary {
+                config: &b.config,
+                accounting: &b.touchpoints.accounting,
+                rejects: &b.touchpoints.rejects,
+                stitch: &b.people.stats,
+                people: b.people.people,
+                journey_stats: &b.journeys.stats,
+                conversions_in: b.journeys.conversions_in,
+                time_to_conversion: crate::report::journeys::time_to_conversion(&b.journeys).0,
+            }),
+            Input::Sharded { config, data } => Some(Summary {
+                config,
+                accounting: &data.accounting,
+                rejects: &data.rejects,
+                stitch: &data.stitch,
+                people: data.people,
+                journey_stats: &data.journey_stats,
+                conversions_in: data.conversions_in,
+                time_to_conversion: data.time_to_conversion.clone(),
+            }),
+            Input::Paths(_) => None,
+        }
+    }
+}
+
+/// Whether a spec's model reads touch times (which a path table does not hold).
+fn needs_times(spec: &ModelSpec) -> bool {
+    spec::base(&spec.base).is_some_and(|b| b.needs_times)
+}
+
+/// Loads, stitches and builds journeys in `shards` shards of people ([`crate::shards`]),
+/// running the chosen models that need touch times on each shard.
+pub fn input_in_shards(
+    args: &InputArgs,
+    choice: &ModelChoice,
+    shards: usize,
+    quiet: bool,
+) -> anyhow::Result<Input> {
+    anyhow::ensure!(
+        args.paths.is_none(),
+        "--shards and --memory-limit split raw exports by person; a --paths table needs neither"
+    );
+    let path = config_path(&args.config)?;
+    if !quiet {
+        eprintln!("config: {} (in {shards} shards)", path.display());
+    }
+    let config = Config::load(&path)?;
+    let options = journey_options(&config, &args.journey)?;
+    let specs = chosen(choice, config.report.models.as_deref(), true, quiet)?;
+    let timed: Vec<ModelSpec> = specs.into_iter().filter(needs_times).collect();
+    let load = LoadOptions {
+        keep_all_rejects: args.config.rejects.is_some(),
+        progress: !quiet,
+    };
+    let data = crate::shards::run(
+        &config,
+        &load,
+        |t| people(&config, t, &args.people),
+        &options,
+        &timed,
+        shards,
+    )?;
+    write_rejects(&args.config, &data.rejects, quiet)?;
+    Ok(Input::Sharded {
+        config: Box::new(config),
+        data: Box::new(data),
+    })
 }
 
 /// Reads the `--paths` table, or loads, stitches and builds journeys from the config.
@@ -78,7 +178,7 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
 }
 
 /// People by stitching, or from `--identity-map`.
-pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> anyhow::Result<Stitched> {
+pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> crate::Result<Stitched> {
     let options = IdentityOptions::from_config(config, &t.id_kinds)?;
     Ok(match &args.identity_map {
         Some(path) => identity::apply_map(t, &identity::read_map(path)?, &options)?,
@@ -200,14 +300,39 @@ pub fn attribute<'a>(
     bootstrap_args: Option<&BootstrapArgs>,
     quiet: bool,
 ) -> anyhow::Result<Attributed<'a>> {
-    let (table, built) = (input.table(), input.built());
-    let report = built.map(|b| b.config.report.clone()).unwrap_or_default();
-    let specs = chosen(choice, report.models.as_deref(), built.is_some(), quiet)?;
+    let (table, built, config) = (input.table(), input.built(), input.config());
+    let report = config.map(|c| c.report.clone()).unwrap_or_default();
+    let specs = chosen(choice, report.models.as_deref(), config.is_some(), quiet)?;
     let model_input = ModelInput {
         table: &table,
         journeys: built.map(|b| &b.journeys),
     };
-    let (results, intervals) = run_models(&specs, &model_input, bootstrap_args, quiet)?;
+    let (results, intervals) = match input {
+        Input::Sharded { data, .. } => {
+            anyhow::ensure!(
+                bootstrap_args.is_none_or(|b| b.bootstrap.is_none()),
+                "--bootstrap resamples journeys, which a run in shards does not keep: leave out --shards and --memory-limit"
+            );
+            // The models that read touch times ran on each shard; the rest run on the sum.
+            let on_table: Vec<ModelSpec> =
+                specs.iter().filter(|s| !needs_times(s)).cloned().collect();
+            let (on_table, _) = run_models(&on_table, &model_input, None, quiet)?;
+            let (mut on_table, mut timed) = (on_table.into_iter(), data.timed.iter().cloned());
+            let results = specs
+                .iter()
+                .map(|s| {
+                    let next = if needs_times(s) {
+                        timed.next()
+                    } else {
+                        on_table.next()
+                    };
+                    next.ok_or_else(|| anyhow::anyhow!("no result for model {}", s.name))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            (results, None)
+        }
+        _ => run_models(&specs, &model_input, bootstrap_args, quiet)?,
+    };
     let has = |name: &str| results.iter().any(|a| a.model == name);
     let baseline =
         match baseline {
@@ -287,6 +412,10 @@ pub fn segments(
     if by.is_none() && periods.period.is_none() && !filtered {
         return Ok(None);
     }
+    anyhow::ensure!(
+        !matches!(input, Input::Sharded { .. }),
+        "--by, --period, --from and --to split journeys, which a run in shards does not keep: leave out --shards and --memory-limit"
+    );
     let bar = progress::stage("attributing segments", !quiet);
     let run = |table: &PathTable, journeys: Option<&Journeys>| -> anyhow::Result<_> {
         // One spinner for all segments: per-segment bars would flood the terminal.
@@ -323,6 +452,7 @@ pub fn segments(
                 });
             }
         }
+        Input::Sharded { .. } => {}
         Input::Raw(built) => {
             let from = periods.from.map(journey::periods::day_start);
             let to = periods

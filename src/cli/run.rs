@@ -27,10 +27,23 @@ fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let input = pipeline::input(&args.input, quiet)?;
+    let input = match shards(args)? {
+        Some(n) => {
+            let split = args.input.journey.by.is_some()
+                || args.periods.period.is_some()
+                || args.periods.from.is_some()
+                || args.periods.to.is_some();
+            anyhow::ensure!(
+                !split && args.bootstrap.bootstrap.is_none(),
+                "--by, --period, --from, --to and --bootstrap need every journey at once, which a run in shards does not keep: leave out --shards and --memory-limit"
+            );
+            pipeline::input_in_shards(&args.input, &args.models, n, quiet)?
+        }
+        None => pipeline::input(&args.input, quiet)?,
+    };
     let pipeline::Attributed {
         table,
-        built,
+        built: _,
         results,
         baseline,
         intervals,
@@ -42,6 +55,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         Some(&args.bootstrap),
         quiet,
     )?;
+    let summary = input.summary();
     let wants_shift = args.fail_on.iter().any(|t| t.metric == "share_shift");
     anyhow::ensure!(
         !wants_shift || args.periods.compare_previous,
@@ -82,39 +96,39 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
                  "models": results.iter().map(|a| a.model.clone()).collect::<Vec<_>>(),
                  "channels": comparison }),
     )?;
-    if let Some(b) = built {
+    if let Some(b) = &summary {
         write_json(
             &out.join("data-quality.json"),
-            &json!({ "version": SUMMARY_VERSION, "sources": b.touchpoints.accounting.sources,
-                     "total": b.touchpoints.accounting.total(),
+            &json!({ "version": SUMMARY_VERSION, "sources": b.accounting.sources,
+                     "total": b.accounting.total(),
                      // The row content is left out: reports never carry raw identifiers.
-                     "reject_examples": b.touchpoints.rejects.iter().map(|r| json!({
+                     "reject_examples": b.rejects.iter().map(|r| json!({
                          "source": r.source, "file": r.file, "line": r.line,
                          "reason": r.reason, "column": r.column, "detail": r.detail,
                      })).collect::<Vec<_>>() }),
         )?;
         write_json(
             &out.join("identity.json"),
-            &json!({ "version": SUMMARY_VERSION, "stitching": b.people.stats }),
+            &json!({ "version": SUMMARY_VERSION, "stitching": b.stitch }),
         )?;
         write_json(
             &out.join("journeys.json"),
-            &json!({ "version": SUMMARY_VERSION, "stats": b.journeys.stats,
-                     "conversions_in": b.journeys.conversions_in,
+            &json!({ "version": SUMMARY_VERSION, "stats": b.journey_stats,
+                     "conversions_in": b.conversions_in,
                      "path_table": { "rows": table.rows.len(), "conversions": table.conversions(),
                                      "value": table.value(), "nulls": table.nulls() } }),
         )?;
-        println!("{}", accounting::summary_line(&b.touchpoints.accounting));
-        let s = &b.journeys.stats;
+        println!("{}", accounting::summary_line(b.accounting));
+        let s = b.journey_stats;
         println!(
             "{} people; {} converting journeys, {} unattributed conversions, {} non-converting journeys; {} across devices, {} online → offline",
-            b.people.people, s.converting, s.unattributed, s.non_converting, s.cross_device, s.online_to_offline
+            b.people, s.converting, s.unattributed, s.non_converting, s.cross_device, s.online_to_offline
         );
     } else {
         println!("{}", journey_tables::path_table_line(&table));
     }
-    let spend_rows = match built {
-        Some(b) => match crate::ingest::load_spend(&b.config)? {
+    let spend_rows = match &summary {
+        Some(b) => match crate::ingest::load_spend(b.config)? {
             Some(spend) => Some(report_spend(&spend, &results, out)?),
             None => None,
         },
@@ -125,9 +139,12 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         comparison: &comparison,
         baseline: &baseline,
         table: &table,
-        accounting: built.map(|b| &b.touchpoints.accounting),
-        people: built.map(|b| &b.people.stats),
-        journeys: built.map(|b| &b.journeys),
+        accounting: summary.as_ref().map(|b| b.accounting),
+        people: summary.as_ref().map(|b| b.stitch),
+        journeys: summary.as_ref().map(|b| html::JourneySummary {
+            stats: b.journey_stats,
+            time_to_conversion: &b.time_to_conversion,
+        }),
         spend: spend_rows.as_deref(),
         intervals: intervals.as_ref(),
     })
@@ -188,9 +205,9 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         "compare.md",
     ];
     let optional = [
-        ("data-quality.json", built.is_some()),
-        ("identity.json", built.is_some()),
-        ("journeys.json", built.is_some()),
+        ("data-quality.json", summary.is_some()),
+        ("identity.json", summary.is_some()),
+        ("journeys.json", summary.is_some()),
         ("spend.csv", spend_rows.is_some()),
         ("credits_by_segment.csv", segments.is_some()),
         ("credits_by_segment.json", segments.is_some()),
@@ -209,11 +226,11 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     if !quiet {
         eprintln!("wrote {}: {}", out.display(), written.join(", "));
     }
-    let exit = match built {
-        Some(b) => strict_exit(&args.input.config, &b.touchpoints),
+    let exit = match &summary {
+        Some(b) => strict_exit(&args.input.config, b.accounting),
         None => Exit::Ok,
     };
-    let mut measures = measures(built);
+    let mut measures = measures(summary.as_ref());
     if let Some(largest) = periods::largest_latest(&shifts) {
         measures.insert(
             "share_shift".into(),
@@ -302,13 +319,13 @@ fn report_spend(
 }
 
 /// The quantities `--fail-on` thresholds name.
-fn measures(built: Option<&pipeline::Built>) -> BTreeMap<String, Measure> {
+fn measures(summary: Option<&pipeline::Summary>) -> BTreeMap<String, Measure> {
     let mut m = BTreeMap::new();
-    let Some(b) = built else {
+    let Some(b) = summary else {
         return m;
     };
-    let total = b.touchpoints.accounting.total();
-    let s = &b.journeys.stats;
+    let total = b.accounting.total();
+    let s = b.journey_stats;
     let mut put = |name: &str, count: u64, base: u64| {
         m.insert(
             name.to_string(),
@@ -320,11 +337,26 @@ fn measures(built: Option<&pipeline::Built>) -> BTreeMap<String, Measure> {
     };
     put("rejected_rows", total.rejected_total(), total.rows_read);
     put("unassigned", total.unassigned, total.touches);
-    put("unattributed", s.unattributed, b.journeys.conversions_in);
+    put("unattributed", s.unattributed, b.conversions_in);
     put(
         "rows_without_person",
-        b.people.stats.rows_without_person,
+        b.stitch.rows_without_person,
         total.touches + total.conversions,
     );
     m
+}
+
+/// Shards from `--shards`, or from `--memory-limit` and the size of the exports; None to run
+/// in one piece.
+fn shards(args: &RunArgs) -> anyhow::Result<Option<usize>> {
+    if let Some(n) = args.shards {
+        return Ok(Some(n as usize));
+    }
+    let Some(limit) = args.memory_limit else {
+        return Ok(None);
+    };
+    let path = super::validate::config_path(&args.input.config)?;
+    let config = crate::config::Config::load(&path)?;
+    let bytes = crate::shards::export_bytes(&config)?;
+    Ok(crate::shards::shards_for(bytes, limit))
 }

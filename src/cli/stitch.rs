@@ -32,5 +32,5 @@ pub fn run(args: &StitchArgs, quiet: bool) -> anyhow::Result<Exit> {
             eprintln!("wrote the identity map to {}", out.display());
         }
     }
-    Ok(strict_exit(&args.config, &loaded))
+    Ok(strict_exit(&args.config, &loaded.accounting))
 }

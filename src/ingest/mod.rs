@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
-use plan::{FileOutput, SourcePlan};
+use plan::{FileOutput, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
 use crate::config::Config;
@@ -44,6 +44,28 @@ impl Default for LoadOptions {
             progress: true,
         }
     }
+}
+
+/// Which rows and columns a load keeps. A run in shards loads twice: identifiers of every row
+/// first (to stitch people), then each shard's rows in full.
+#[derive(Clone, Copy)]
+pub enum Keep<'a> {
+    /// Every row, every column.
+    All,
+    /// Every row, but only what stitching reads: the source and identifier columns (no
+    /// dimensions, no other frame columns).
+    Identities,
+    /// Only the frame rows the selection keeps, every column; no identity-link rows.
+    Rows(&'a RowSelection<'a>),
+}
+
+/// Frame rows to keep, by their position in a full load.
+pub struct RowSelection<'a> {
+    /// Frame rows each file loads, in load order ([`Touchpoints::rows_per_file`] of a load
+    /// of the same config).
+    pub rows_per_file: &'a [usize],
+    /// Whether the row at this position of the full frame is kept.
+    pub keep: &'a (dyn Fn(usize) -> bool + Sync),
 }
 
 /// Examples of rejected rows kept per source and reason without `keep_all_rejects`.
@@ -68,6 +90,11 @@ pub struct Touchpoints {
     pub accounting: Accounting,
     /// Rejected rows (all of them, or examples; see [`LoadOptions`]).
     pub rejects: Vec<Reject>,
+    /// Frame rows loaded from each file, in load order (sources in config order, files by
+    /// name), before any [`Keep::Rows`] selection.
+    pub rows_per_file: Vec<usize>,
+    /// Latest timestamp of any frame row loaded, before any selection (0 when none).
+    pub data_end: i64,
 }
 
 impl Touchpoints {
@@ -79,6 +106,12 @@ impl Touchpoints {
 
 /// Loads every source of `config`.
 pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
+    load_part(config, options, Keep::All)
+}
+
+/// Loads the rows and columns of every source of `config` that `keep` says. Accounting and
+/// rejects always cover every row read.
+pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<Touchpoints> {
     let rules = ChannelRules::from_config(&config.channels).map_err(|e| Error::Config {
         path: config.path.clone(),
         message: e,
@@ -88,24 +121,54 @@ pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
         .into_iter()
         .filter(|k| config.sources.iter().any(|s| s.ids.contains_key(k)))
         .collect();
-    let dimensions: Vec<String> = config
+    let mut dimensions: Vec<String> = config
         .sources
         .iter()
         .flat_map(|s| s.dimensions.keys().cloned())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let plans = config
+    let mut plans = config
         .sources
         .iter()
         .map(|s| SourcePlan::compile(config, s, &rules, &id_kinds, &dimensions))
         .collect::<Result<Vec<_>>>()?;
+    if let Keep::Identities = keep {
+        // Their columns are still read (a missing one is the same error), not kept.
+        plans.iter_mut().for_each(SourcePlan::drop_dimensions);
+        dimensions.clear();
+    }
 
     let jobs: Vec<(usize, PathBuf)> = plans
         .iter()
         .enumerate()
         .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f.clone())))
         .collect();
+    // Where each file's rows start in the full frame, for a row selection.
+    let starts: Vec<usize> = match keep {
+        Keep::Rows(selection) => {
+            if selection.rows_per_file.len() != jobs.len() {
+                return Err(Error::format(
+                    "(row selection)",
+                    format!(
+                        "{} files were read before, {} now: the exports changed during the run",
+                        selection.rows_per_file.len(),
+                        jobs.len()
+                    ),
+                ));
+            }
+            selection
+                .rows_per_file
+                .iter()
+                .scan(0, |at, n| {
+                    let start = *at;
+                    *at += n;
+                    Some(start)
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let bar = crate::progress::bar(jobs.len() as u64, "loading exports", options.progress);
     // Largest files first, each taken by the next free thread, so that a big export does not
     // start last and run alone; outputs go back to job order.
@@ -120,7 +183,15 @@ pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
         .par_bridge()
         .map(|(_, j)| {
             let (i, file) = &jobs[j];
-            let out = plans[*i].read_file(file, &rules, options.keep_all_rejects);
+            let part = match keep {
+                Keep::All => Part::All,
+                Keep::Identities => Part::Identities,
+                Keep::Rows(selection) => Part::Rows {
+                    start: starts[j],
+                    keep: selection.keep,
+                },
+            };
+            let out = plans[*i].read_file(file, &rules, options.keep_all_rejects, part);
             bar.inc(1);
             (j, out)
         })
@@ -138,19 +209,48 @@ pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
         })
         .collect();
     let mut files = Vec::with_capacity(outputs.len());
+    let mut rows_per_file = Vec::with_capacity(outputs.len());
+    let mut data_end = 0;
     for ((i, _), out) in jobs.iter().zip(outputs) {
         let out = out?;
         accounts[*i].absorb(&out.account);
+        rows_per_file.push(out.rows_loaded);
+        data_end = data_end.max(out.data_end);
         files.push((*i, out));
     }
-    assemble(
+    if let Keep::Rows(selection) = keep {
+        if selection.rows_per_file != rows_per_file {
+            return Err(Error::format(
+                "(row selection)",
+                "the exports load different rows than before: they changed during the run",
+            ));
+        }
+    }
+    let mut t = assemble(
         &plans,
         files,
         accounts,
         id_kinds,
         dimensions,
         options.keep_all_rejects,
-    )
+        matches!(keep, Keep::Identities),
+    )?;
+    t.rows_per_file = rows_per_file;
+    t.data_end = data_end;
+    Ok(t)
+}
+
+/// Bytes on disk of every export file the config's sources name.
+pub fn export_bytes(config: &Config) -> Result<u64> {
+    let mut total = 0;
+    for s in &config.sources {
+        for file in plan::resolve_files(&config.base_dir, &s.path, s.name.get_ref())? {
+            total += std::fs::metadata(&file)
+                .map_err(|e| Error::io(&file, e))?
+                .len();
+        }
+    }
+    Ok(total)
 }
 
 /// Puts the per-file outputs together, interning channels to sorted global ids.
@@ -161,6 +261,7 @@ fn assemble(
     id_kinds: Vec<String>,
     dimensions: Vec<String>,
     keep_all_rejects: bool,
+    identities_only: bool,
 ) -> Result<Touchpoints> {
     let channels: Vec<String> = files
         .iter()
@@ -193,17 +294,19 @@ fn assemble(
             .map(|c| global[c.as_str()])
             .collect();
         let rows = &out.rows;
-        ts.extend_from_slice(&rows.ts);
-        source.extend(std::iter::repeat_n(name, rows.is_conversion.len()));
-        kind.extend(rows.is_conversion.iter().map(|&c| {
-            if c {
-                schema::KIND_CONVERSION
-            } else {
-                schema::KIND_TOUCH
-            }
-        }));
-        channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
-        value.extend_from_slice(&rows.value);
+        source.extend(std::iter::repeat_n(name, rows.len()));
+        if !identities_only {
+            ts.extend_from_slice(&rows.ts);
+            kind.extend(rows.is_conversion.iter().map(|&c| {
+                if c {
+                    schema::KIND_CONVERSION
+                } else {
+                    schema::KIND_TOUCH
+                }
+            }));
+            channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
+            value.extend_from_slice(&rows.value);
+        }
         link_source.extend(std::iter::repeat_n(name, out.link_rows));
         for r in std::mem::take(&mut out.rejects) {
             let seen = examples.entry((*i, r.reason)).or_default();
@@ -247,16 +350,20 @@ fn assemble(
     let ts = Int64Chunked::from_vec(schema::TS.into(), ts)
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_series();
-    let mut columns: Vec<Column> = vec![
-        ts.into(),
-        Column::new(schema::SOURCE.into(), source),
-        Column::new(schema::KIND.into(), kind),
-        Column::new(schema::CHANNEL.into(), channel_names),
-        Column::new(schema::CHANNEL_ID.into(), channel_id),
-        Column::new(schema::VALUE.into(), value),
-        conversion_type,
-        Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
-    ];
+    let mut columns: Vec<Column> = if identities_only {
+        vec![Column::new(schema::SOURCE.into(), source)]
+    } else {
+        vec![
+            ts.into(),
+            Column::new(schema::SOURCE.into(), source),
+            Column::new(schema::KIND.into(), kind),
+            Column::new(schema::CHANNEL.into(), channel_names),
+            Column::new(schema::CHANNEL_ID.into(), channel_id),
+            Column::new(schema::VALUE.into(), value),
+            conversion_type,
+            Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
+        ]
+    };
     columns.extend(ids);
     columns.extend(dims);
     let frame = DataFrame::new(n, columns).map_err(|e| Error::format("(frame)", e))?;
@@ -279,5 +386,7 @@ fn assemble(
         dimensions,
         accounting: Accounting { sources: accounts },
         rejects,
+        rows_per_file: Vec::new(),
+        data_end: 0,
     })
 }

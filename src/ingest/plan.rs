@@ -129,8 +129,41 @@ pub(super) struct Rows {
 
 impl Rows {
     pub fn len(&self) -> usize {
-        self.ts.len()
+        self.is_conversion.len()
     }
+
+    /// Takes back the last row.
+    fn pop(&mut self) {
+        self.ts.pop();
+        self.is_conversion.pop();
+        self.channel.pop();
+        self.value.pop();
+        self.conversion_type.pop();
+        for c in self.ids.iter_mut().chain(self.dims.iter_mut()) {
+            c.pop();
+        }
+    }
+
+    /// Frees what only journeys read, keeping one entry per row and the identifiers.
+    fn keep_identities(&mut self) {
+        self.ts = Vec::new();
+        self.channel = Vec::new();
+        self.value = Vec::new();
+        self.conversion_type = Vec::new();
+    }
+}
+
+/// Which rows of a file [`SourcePlan::read_file`] keeps (see [`super::Keep`]).
+#[derive(Clone, Copy)]
+pub(super) enum Part<'a> {
+    All,
+    Identities,
+    /// Frame rows whose position in the full frame (`start` + the file's loaded row number)
+    /// `keep` accepts; no identity-link rows.
+    Rows {
+        start: usize,
+        keep: &'a (dyn Fn(usize) -> bool + Sync),
+    },
 }
 
 /// Identity-link rows of one file.
@@ -142,6 +175,13 @@ pub(super) struct Links {
 impl Links {
     pub fn len(&self) -> usize {
         self.ids.first().map_or(0, Vec::len)
+    }
+
+    /// Takes back the last row.
+    fn pop(&mut self) {
+        for c in &mut self.ids {
+            c.pop();
+        }
     }
 }
 
@@ -157,6 +197,10 @@ pub(super) struct FileOutput {
     pub texts: Vec<StringChunked>,
     /// Identity-link rows (their cells are in `texts` once sealed).
     pub link_rows: usize,
+    /// Frame rows loaded, before a [`Part::Rows`] selection.
+    pub rows_loaded: usize,
+    /// Latest timestamp of a loaded frame row (0 when none).
+    pub data_end: i64,
 }
 
 impl FileOutput {
@@ -329,12 +373,19 @@ impl SourcePlan {
         })
     }
 
+    /// Keeps no dimension (their columns are still read and checked).
+    pub fn drop_dimensions(&mut self) {
+        self.dims.clear();
+        self.n_dims = 0;
+    }
+
     /// Reads one file: loads, ignores or rejects each row.
     pub fn read_file(
         &self,
         file: &Path,
         rules: &ChannelRules,
         keep_all_rejects: bool,
+        part: Part,
     ) -> Result<FileOutput> {
         let mut reader = raw::open(file, self.format, &self.csv, &self.wanted, &self.name)
             .map_err(|e| self.name_key(e))?;
@@ -356,6 +407,8 @@ impl SourcePlan {
             channel_names: Vec::new(),
             texts: Vec::new(),
             link_rows: 0,
+            rows_loaded: 0,
+            data_end: 0,
         };
         let mut channels = Interner::default();
         let mut rule_cache = RuleCache::default();
@@ -382,8 +435,26 @@ impl SourcePlan {
                 }
             }
             for r in 0..batch.lines.len() {
+                let before = out.rows.len();
                 match self.row(&batch, r, rules, &mut rule_cache, &mut channels, &mut out) {
-                    Ok(Outcome::Loaded) => {}
+                    Ok(Outcome::Loaded) if out.rows.len() > before => {
+                        if let Some(&ts) = out.rows.ts.last() {
+                            out.data_end = out.data_end.max(ts);
+                        }
+                        let at = out.rows_loaded;
+                        out.rows_loaded += 1;
+                        if let Part::Rows { start, keep } = part {
+                            if !keep(start + at) {
+                                out.rows.pop();
+                            }
+                        }
+                    }
+                    Ok(Outcome::Loaded) => {
+                        // An identity-link row: a row selection needs none.
+                        if let Part::Rows { .. } = part {
+                            out.links.pop();
+                        }
+                    }
                     Ok(Outcome::Ignored) => out.account.ignored += 1,
                     Err((reason, column, detail)) => {
                         out.account.reject(reason);
@@ -404,6 +475,9 @@ impl SourcePlan {
         }
         channels.count_into(&mut out.account.channels);
         out.channel_names = channels.names.into_list();
+        if let Part::Identities = part {
+            out.rows.keep_identities();
+        }
         out.seal();
         Ok(out)
     }
@@ -518,7 +592,8 @@ impl SourcePlan {
                 links[slot].push(v);
             }
             out.account.identity_rows += 1;
-            pad(links, out.account.identity_rows as usize);
+            let n = links.iter().map(Vec::len).max().unwrap_or(0);
+            pad(links, n);
             return Ok(Outcome::Loaded);
         }
 

@@ -183,7 +183,8 @@ pub struct JourneyStats {
 }
 
 impl JourneyStats {
-    fn add(&mut self, o: &JourneyStats) {
+    /// Adds another part's counts (of other people) to these.
+    pub fn add(&mut self, o: &JourneyStats) {
         self.converting += o.converting;
         self.non_converting += o.non_converting;
         self.unattributed += o.unattributed;
@@ -325,7 +326,8 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
         .filter(|(_, c)| options.offline_channels.contains(c))
         .map(|(i, _)| i as u32)
         .collect();
-    let data_end = rows.ts.iter().copied().max().unwrap_or(0);
+    // The end of the whole load, which may hold more rows than this frame (a shard).
+    let data_end = t.data_end;
 
     let mut stats = JourneyStats::default();
     let mut order: Vec<(u32, i64, u32)> = Vec::with_capacity(rows.ts.len());

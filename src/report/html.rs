@@ -11,7 +11,7 @@ use crate::attribution::bootstrap::Intervals;
 use crate::attribution::Attribution;
 use crate::identity::StitchStats;
 use crate::ingest::Accounting;
-use crate::journey::{Journeys, PathTable};
+use crate::journey::{JourneyStats, PathTable};
 
 /// Everything a report shows; the optional parts appear when known.
 pub struct Page<'a> {
@@ -21,10 +21,17 @@ pub struct Page<'a> {
     pub table: &'a PathTable,
     pub accounting: Option<&'a Accounting>,
     pub people: Option<&'a StitchStats>,
-    pub journeys: Option<&'a Journeys>,
+    pub journeys: Option<JourneySummary<'a>>,
     pub spend: Option<&'a [Efficiency]>,
     /// Bootstrap intervals per model and channel, drawn as error bars.
     pub intervals: Option<&'a Intervals>,
+}
+
+/// Journey counts and the time-to-conversion buckets.
+#[derive(Clone, Copy)]
+pub struct JourneySummary<'a> {
+    pub stats: &'a JourneyStats,
+    pub time_to_conversion: &'a [(&'static str, usize)],
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -333,7 +340,7 @@ pub fn render(page: &Page) -> Result<String, String> {
     );
 
     if let Some(j) = page.journeys {
-        let (buckets, _) = super::journeys::time_to_conversion(j);
+        let buckets = j.time_to_conversion;
         section(
             &mut body,
             "Time to conversion",

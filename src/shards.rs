@@ -1,0 +1,196 @@
+//! Runs in shards, for data larger than memory.
+//!
+//! A first pass loads every row but keeps only the identifier columns, and stitches people
+//! from them. Then each shard of people (by a hash of the person id) is loaded again in full,
+//! built into journeys and reduced to what the report reads: a path table, journey counts and
+//! the credits of the models that need touch times. Only one shard's rows are in memory at a
+//! time; the path tables and counts of the shards sum to those of a run in one piece, because
+//! every person's rows, and so every journey, fall in exactly one shard.
+
+use std::collections::HashMap;
+
+use crate::attribution::{self, Attribution, ModelInput, ModelSpec};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::identity::{IdentityMap, StitchStats, Stitched};
+use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, RowSelection, Touchpoints};
+use crate::journey::{self, JourneyOptions, JourneyStats, PathTable};
+use crate::progress;
+
+/// What a run in shards keeps: the sums over its shards.
+#[derive(Debug)]
+pub struct Sharded {
+    /// What happened to every input row (from the first pass).
+    pub accounting: Accounting,
+    /// Rejected rows (from the first pass).
+    pub rejects: Vec<Reject>,
+    /// Stitching statistics.
+    pub stitch: StitchStats,
+    /// People found.
+    pub people: u32,
+    /// The path table of all journeys.
+    pub table: PathTable,
+    /// Journey counts.
+    pub journey_stats: JourneyStats,
+    /// Conversion rows in the input.
+    pub conversions_in: u64,
+    /// Converting journeys per time-to-conversion bucket.
+    pub time_to_conversion: Vec<(&'static str, usize)>,
+    /// Results of the models that read touch times, in the order given.
+    pub timed: Vec<Attribution>,
+    /// Shards the run used.
+    pub shards: usize,
+}
+
+/// The shard of a person (rows without one go to shard 0, so they are counted once).
+pub fn shard_of(person: Option<u32>, shards: usize) -> usize {
+    match person {
+        // A multiplicative hash: consecutive person ids spread over the shards.
+        Some(p) => {
+            ((u64::from(p).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % shards as u64) as usize
+        }
+        None => 0,
+    }
+}
+
+/// Loads, stitches and builds journeys in `shards` shards of people. `people` stitches (or
+/// maps) the first pass's identifiers; `timed` are the models that read touch times, run on
+/// each shard and summed.
+pub fn run(
+    config: &Config,
+    load: &LoadOptions,
+    people: impl FnOnce(&Touchpoints) -> Result<Stitched>,
+    journeys: &JourneyOptions,
+    timed: &[ModelSpec],
+    shards: usize,
+) -> Result<Sharded> {
+    let shards = shards.max(1);
+    let mut first = ingest::load_part(config, load, Keep::Identities)?;
+    let bar = progress::stage("stitching identities", load.progress);
+    let mut stitched = people(&first)?;
+    bar.finish_and_clear();
+    // Only what the shards need stays: a person and a device per row, and the counts.
+    let accounting = std::mem::take(&mut first.accounting);
+    let rejects = std::mem::take(&mut first.rejects);
+    let rows_per_file = std::mem::take(&mut first.rows_per_file);
+    drop(first);
+    let person_of_row = std::mem::take(&mut stitched.person_of_row);
+    let device_of_row = std::mem::take(&mut stitched.device_of_row);
+    let stitch = std::mem::take(&mut stitched.stats);
+    let people = stitched.people;
+    drop(stitched);
+
+    let mut out = Sharded {
+        accounting,
+        rejects,
+        stitch,
+        people,
+        table: PathTable::default(),
+        journey_stats: JourneyStats::default(),
+        conversions_in: 0,
+        time_to_conversion: Vec::new(),
+        timed: Vec::new(),
+        shards,
+    };
+    let mut timed_sums: Vec<HashMap<String, (f64, f64)>> = vec![HashMap::new(); timed.len()];
+    let bar = progress::bar(shards as u64, "journeys by shard", load.progress);
+    for shard in 0..shards {
+        let keep = |row: usize| {
+            person_of_row
+                .get(row)
+                .is_some_and(|p| shard_of(*p, shards) == shard)
+        };
+        let selection = RowSelection {
+            rows_per_file: &rows_per_file,
+            keep: &keep,
+        };
+        let quiet = LoadOptions {
+            progress: false,
+            ..*load
+        };
+        let part = ingest::load_part(config, &quiet, Keep::Rows(&selection))?;
+        let rows: Vec<usize> = (0..person_of_row.len()).filter(|r| keep(*r)).collect();
+        if rows.len() != part.frame.height() {
+            return Err(Error::format(
+                "(shards)",
+                format!(
+                    "shard {shard} loaded {} rows where the first pass gave it {}: the exports changed during the run",
+                    part.frame.height(),
+                    rows.len()
+                ),
+            ));
+        }
+        let people_here = Stitched {
+            person_of_row: rows.iter().map(|r| person_of_row[*r]).collect(),
+            device_of_row: rows.iter().map(|r| device_of_row[*r]).collect(),
+            people,
+            map: IdentityMap::default(),
+            stats: StitchStats::default(),
+        };
+        drop(rows);
+        let built = journey::build(&part, &people_here, journeys)?;
+        drop(part);
+        let table = built.path_table();
+        for (spec, sums) in timed.iter().zip(&mut timed_sums) {
+            let input = ModelInput {
+                table: &table,
+                journeys: Some(&built),
+            };
+            let a = attribution::build(spec)?.attribute(&input)?;
+            for (i, channel) in a.channels.iter().enumerate() {
+                let sum = sums.entry(channel.clone()).or_default();
+                sum.0 += a.conversions[i];
+                sum.1 += a.value[i];
+            }
+            if shard == 0 {
+                out.timed.push(a);
+            }
+        }
+        out.journey_stats.add(&built.stats);
+        out.conversions_in += built.conversions_in;
+        let (buckets, _) = crate::report::journeys::time_to_conversion(&built);
+        if out.time_to_conversion.is_empty() {
+            out.time_to_conversion = buckets;
+        } else {
+            for (sum, (_, n)) in out.time_to_conversion.iter_mut().zip(buckets) {
+                sum.1 += n;
+            }
+        }
+        out.table = out.table.merge(&table);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    // Each timed result over the channels of the whole table, in its order.
+    for (a, sums) in out.timed.iter_mut().zip(&timed_sums) {
+        a.channels = out.table.channels.clone();
+        a.conversions = a
+            .channels
+            .iter()
+            .map(|c| sums.get(c).map_or(0.0, |s| s.0))
+            .collect();
+        a.value = a
+            .channels
+            .iter()
+            .map(|c| sums.get(c).map_or(0.0, |s| s.1))
+            .collect();
+    }
+    Ok(out)
+}
+
+/// Peak memory of a run in one piece per byte of exports (the generator's mix of CSV, NDJSON
+/// and Parquet; measured in docs/performance.md). Parquet is denser on disk, so a Parquet-only
+/// set needs more per byte; the estimate errs towards more shards.
+pub const PEAK_PER_EXPORT_BYTE: f64 = 3.0;
+
+/// Shards whose row-level work fits under `limit` bytes for exports of `export_bytes`; None
+/// when a run in one piece fits.
+pub fn shards_for(export_bytes: u64, limit: u64) -> Option<usize> {
+    let need = export_bytes as f64 * PEAK_PER_EXPORT_BYTE;
+    let limit = limit.max(1) as f64;
+    (need > limit).then(|| (need / limit).ceil() as usize)
+}
+
+/// Bytes of every export of a config.
+pub fn export_bytes(config: &Config) -> Result<u64> {
+    ingest::export_bytes(config)
+}

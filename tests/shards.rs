@@ -1,0 +1,281 @@
+//! Runs in shards (`--shards`, `--memory-limit`) give what a run in one piece gives.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{succeeded, Workdir};
+use omnitouch::attribution::{self, Catalogue, ModelInput};
+use omnitouch::config::Config;
+use omnitouch::identity::{self, IdentityOptions};
+use omnitouch::ingest::{self, Keep, LoadOptions, RowSelection};
+use omnitouch::journey::{self, JourneyOptions};
+use omnitouch::report::journeys::time_to_conversion;
+use omnitouch::shards;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample_config() -> Config {
+    Config::load(&repo().join("sample-data/omnitouch.toml")).expect("sample config")
+}
+
+const LOAD: LoadOptions = LoadOptions {
+    keep_all_rejects: false,
+    progress: false,
+};
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn shards_sum_to_the_run_in_one_piece() {
+    let config = sample_config();
+    let whole = ingest::load(&config, &LOAD).expect("loads");
+    let id_options = IdentityOptions::from_config(&config, &whole.id_kinds).expect("options");
+    let people = identity::stitch(&whole, &id_options).expect("stitches");
+    let options = JourneyOptions::from_config(&config).expect("journey options");
+    let journeys = journey::build(&whole, &people, &options).expect("journeys");
+    let table = journeys.path_table();
+    let catalogue = Catalogue::load(&[repo().join("models")]).expect("catalogue");
+    let timed = vec![catalogue.resolve("time_decay_7d").expect("spec")];
+    let decay = attribution::run(
+        &timed,
+        &ModelInput {
+            table: &table,
+            journeys: Some(&journeys),
+        },
+    )
+    .expect("time decay")
+    .remove(0);
+
+    for n in [1, 2, 3, 7] {
+        let sharded = shards::run(
+            &config,
+            &LOAD,
+            |t| identity::stitch(t, &IdentityOptions::from_config(&config, &t.id_kinds)?),
+            &options,
+            &timed,
+            n,
+        )
+        .expect("runs in shards");
+        assert_eq!(sharded.shards, n);
+        assert_eq!(sharded.people, people.people, "{n} shards");
+        assert_eq!(sharded.stitch.people, people.stats.people);
+        assert_eq!(
+            sharded.stitch.rows_without_person,
+            people.stats.rows_without_person
+        );
+        let json =
+            |a: &omnitouch::ingest::Accounting| serde_json::to_value(&a.sources).expect("json");
+        assert_eq!(json(&sharded.accounting), json(&whole.accounting));
+        assert_eq!(sharded.journey_stats, journeys.stats, "{n} shards");
+        assert_eq!(sharded.conversions_in, journeys.conversions_in);
+        assert_eq!(
+            sharded.time_to_conversion,
+            time_to_conversion(&journeys).0,
+            "{n} shards"
+        );
+        // Same paths with the same counts; values up to the order of the sums.
+        assert_eq!(sharded.table.channels, table.channels);
+        assert_eq!(sharded.table.rows.len(), table.rows.len(), "{n} shards");
+        for (a, b) in sharded.table.rows.iter().zip(&table.rows) {
+            assert_eq!(
+                (&a.path, &a.conversion_type, a.conversions, a.nulls),
+                (&b.path, &b.conversion_type, b.conversions, b.nulls)
+            );
+            assert!(close(a.value, b.value), "{} vs {}", a.value, b.value);
+        }
+        let got = &sharded.timed[0];
+        assert_eq!(got.model, decay.model);
+        assert_eq!(got.channels, decay.channels);
+        for i in 0..got.channels.len() {
+            assert!(
+                close(got.conversions[i], decay.conversions[i]),
+                "{n} shards"
+            );
+            assert!(close(got.value[i], decay.value[i]), "{n} shards");
+        }
+    }
+}
+
+#[test]
+fn a_row_selection_keeps_exactly_the_rows_it_names() {
+    let config = sample_config();
+    let whole = ingest::load(&config, &LOAD).expect("loads");
+    let keep = |row: usize| row % 3 == 1;
+    let selection = RowSelection {
+        rows_per_file: &whole.rows_per_file,
+        keep: &keep,
+    };
+    let part = ingest::load_part(&config, &LOAD, Keep::Rows(&selection)).expect("loads part");
+    let n = whole.frame.height();
+    let expected = (0..n).filter(|r| keep(*r)).count();
+    assert_eq!(part.frame.height(), expected);
+    assert_eq!(part.links.height(), 0, "a row selection keeps no link rows");
+    assert_eq!(part.channels, whole.channels);
+    assert_eq!(part.data_end, whole.data_end);
+    // Row by row, the kept rows of the full frame.
+    let idx: Vec<u32> = (0..n as u32).filter(|r| keep(*r as usize)).collect();
+    let taken = whole
+        .frame
+        .take(&polars::prelude::IdxCa::from_vec("".into(), idx))
+        .expect("take");
+    let without_seq = |df: &polars::prelude::DataFrame| df.drop("seq").expect("seq column");
+    assert!(without_seq(&part.frame).equals_missing(&without_seq(&taken)));
+
+    let ids = ingest::load_part(&config, &LOAD, Keep::Identities).expect("loads identities");
+    assert_eq!(ids.frame.height(), n);
+    assert!(ids.dimensions.is_empty());
+    for kind in &whole.id_kinds {
+        let (a, b) = (ids.frame.column(kind), whole.frame.column(kind));
+        assert!(a.expect("id column").equals_missing(b.expect("id column")));
+    }
+    assert_eq!(ids.links.height(), whole.links.height());
+}
+
+fn credits(dir: &Path) -> BTreeMap<(String, String), (f64, f64)> {
+    let mut reader = csv::Reader::from_path(dir.join("credits.csv")).expect("credits.csv");
+    let header = reader.headers().expect("header").clone();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {header:?}"))
+    };
+    let (m, c, conv, val) = (
+        col("model"),
+        col("channel"),
+        col("conversions"),
+        col("value"),
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            let num = |i: usize| r[i].parse::<f64>().expect("number");
+            ((r[m].to_string(), r[c].to_string()), (num(conv), num(val)))
+        })
+        .collect()
+}
+
+fn run_args(config: &Path, out: &Path) -> Vec<String> {
+    vec![
+        "run".into(),
+        "-q".into(),
+        "--config".into(),
+        config.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ]
+}
+
+#[test]
+fn run_in_shards_writes_the_same_report() {
+    let work = Workdir::new();
+    let config: PathBuf = repo().join("sample-data/omnitouch.toml");
+    let (one, split) = (work.join("one"), work.join("split"));
+    succeeded(work.cmd().args(run_args(&config, &one)));
+    let out = succeeded(
+        work.cmd()
+            .args(run_args(&config, &split))
+            .args(["--shards", "4"]),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("people;"), "{stdout}");
+    let (a, b) = (credits(&one), credits(&split));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (key, (c, v)) in &a {
+        let (c2, v2) = b[key];
+        // credits.csv rounds; a different order of sums may move the last digit.
+        assert!((c - c2).abs() < 1e-3 && (v - v2).abs() < 1e-1, "{key:?}");
+    }
+    for name in ["data-quality.json", "identity.json", "journeys.json"] {
+        let read = |dir: &Path| std::fs::read_to_string(dir.join(name)).expect(name);
+        let (x, y) = (read(&one), read(&split));
+        if name == "journeys.json" {
+            let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json");
+            let (x, y) = (parse(&x), parse(&y));
+            assert_eq!(x["stats"], y["stats"]);
+            assert_eq!(x["path_table"]["rows"], y["path_table"]["rows"]);
+        } else {
+            assert_eq!(x, y, "{name}");
+        }
+    }
+    assert!(split.join("report.html").exists());
+}
+
+#[test]
+fn memory_limit_picks_shards_from_the_size_of_the_exports() {
+    assert_eq!(shards::shards_for(1_000, 1_000_000), None);
+    let bytes = 1_000_000_000;
+    let need = bytes as f64 * shards::PEAK_PER_EXPORT_BYTE;
+    let n = shards::shards_for(bytes, 1_000_000_000).expect("needs shards");
+    assert_eq!(n, (need / 1e9).ceil() as usize);
+
+    let work = Workdir::new();
+    let config = repo().join("sample-data/omnitouch.toml");
+    let bytes = shards::export_bytes(&sample_config()).expect("sizes");
+    let expected = shards::shards_for(bytes, 10_000_000).expect("the sample needs shards");
+    assert!(expected > 1);
+    // The stderr of a successful run on the sample with `--memory-limit limit`.
+    let stderr_with = |limit: &str| {
+        let out = work
+            .cmd()
+            .args(["run", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(work.join(limit))
+            .args(["--memory-limit", limit])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    let stderr = stderr_with("10MB");
+    assert!(
+        stderr.contains(&format!("(in {expected} shards)")),
+        "{stderr}"
+    );
+    // Data that fits runs in one piece.
+    let stderr = stderr_with("10GB");
+    assert!(!stderr.contains("shards)"), "{stderr}");
+}
+
+#[test]
+fn shards_refuse_what_needs_every_journey_at_once() {
+    let work = Workdir::new();
+    let config = repo().join("sample-data/omnitouch.toml");
+    for extra in [
+        &["--shards", "2", "--by", "region"][..],
+        &["--shards", "2", "--period", "week"],
+        &["--shards", "2", "--bootstrap", "10"],
+    ] {
+        let out = work
+            .cmd()
+            .args(run_args(&config, &work.join("r")))
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("run in shards"), "{stderr}");
+    }
+    for bad in [
+        &["--memory-limit", "lots"][..],
+        &["--shards", "0"],
+        &["--shards", "2", "--memory-limit", "1GB"],
+    ] {
+        let out = work
+            .cmd()
+            .args(run_args(&config, &work.join("r")))
+            .args(bad)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
