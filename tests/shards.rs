@@ -9,7 +9,7 @@ use common::{succeeded, Workdir};
 use omnitouch::attribution::{self, Catalogue, ModelInput};
 use omnitouch::config::Config;
 use omnitouch::identity::{self, IdentityOptions};
-use omnitouch::ingest::{self, Keep, LoadOptions, RowSelection};
+use omnitouch::ingest::{self, InternedIds, Keep, LoadOptions, RowSelection};
 use omnitouch::journey::{self, JourneyOptions};
 use omnitouch::report::journeys::time_to_conversion;
 use omnitouch::shards;
@@ -127,14 +127,72 @@ fn a_row_selection_keeps_exactly_the_rows_it_names() {
     let without_seq = |df: &polars::prelude::DataFrame| df.drop("seq").expect("seq column");
     assert!(without_seq(&part.frame).equals_missing(&without_seq(&taken)));
 
+    // The identities pass: the same identifiers, interned, and no frame.
     let ids = ingest::load_part(&config, &LOAD, Keep::Identities).expect("loads identities");
-    assert_eq!(ids.frame.height(), n);
+    assert_eq!(ids.frame.height(), 0);
     assert!(ids.dimensions.is_empty());
-    for kind in &whole.id_kinds {
-        let (a, b) = (ids.frame.column(kind), whole.frame.column(kind));
-        assert!(a.expect("id column").equals_missing(b.expect("id column")));
+    assert_eq!(ids.rows_per_file, whole.rows_per_file);
+    let interned = ids.ids.as_ref().expect("interned identifiers");
+    let columns = |df: &polars::prelude::DataFrame| -> Vec<polars::prelude::StringChunked> {
+        whole
+            .id_kinds
+            .iter()
+            .map(|k| {
+                df.column(k)
+                    .and_then(|c| c.str().cloned())
+                    .expect("id column")
+            })
+            .collect()
+    };
+    let (frame, links) = (columns(&whole.frame), columns(&whole.links));
+    let direct = InternedIds::from_columns(
+        &frame.iter().collect::<Vec<_>>(),
+        &links.iter().collect::<Vec<_>>(),
+    );
+    assert_eq!(interned.frame, direct.frame);
+    assert_eq!(interned.links, direct.links);
+    assert_eq!(interned.frame_rows(), n);
+    for (a, b) in interned.values.iter().zip(&direct.values) {
+        assert!(a.iter().map(|v| v.as_str()).eq(b.iter().copied()));
     }
-    assert_eq!(ids.links.height(), whole.links.height());
+    // Stitching either gives the same people, devices, map and statistics.
+    let options = IdentityOptions::from_config(&config, &whole.id_kinds).expect("options");
+    let a = identity::stitch(&whole, &options).expect("stitches the full load");
+    let b = identity::stitch(&ids, &options).expect("stitches the identities");
+    assert_eq!(a.person_of_row, b.person_of_row);
+    assert_eq!(a.device_of_row, b.device_of_row);
+    assert_eq!(a.map.entries, b.map.entries);
+    assert!(
+        !a.stats.junk_values.is_empty(),
+        "the sample has junk to judge"
+    );
+    assert_eq!(
+        serde_json::to_value(&a.stats).expect("json"),
+        serde_json::to_value(&b.stats).expect("json")
+    );
+    // So does applying an identity map.
+    let entries: Vec<(String, String, u32)> = a
+        .map
+        .entries
+        .iter()
+        .filter(|e| e.person % 2 == 0)
+        .map(|e| {
+            (
+                a.map.kinds[e.kind as usize].clone(),
+                e.value.clone(),
+                e.person,
+            )
+        })
+        .collect();
+    let a = identity::apply_map(&whole, &entries, &options).expect("maps the full load");
+    let b = identity::apply_map(&ids, &entries, &options).expect("maps the identities");
+    assert_eq!(a.person_of_row, b.person_of_row);
+    assert_eq!(a.device_of_row, b.device_of_row);
+    assert!(a.person_of_row.iter().any(Option::is_none));
+    assert_eq!(
+        serde_json::to_value(&a.stats).expect("json"),
+        serde_json::to_value(&b.stats).expect("json")
+    );
 }
 
 fn credits(dir: &Path) -> BTreeMap<(String, String), (f64, f64)> {

@@ -179,7 +179,11 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
 
 /// People by stitching, or from `--identity-map`.
 pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> crate::Result<Stitched> {
-    let options = IdentityOptions::from_config(config, &t.id_kinds)?;
+    let options = IdentityOptions {
+        // No command that goes on to journeys writes the map.
+        keep_map: false,
+        ..IdentityOptions::from_config(config, &t.id_kinds)?
+    };
     Ok(match &args.identity_map {
         Some(path) => identity::apply_map(t, &identity::read_map(path)?, &options)?,
         None => identity::stitch(t, &options)?,

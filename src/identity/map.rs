@@ -10,7 +10,7 @@ use super::{person_stats, IdentityOptions, StitchStats, Stitched};
 use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
 use crate::ingest::raw::{self, Value};
-use crate::ingest::Touchpoints;
+use crate::ingest::{InternedIds, Touchpoints, NO_VALUE};
 
 /// One identifier and its person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,43 +156,79 @@ pub fn apply_map(
         }
     }
     map.sort(&options.rank);
-    let cols: Vec<Vec<Option<&str>>> = super::id_columns(&t.frame, kinds)?
-        .iter()
-        .map(|c| c.iter().collect())
+    let owned;
+    let ids: &InternedIds<&str> = match &t.ids {
+        Some(ids) => {
+            owned = InternedIds {
+                values: ids
+                    .values
+                    .iter()
+                    .map(|v| v.iter().map(|s| s.as_str()).collect())
+                    .collect(),
+                frame: Vec::new(),
+                links: Vec::new(),
+            };
+            &owned
+        }
+        None => {
+            let frame = super::id_columns(&t.frame, kinds)?;
+            let links = super::id_columns(&t.links, kinds)?;
+            owned = InternedIds::from_columns(&frame, &links);
+            &owned
+        }
+    };
+    let cells = match &t.ids {
+        Some(interned) => &interned.frame,
+        None => &ids.frame,
+    };
+    // Each distinct value is looked up once.
+    let person_of_value: Vec<Vec<Option<u32>>> = (0..kinds.len())
+        .map(|k| {
+            ids.values[k]
+                .iter()
+                .map(|v| lookup[k].get(v).copied())
+                .collect()
+        })
         .collect();
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
-    let mut devices: HashMap<(usize, &str), u32> = HashMap::new();
+    let n_rows = cells.first().map_or(0, Vec::len);
+    let mut devices: HashMap<(usize, u32), u32> = HashMap::new();
     let mut conflicts = 0u64;
-    let mut person_of_row = Vec::with_capacity(t.frame.height());
-    let mut device_of_row = Vec::with_capacity(t.frame.height());
-    let (cols, order) = (&cols, &order);
-    let row_ids = |r: usize| order.iter().map(move |&k| (k, cols[k][r]));
-    for r in 0..t.frame.height() {
+    let mut person_of_row = Vec::with_capacity(n_rows);
+    let mut device_of_row = Vec::with_capacity(n_rows);
+    let (cells, order) = (cells, &order);
+    let row_ids = |r: usize| {
+        order
+            .iter()
+            .map(move |&k| (k, cells[k][r]))
+            .filter(|(_, v)| *v != NO_VALUE)
+    };
+    for r in 0..n_rows {
         let found: Vec<u32> = row_ids(r)
-            .filter_map(|(k, v)| v.and_then(|v| lookup[k].get(v).copied()))
+            .filter_map(|(k, v)| person_of_value[k][v as usize])
             .collect();
         if found.iter().any(|p| Some(p) != found.first()) {
             conflicts += 1;
         }
         person_of_row.push(found.first().copied());
-        let device = row_ids(r)
-            .find_map(|(k, v)| v.filter(|_| options.is_device[k]).map(|v| (k, v)))
-            .map(|key| {
-                let next = devices.len() as u32;
-                *devices.entry(key).or_insert(next)
-            });
+        let device = row_ids(r).find(|(k, _)| options.is_device[*k]).map(|key| {
+            let next = devices.len() as u32;
+            *devices.entry(key).or_insert(next)
+        });
         device_of_row.push(device);
     }
     let people = persons.len() as u32;
+    let identifiers: Vec<(u32, u16)> = map.entries.iter().map(|e| (e.person, e.kind)).collect();
     let mut stats: StitchStats = person_stats(
         t,
-        &map,
+        kinds,
+        &identifiers,
         &person_of_row,
         people,
         &options.is_device,
         options.large_component,
-    )?;
+    );
     stats.map_conflicts = conflicts;
     stats.map_unknown_kinds = unknown_kinds;
     Ok(Stitched {

@@ -19,11 +19,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 pub use evaluate::{evaluate, read_truth, PairScore};
 pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
+
+use crate::ingest::{InternedIds, NO_VALUE};
 pub use options::{
     IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
 };
@@ -103,70 +104,70 @@ fn id_columns<'a>(df: &'a DataFrame, kinds: &[String]) -> Result<Vec<&'a StringC
         .collect()
 }
 
-/// One kind's identifiers: distinct values in input order, junk cells seen, and the local
-/// id of every frame and link cell ([`NO_NODE`] when empty or junk).
+/// One kind's identifiers: usable values in input order, junk cells seen, and the node (local
+/// to the kind) of each interned value ([`NO_NODE`] when junk).
 struct Interned<'a> {
     values: Vec<&'a str>,
     junk: u64,
-    frame: Vec<u32>,
-    links: Vec<u32>,
+    node_of_value: Vec<u32>,
 }
 
 /// A cell with no usable identifier.
 const NO_NODE: u32 = u32::MAX;
 
-/// One kind's values being interned.
-#[derive(Default)]
-struct Interning<'a> {
-    ids: FxHashMap<&'a str, u32>,
-    values: Vec<&'a str>,
-    junk: u64,
-}
-
-impl<'a> Interning<'a> {
-    /// The local id of a cell, [`NO_NODE`] when it is empty or junk.
-    fn id(&mut self, cell: Option<&'a str>, junk: &JunkFilter) -> u32 {
-        match cell {
-            None => NO_NODE,
-            Some(v) if junk.is_junk(v) => {
-                self.junk += 1;
-                NO_NODE
-            }
-            Some(v) => *self.ids.entry(v).or_insert_with(|| {
-                self.values.push(v);
-                self.values.len() as u32 - 1
-            }),
+/// Stitches the identifiers of a load into people.
+pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
+    match &t.ids {
+        Some(ids) => stitch_ids(t, ids, options),
+        None => {
+            let frame_cols = id_columns(&t.frame, &t.id_kinds)?;
+            let link_cols = id_columns(&t.links, &t.id_kinds)?;
+            stitch_ids(
+                t,
+                &InternedIds::from_columns(&frame_cols, &link_cols),
+                options,
+            )
         }
     }
 }
 
-/// Stitches the identifiers of a load into people.
-pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
+/// [`stitch`] over identifiers interned per kind.
+fn stitch_ids<S: AsRef<str> + Sync>(
+    t: &Touchpoints,
+    ids: &InternedIds<S>,
+    options: &IdentityOptions,
+) -> Result<Stitched> {
     let kinds = &t.id_kinds;
-    let frame_cols = id_columns(&t.frame, kinds)?;
-    let link_cols = id_columns(&t.links, kinds)?;
-    let n_frame = t.frame.height();
+    let n_frame = frame_rows(t, ids);
+    let n_links = ids.link_rows();
 
-    // Intern each kind's values, in input order (frame rows, then link rows), in parallel,
-    // keeping each cell's local id so that no cell is looked up twice.
+    // Junk is judged once per distinct value; the other values become the kind's nodes, in
+    // input order.
     let interned: Vec<Interned> = (0..kinds.len())
         .into_par_iter()
         .map(|k| {
-            let mut local = Interning::default();
-            let frame: Vec<u32> = frame_cols[k]
+            let mut values = Vec::new();
+            let node_of_value: Vec<u32> = ids.values[k]
                 .iter()
-                .map(|v| local.id(v, &options.junk))
+                .map(|v| {
+                    let v = v.as_ref();
+                    if options.junk.is_junk(v) {
+                        NO_NODE
+                    } else {
+                        values.push(v);
+                        values.len() as u32 - 1
+                    }
+                })
                 .collect();
-            let links: Vec<u32> = link_cols[k]
+            let junk = ids.frame[k]
                 .iter()
-                .map(|v| local.id(v, &options.junk))
-                .collect();
-            let Interning { values, junk, .. } = local;
+                .chain(&ids.links[k])
+                .filter(|&&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
+                .count() as u64;
             Interned {
                 values,
                 junk,
-                frame,
-                links,
+                node_of_value,
             }
         })
         .collect();
@@ -185,12 +186,12 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     let row_nodes = |links: bool, r: usize, nodes: &mut Vec<(usize, u32)>| {
         nodes.clear();
         nodes.extend(order.iter().filter_map(|&k| {
-            let cells = if links {
-                &interned[k].links
-            } else {
-                &interned[k].frame
-            };
-            let local = cells[r];
+            let cells = if links { &ids.links[k] } else { &ids.frame[k] };
+            let value = cells[r];
+            if value == NO_VALUE {
+                return None;
+            }
+            let local = interned[k].node_of_value[value as usize];
             (local != NO_NODE).then(|| (k, offsets[k] + local))
         }));
     };
@@ -217,7 +218,7 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
         |n: usize| (0..n.div_ceil(CHUNK)).map(move |c| c * CHUNK..((c + 1) * CHUNK).min(n));
     let mut edges: Vec<(u8, u32, u32)> = chunks(n_frame)
         .map(|r| (false, r))
-        .chain(chunks(t.links.height()).map(|r| (true, r)))
+        .chain(chunks(n_links).map(|r| (true, r)))
         .collect::<Vec<_>>()
         .into_par_iter()
         .flat_map_iter(|(links, rows)| edges_of(links, rows))
@@ -303,35 +304,45 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
         .unzip();
 
     // The map in its order (person, kind rank, value): sorted as integers.
-    let mut by_person: Vec<(u32, u64)> = (0..n_nodes as u32)
-        .map(|n| (node_person[n as usize], key(n)))
-        .collect();
-    by_person.par_sort_unstable();
-    let entries: Vec<MapEntry> = by_person
-        .par_iter()
-        .map(|&(person, key)| {
-            let kind = (key >> 32) as u16;
-            let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
-            MapEntry {
-                kind,
-                value: interned[kind as usize].values[local as usize].to_string(),
-                person,
-            }
-        })
-        .collect();
-    let map = IdentityMap {
-        kinds: kinds.clone(),
-        entries,
+    let map = if options.keep_map {
+        let mut by_person: Vec<(u32, u64)> = (0..n_nodes as u32)
+            .map(|n| (node_person[n as usize], key(n)))
+            .collect();
+        by_person.par_sort_unstable();
+        let entries: Vec<MapEntry> = by_person
+            .par_iter()
+            .map(|&(person, key)| {
+                let kind = (key >> 32) as u16;
+                let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
+                MapEntry {
+                    kind,
+                    value: interned[kind as usize].values[local as usize].to_string(),
+                    person,
+                }
+            })
+            .collect();
+        IdentityMap {
+            kinds: kinds.clone(),
+            entries,
+        }
+    } else {
+        IdentityMap::default()
     };
 
+    let identifiers: Vec<(u32, u16)> = node_person
+        .iter()
+        .copied()
+        .zip(node_kind.iter().copied())
+        .collect();
     let mut stats = person_stats(
         t,
-        &map,
+        kinds,
+        &identifiers,
         &person_of_row,
         people,
         &options.is_device,
         options.large_component,
-    )?;
+    );
     stats.links = edges.len() as u64;
     for (k, kind) in kinds.iter().enumerate() {
         if refused[k] > 0 {
@@ -360,20 +371,30 @@ fn prefix(text: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// Statistics over people shared by [`stitch`] and [`apply_map`].
+/// Frame rows of a load: the identifier cells per kind, or the rows loaded when no kind.
+fn frame_rows<S>(t: &Touchpoints, ids: &InternedIds<S>) -> usize {
+    match ids.frame.first() {
+        Some(cells) => cells.len(),
+        None => t.rows_per_file.iter().sum(),
+    }
+}
+
+/// Statistics over people shared by [`stitch`] and [`apply_map`]; `identifiers` holds the
+/// (person, kind) of every identifier.
 pub(crate) fn person_stats(
     t: &Touchpoints,
-    map: &IdentityMap,
+    kinds: &[String],
+    identifiers: &[(u32, u16)],
     person_of_row: &[Option<u32>],
     people: u32,
     is_device: &[bool],
     large_threshold: usize,
-) -> Result<StitchStats> {
+) -> StitchStats {
     let p = people as usize;
     let mut ids = vec![0u64; p];
     let mut per_kind: HashMap<u32, BTreeMap<String, u64>> = HashMap::new();
-    for e in &map.entries {
-        if let Some(n) = ids.get_mut(e.person as usize) {
+    for &(person, _) in identifiers {
+        if let Some(n) = ids.get_mut(person as usize) {
             *n += 1;
         }
     }
@@ -390,42 +411,28 @@ pub(crate) fn person_stats(
         per_kind.insert(*person, BTreeMap::new());
     }
     let mut device_ids = vec![0u64; p];
-    for e in &map.entries {
-        if let Some(counts) = per_kind.get_mut(&e.person) {
-            *counts
-                .entry(map.kinds[e.kind as usize].clone())
-                .or_default() += 1;
+    for &(person, kind) in identifiers {
+        if let Some(counts) = per_kind.get_mut(&person) {
+            *counts.entry(kinds[kind as usize].clone()).or_default() += 1;
         }
-        if is_device.get(e.kind as usize).copied().unwrap_or(false) {
-            if let Some(n) = device_ids.get_mut(e.person as usize) {
+        if is_device.get(kind as usize).copied().unwrap_or(false) {
+            if let Some(n) = device_ids.get_mut(person as usize) {
                 *n += 1;
             }
         }
     }
 
-    // Sources per person, as bit sets over source indexes.
-    let sources = t
-        .frame
-        .column(crate::ingest::schema::SOURCE)
-        .and_then(|c| c.str())
-        .map_err(|e| Error::format("(touchpoints)", e))?;
-    // Rows come in runs of one source: look a source up only when it changes.
-    let mut source_index: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut last: Option<(&str, usize)> = None;
+    // Sources per person. Frame rows come in runs of one file, so of one source.
+    let source_of_row = t
+        .file_sources
+        .iter()
+        .zip(&t.rows_per_file)
+        .flat_map(|(s, n)| std::iter::repeat_n(*s, *n));
     // Per person: the first source seen (usize::MAX: none yet), and whether another followed.
     let mut first_source = vec![usize::MAX; p];
     let mut multi_source = vec![false; p];
-    for (s, person) in sources.iter().zip(person_of_row) {
-        if let (Some(s), Some(person)) = (s, person) {
-            let idx = match last {
-                Some((name, idx)) if name == s => idx,
-                _ => {
-                    let next = source_index.len();
-                    let idx = *source_index.entry(s).or_insert(next);
-                    last = Some((s, idx));
-                    idx
-                }
-            };
+    for (idx, person) in source_of_row.zip(person_of_row) {
+        if let Some(person) = person {
             let person = *person as usize;
             if let Some(first) = first_source.get_mut(person) {
                 if *first == usize::MAX {
@@ -446,9 +453,9 @@ pub(crate) fn person_stats(
     for n in &ids {
         *histogram.entry(bucket(*n)).or_default() += 1;
     }
-    Ok(StitchStats {
+    StitchStats {
         people: p as u64,
-        identifiers: map.entries.len() as u64,
+        identifiers: identifiers.len() as u64,
         rows_without_person: person_of_row.iter().filter(|p| p.is_none()).count() as u64,
         identifiers_per_person: histogram,
         max_identifiers: ids.iter().copied().max().unwrap_or(0),
@@ -464,7 +471,7 @@ pub(crate) fn person_stats(
             .collect(),
         large_component_count: large_count,
         ..StitchStats::default()
-    })
+    }
 }
 
 #[cfg(test)]

@@ -113,6 +113,9 @@ pub struct IdentityOptions {
     pub large_component: usize,
     /// Per kind: names a device or browser.
     pub is_device: Vec<bool>,
+    /// Build the identity map (every identifier with its person); only `stitch --out` and
+    /// `--truth` read it.
+    pub keep_map: bool,
 }
 
 impl IdentityOptions {
@@ -172,6 +175,7 @@ impl IdentityOptions {
             rank,
             large_component: c.large_component.unwrap_or(50),
             is_device: id_kinds.iter().map(|k| device_kinds.contains(k)).collect(),
+            keep_map: true,
         })
     }
 

@@ -7,6 +7,7 @@
 
 pub mod accounting;
 pub mod channels;
+pub mod ids;
 mod plan;
 pub mod privacy;
 pub mod raw;
@@ -22,6 +23,8 @@ use rayon::prelude::*;
 
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
+use ids::FileIds;
+pub use ids::{InternedIds, NO_VALUE};
 use plan::{FileOutput, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
@@ -52,8 +55,8 @@ impl Default for LoadOptions {
 pub enum Keep<'a> {
     /// Every row, every column.
     All,
-    /// Every row, but only what stitching reads: the source and identifier columns (no
-    /// dimensions, no other frame columns).
+    /// Every row, but only what stitching reads: identifiers, interned per kind
+    /// ([`Touchpoints::ids`]); the frames stay empty.
     Identities,
     /// Only the frame rows the selection keeps, every column; no identity-link rows.
     Rows(&'a RowSelection<'a>),
@@ -80,6 +83,9 @@ pub struct Touchpoints {
     pub frame: DataFrame,
     /// Rows of identity-only sources: source, seq, then the `id_kinds` columns.
     pub links: DataFrame,
+    /// With [`Keep::Identities`], the identifiers interned per kind (`frame` and `links` are
+    /// then empty); otherwise None, and the identifiers are the frames' columns.
+    pub ids: Option<InternedIds>,
     /// Channel dictionary: `channel_id` indexes it; sorted by name.
     pub channels: Vec<String>,
     /// Identity kinds that some source maps, in config order.
@@ -93,6 +99,8 @@ pub struct Touchpoints {
     /// Frame rows loaded from each file, in load order (sources in config order, files by
     /// name), before any [`Keep::Rows`] selection.
     pub rows_per_file: Vec<usize>,
+    /// Source (index into the config's sources) of each file, in load order.
+    pub file_sources: Vec<usize>,
     /// Latest timestamp of any frame row loaded, before any selection (0 when none).
     pub data_end: i64,
 }
@@ -275,8 +283,14 @@ fn assemble(
         .map(|(i, c)| (c.as_str(), i as u32))
         .collect();
 
-    let n: usize = files.iter().map(|(_, f)| f.rows.len()).sum();
-    let n_links: usize = files.iter().map(|(_, f)| f.link_rows).sum();
+    let (n, n_links) = if identities_only {
+        (0, 0)
+    } else {
+        (
+            files.iter().map(|(_, f)| f.rows.len()).sum(),
+            files.iter().map(|(_, f)| f.link_rows).sum(),
+        )
+    };
     let mut ts = Vec::with_capacity(n);
     let mut source = Vec::with_capacity(n);
     let mut kind = Vec::with_capacity(n);
@@ -286,6 +300,7 @@ fn assemble(
     let mut rejects = Vec::new();
     let mut examples: HashMap<(usize, RejectReason), usize> = HashMap::new();
     let mut files = files;
+    let file_sources: Vec<usize> = files.iter().map(|(i, _)| *i).collect();
     for (i, out) in &mut files {
         let name = plans[*i].name.as_str();
         let remap: Vec<u32> = out
@@ -294,8 +309,8 @@ fn assemble(
             .map(|c| global[c.as_str()])
             .collect();
         let rows = &out.rows;
-        source.extend(std::iter::repeat_n(name, rows.len()));
         if !identities_only {
+            source.extend(std::iter::repeat_n(name, rows.len()));
             ts.extend_from_slice(&rows.ts);
             kind.extend(rows.is_conversion.iter().map(|&c| {
                 if c {
@@ -306,8 +321,8 @@ fn assemble(
             }));
             channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
             value.extend_from_slice(&rows.value);
+            link_source.extend(std::iter::repeat_n(name, out.link_rows));
         }
-        link_source.extend(std::iter::repeat_n(name, out.link_rows));
         for r in std::mem::take(&mut out.rejects) {
             let seen = examples.entry((*i, r.reason)).or_default();
             if keep_all_rejects || *seen < REJECT_EXAMPLES {
@@ -315,6 +330,24 @@ fn assemble(
             }
             *seen += 1;
         }
+    }
+
+    if identities_only {
+        let parts: Vec<&FileIds> = files.iter().filter_map(|(_, f)| f.ids.as_ref()).collect();
+        let ids = ids::join(&parts, id_kinds.len());
+        return Ok(Touchpoints {
+            frame: DataFrame::empty(),
+            links: DataFrame::empty(),
+            ids: Some(ids),
+            channels,
+            id_kinds,
+            dimensions,
+            accounting: Accounting { sources: accounts },
+            rejects,
+            rows_per_file: Vec::new(),
+            file_sources,
+            data_end: 0,
+        });
     }
 
     // Text columns: each file's Arrow columns appended as chunks, without copying cells.
@@ -350,20 +383,16 @@ fn assemble(
     let ts = Int64Chunked::from_vec(schema::TS.into(), ts)
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_series();
-    let mut columns: Vec<Column> = if identities_only {
-        vec![Column::new(schema::SOURCE.into(), source)]
-    } else {
-        vec![
-            ts.into(),
-            Column::new(schema::SOURCE.into(), source),
-            Column::new(schema::KIND.into(), kind),
-            Column::new(schema::CHANNEL.into(), channel_names),
-            Column::new(schema::CHANNEL_ID.into(), channel_id),
-            Column::new(schema::VALUE.into(), value),
-            conversion_type,
-            Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
-        ]
-    };
+    let mut columns: Vec<Column> = vec![
+        ts.into(),
+        Column::new(schema::SOURCE.into(), source),
+        Column::new(schema::KIND.into(), kind),
+        Column::new(schema::CHANNEL.into(), channel_names),
+        Column::new(schema::CHANNEL_ID.into(), channel_id),
+        Column::new(schema::VALUE.into(), value),
+        conversion_type,
+        Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
+    ];
     columns.extend(ids);
     columns.extend(dims);
     let frame = DataFrame::new(n, columns).map_err(|e| Error::format("(frame)", e))?;
@@ -384,9 +413,11 @@ fn assemble(
         channels,
         id_kinds,
         dimensions,
+        ids: None,
         accounting: Accounting { sources: accounts },
         rejects,
         rows_per_file: Vec::new(),
+        file_sources,
         data_end: 0,
     })
 }

@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
+use super::ids::FileIds;
 use super::privacy::IdHasher;
 use super::raw::{self, RawBatch, Value};
 use super::schema::DEFAULT_CONVERSION_TYPE;
@@ -143,14 +144,6 @@ impl Rows {
             c.pop();
         }
     }
-
-    /// Frees what only journeys read, keeping one entry per row and the identifiers.
-    fn keep_identities(&mut self) {
-        self.ts = Vec::new();
-        self.channel = Vec::new();
-        self.value = Vec::new();
-        self.conversion_type = Vec::new();
-    }
 }
 
 /// Which rows of a file [`SourcePlan::read_file`] keeps (see [`super::Keep`]).
@@ -201,12 +194,19 @@ pub(super) struct FileOutput {
     pub rows_loaded: usize,
     /// Latest timestamp of a loaded frame row (0 when none).
     pub data_end: i64,
+    /// With [`Part::Identities`]: the identifiers, interned (the rows then hold only
+    /// `is_conversion`, one per frame row).
+    pub ids: Option<FileIds>,
 }
 
 impl FileOutput {
     /// Turns the text cells into Arrow columns, freeing one `String` per cell here, in the
     /// worker that read the file, rather than in the single-threaded assembly.
     fn seal(&mut self) {
+        if let Some(ids) = &mut self.ids {
+            ids.seal();
+            return;
+        }
         self.link_rows = self.links.len();
         let columns = std::iter::once(std::mem::take(&mut self.rows.conversion_type))
             .chain(self.rows.ids.iter_mut().map(std::mem::take))
@@ -409,6 +409,7 @@ impl SourcePlan {
             link_rows: 0,
             rows_loaded: 0,
             data_end: 0,
+            ids: matches!(part, Part::Identities).then(|| FileIds::new(n_ids)),
         };
         let mut channels = Interner::default();
         let mut rule_cache = RuleCache::default();
@@ -438,9 +439,6 @@ impl SourcePlan {
                 let before = out.rows.len();
                 match self.row(&batch, r, rules, &mut rule_cache, &mut channels, &mut out) {
                     Ok(Outcome::Loaded) if out.rows.len() > before => {
-                        if let Some(&ts) = out.rows.ts.last() {
-                            out.data_end = out.data_end.max(ts);
-                        }
                         let at = out.rows_loaded;
                         out.rows_loaded += 1;
                         if let Part::Rows { start, keep } = part {
@@ -475,9 +473,6 @@ impl SourcePlan {
         }
         channels.count_into(&mut out.account.channels);
         out.channel_names = channels.names.into_list();
-        if let Part::Identities = part {
-            out.rows.keep_identities();
-        }
         out.seal();
         Ok(out)
     }
@@ -587,11 +582,15 @@ impl SourcePlan {
         }
 
         if kind == RowKind::Identity {
+            out.account.identity_rows += 1;
+            if let Some(f) = &mut out.ids {
+                f.push(true, ids);
+                return Ok(Outcome::Loaded);
+            }
             let links = &mut out.links.ids;
             for (slot, v) in ids {
                 links[slot].push(v);
             }
-            out.account.identity_rows += 1;
             let n = links.iter().map(Vec::len).max().unwrap_or(0);
             pad(links, n);
             return Ok(Outcome::Loaded);
@@ -680,9 +679,19 @@ impl SourcePlan {
             out.account.unassigned += 1;
         }
 
+        out.data_end = out.data_end.max(ts);
+        if is_conversion {
+            out.account.conversions += 1;
+        } else {
+            out.account.touches += 1;
+        }
         let rows = &mut out.rows;
-        rows.ts.push(ts);
         rows.is_conversion.push(is_conversion);
+        if let Some(f) = &mut out.ids {
+            f.push(false, ids);
+            return Ok(Outcome::Loaded);
+        }
+        rows.ts.push(ts);
         rows.channel.push(channel);
         rows.value.push(value);
         rows.conversion_type.push(if is_conversion {
@@ -704,11 +713,6 @@ impl SourcePlan {
         let n = rows.ts.len();
         pad(&mut rows.ids, n);
         pad(&mut rows.dims, n);
-        if is_conversion {
-            out.account.conversions += 1;
-        } else {
-            out.account.touches += 1;
-        }
         Ok(Outcome::Loaded)
     }
 }
