@@ -574,6 +574,50 @@ fn parquet_native_datetimes_numbers_and_strings() {
 }
 
 #[test]
+fn large_parquet_files_are_read_in_batches_with_the_right_row_numbers() {
+    let w = Workdir::new();
+    const T: i64 = 1_782_900_000_000_000;
+    let n = omnitouch::ingest::raw::BATCH_ROWS * 2 + 5;
+    let bad = omnitouch::ingest::raw::BATCH_ROWS + 7; // 0-based: in the second batch
+    let cards: Vec<String> = (0..n).map(|i| format!("L{i}")).collect();
+    let amounts: Vec<f64> = (0..n)
+        .map(|i| if i == bad { f64::NAN } else { 1.0 })
+        .collect();
+    let df = DataFrame::new(
+        n,
+        vec![
+            micros(&vec![T; n], Some(TimeZone::UTC), "at"),
+            Column::new("card".into(), cards),
+            Column::new("amount".into(), amounts),
+        ],
+    )
+    .expect("frame");
+    write_parquet(&w, "pos.parquet", df);
+    let t = w
+        .load(
+            r#"
+            [[sources]]
+            name = "pos"
+            path = "pos.parquet"
+            kind = "conversion"
+            timestamp = "at"
+            ids = { loyalty_id = "card" }
+            channel = { value = "In-store" }
+            value_column = "amount"
+            "#,
+        )
+        .expect("loads");
+    assert_balanced(&t);
+    assert_eq!(t.accounting.sources[0].rows_read, n as u64);
+    assert_eq!(t.accounting.sources[0].conversions, n as u64 - 1);
+    let line = t.rejects.iter().map(|r| r.line).collect::<Vec<_>>();
+    assert_eq!(line, [bad as u64 + 1]);
+    // Rows keep their order across batches.
+    let cards = strings(&t, "loyalty_id");
+    assert_eq!(cards[n - 2], Some(format!("L{}", n - 1)));
+}
+
+#[test]
 fn identity_sources_fill_the_links_frame() {
     let w = Workdir::new();
     w.write(

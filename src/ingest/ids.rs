@@ -72,13 +72,17 @@ impl<'a> InternedIds<&'a str> {
 }
 
 /// One file's identifier cells being interned, per kind; frame and link cells apart, so that
-/// files can be joined in input order (all frame rows, then all link rows).
+/// files can be joined in input order (all frame rows, then all link rows). Only the kinds
+/// the file's source maps hold cells; the others are empty until the join.
 #[derive(Default)]
 pub(super) struct FileIds {
     frame: Vec<LocalDict>,
     links: Vec<LocalDict>,
+    frame_rows: usize,
+    link_rows: usize,
 }
 
+/// Values of one kind in one file: each held once, as the key of its id until sealed.
 #[derive(Default)]
 struct LocalDict {
     index: FxHashMap<CompactString, u32>,
@@ -87,25 +91,35 @@ struct LocalDict {
 }
 
 impl LocalDict {
-    fn push(&mut self, cell: Option<CompactString>) {
+    fn push(&mut self, row: usize, cell: Option<CompactString>) {
         let id = match cell {
             None => NO_VALUE,
-            Some(v) => match self.index.get(&v) {
-                Some(&id) => id,
-                None => {
-                    let id = self.values.len() as u32;
-                    self.values.push(v.clone());
-                    self.index.insert(v, id);
-                    id
-                }
-            },
+            Some(v) => {
+                let next = self.index.len() as u32;
+                *self.index.entry(v).or_insert(next)
+            }
         };
+        // Rows before this kind's first cell (none when the source maps it) stay empty.
+        self.cells.resize(row, NO_VALUE);
         self.cells.push(id);
     }
 
-    /// Frees the lookup, keeping values and cells.
+    /// Turns the lookup into the values in id order.
     fn seal(&mut self) {
-        self.index = FxHashMap::default();
+        let mut values = vec![CompactString::default(); self.index.len()];
+        for (v, id) in std::mem::take(&mut self.index) {
+            values[id as usize] = v;
+        }
+        self.values = values;
+    }
+
+    /// The cells of `rows` rows (those after the last cell are empty).
+    fn cells(&self, rows: usize) -> impl Iterator<Item = u32> + '_ {
+        let missing = rows.saturating_sub(self.cells.len());
+        self.cells
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(NO_VALUE, missing))
     }
 }
 
@@ -114,23 +128,22 @@ impl FileIds {
         FileIds {
             frame: (0..kinds).map(|_| LocalDict::default()).collect(),
             links: (0..kinds).map(|_| LocalDict::default()).collect(),
+            frame_rows: 0,
+            link_rows: 0,
         }
     }
 
-    /// Adds a row's cells, one per kind (missing slots are empty).
+    /// Adds a row's cells (kind slot, value).
     pub fn push(&mut self, link: bool, cells: Vec<(usize, Option<CompactString>)>) {
-        let dicts = if link {
-            &mut self.links
+        let (dicts, rows) = if link {
+            (&mut self.links, &mut self.link_rows)
         } else {
-            &mut self.frame
+            (&mut self.frame, &mut self.frame_rows)
         };
-        let n = dicts.first().map_or(0, |d| d.cells.len());
         for (slot, v) in cells {
-            dicts[slot].push(v);
+            dicts[slot].push(*rows, v);
         }
-        for d in dicts.iter_mut() {
-            d.cells.resize(n + 1, NO_VALUE);
-        }
+        *rows += 1;
     }
 
     pub fn seal(&mut self) {
@@ -149,8 +162,16 @@ pub(super) fn join(files: &[&FileIds], kinds: usize) -> InternedIds {
         .map(|k| {
             let mut index: FxHashMap<&str, u32> = FxHashMap::default();
             let mut values: Vec<CompactString> = Vec::new();
-            let frame = join_part(files.iter().map(|f| &f.frame[k]), &mut index, &mut values);
-            let links = join_part(files.iter().map(|f| &f.links[k]), &mut index, &mut values);
+            let frame = join_part(
+                files.iter().map(|f| (&f.frame[k], f.frame_rows)),
+                &mut index,
+                &mut values,
+            );
+            let links = join_part(
+                files.iter().map(|f| (&f.links[k], f.link_rows)),
+                &mut index,
+                &mut values,
+            );
             drop(index);
             (values, frame, links)
         })
@@ -168,14 +189,15 @@ pub(super) fn join(files: &[&FileIds], kinds: usize) -> InternedIds {
     out
 }
 
-/// One kind's cells of several files, renumbered into the joined values.
+/// One kind's cells of several files (each with its row count), renumbered into the joined
+/// values.
 fn join_part<'a>(
-    dicts: impl Iterator<Item = &'a LocalDict>,
+    dicts: impl Iterator<Item = (&'a LocalDict, usize)>,
     index: &mut FxHashMap<&'a str, u32>,
     values: &mut Vec<CompactString>,
 ) -> Vec<u32> {
     let mut cells = Vec::new();
-    for d in dicts {
+    for (d, rows) in dicts {
         let remap: Vec<u32> = d
             .values
             .iter()
@@ -186,7 +208,7 @@ fn join_part<'a>(
                 })
             })
             .collect();
-        cells.extend(d.cells.iter().map(|&c| {
+        cells.extend(d.cells(rows).map(|c| {
             if c == NO_VALUE {
                 NO_VALUE
             } else {
@@ -220,6 +242,22 @@ mod tests {
     }
 
     #[test]
+    fn kinds_a_file_does_not_map_are_empty_for_its_rows() {
+        let a = file(&[&[Some("x"), Some("p")]], &[]);
+        let mut only_first = FileIds::new(2);
+        only_first.push(false, vec![(0, Some("y".into()))]);
+        only_first.push(false, vec![(0, None)]);
+        only_first.seal();
+        let b = file(&[&[None, Some("p")]], &[&[Some("x"), None]]);
+        let ids = join(&[&a, &only_first, &b], 2);
+        assert_eq!(ids.frame[0], [0, 1, NO_VALUE, NO_VALUE]);
+        assert_eq!(ids.frame[1], [0, NO_VALUE, NO_VALUE, 0]);
+        assert_eq!(ids.links[0], [0]);
+        assert_eq!(ids.links[1], [NO_VALUE]);
+        assert_eq!(ids.frame_rows(), 4);
+    }
+
+    #[test]
     fn joined_files_number_values_in_input_order() {
         let a = file(
             &[&[Some("x"), None], &[Some("y"), Some("p")]],
@@ -242,10 +280,13 @@ mod tests {
             let cells: Vec<Option<&str>> = [&a, &b]
                 .iter()
                 .flat_map(|f| {
-                    let d = if link { &f.links[k] } else { &f.frame[k] };
-                    d.cells
-                        .iter()
-                        .map(|&c| (c != NO_VALUE).then(|| d.values[c as usize].as_str()))
+                    let (d, rows) = if link {
+                        (&f.links[k], f.link_rows)
+                    } else {
+                        (&f.frame[k], f.frame_rows)
+                    };
+                    d.cells(rows)
+                        .map(|c| (c != NO_VALUE).then(|| d.values[c as usize].as_str()))
                         .collect::<Vec<_>>()
                 })
                 .collect();

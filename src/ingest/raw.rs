@@ -220,6 +220,8 @@ pub fn open(
                 file: file.to_path_buf(),
                 wanted: wanted.to_vec(),
                 reader: Some(reader),
+                frame: None,
+                offset: 0,
             }))
         }
     }
@@ -819,10 +821,14 @@ impl JsonErrorName for serde_json::Error {
     }
 }
 
+/// Reads the wanted columns whole (Arrow, compact), then hands them out in batches of
+/// [`BATCH_ROWS`] so that only one batch is ever held as cells.
 struct ParquetBatchReader {
     file: PathBuf,
     wanted: Vec<String>,
     reader: Option<ParquetReader<File>>,
+    frame: Option<DataFrame>,
+    offset: usize,
 }
 
 impl ParquetBatchReader {
@@ -884,21 +890,33 @@ impl ParquetBatchReader {
 
 impl BatchReader for ParquetBatchReader {
     fn next_batch(&mut self) -> Result<Option<RawBatch>> {
-        let Some(reader) = self.reader.take() else {
+        if let Some(reader) = self.reader.take() {
+            let df = reader
+                .with_columns(Some(self.wanted.clone()))
+                .finish()
+                .map_err(|e| {
+                    Error::format(&self.file, format!("not a readable Parquet file: {e}"))
+                })?;
+            self.frame = Some(df);
+        }
+        let Some(df) = &self.frame else {
             return Ok(None);
         };
-        let df = reader
-            .with_columns(Some(self.wanted.clone()))
-            .finish()
-            .map_err(|e| Error::format(&self.file, format!("not a readable Parquet file: {e}")))?;
+        if self.offset >= df.height() {
+            self.frame = None;
+            return Ok(None);
+        }
+        let part = df.slice(self.offset as i64, BATCH_ROWS);
         let mut batch = RawBatch::new(self.wanted.len());
         for (i, name) in self.wanted.iter().enumerate() {
-            let column = df
+            let column = part
                 .column(name)
                 .map_err(|e| Error::format(&self.file, e.to_string()))?;
             batch.columns[i] = self.column_values(column)?;
         }
-        batch.lines = (1..=df.height() as u64).collect();
+        let first = self.offset as u64 + 1;
+        batch.lines = (first..first + part.height() as u64).collect();
+        self.offset += part.height();
         Ok(Some(batch))
     }
 }
