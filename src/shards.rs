@@ -177,20 +177,49 @@ pub fn run(
     Ok(out)
 }
 
-/// Peak memory of a run in one piece per byte of exports (the generator's mix of CSV, NDJSON
-/// and Parquet; measured in docs/performance.md). Parquet is denser on disk, so a Parquet-only
-/// set needs more per byte; the estimate errs towards more shards.
-pub const PEAK_PER_EXPORT_BYTE: f64 = 3.0;
+/// Memory per byte of exports (CSV-equivalent bytes, see [`export_bytes`]), measured on the
+/// generator's 10M-row set (docs/performance.md): a run in one piece peaks at about 5.1 times
+/// the exports; a run in shards holds about 0.26 times them throughout (a person and a device
+/// per row, the path table) plus its share of the rest; its first pass (identifiers only)
+/// peaks at about 1.9 times them, whatever the number of shards.
+const WHOLE_PER_BYTE: f64 = 5.1;
+const FIXED_PER_BYTE: f64 = 0.26;
+const FIRST_PASS_PER_BYTE: f64 = 1.9;
 
-/// Shards whose row-level work fits under `limit` bytes for exports of `export_bytes`; None
-/// when a run in one piece fits.
+/// Most shards `--memory-limit` picks.
+pub const MAX_SHARDS: usize = 4096;
+
+/// Shards whose work fits under `limit` bytes for exports of `export_bytes`; None when a run
+/// in one piece fits.
 pub fn shards_for(export_bytes: u64, limit: u64) -> Option<usize> {
-    let need = export_bytes as f64 * PEAK_PER_EXPORT_BYTE;
-    let limit = limit.max(1) as f64;
-    (need > limit).then(|| (need / limit).ceil() as usize)
+    let bytes = export_bytes as f64;
+    let limit = limit as f64;
+    if bytes * WHOLE_PER_BYTE <= limit {
+        return None;
+    }
+    let room = limit - bytes * FIXED_PER_BYTE;
+    let variable = bytes * (WHOLE_PER_BYTE - FIXED_PER_BYTE);
+    Some(if room > 0.0 {
+        ((variable / room).ceil() as usize).clamp(2, MAX_SHARDS)
+    } else {
+        MAX_SHARDS
+    })
 }
 
-/// Bytes of every export of a config.
+/// The first pass's expected peak for exports of `export_bytes`: a limit below it cannot be
+/// kept by any number of shards.
+pub fn first_pass_need(export_bytes: u64) -> u64 {
+    (export_bytes as f64 * FIRST_PASS_PER_BYTE) as u64
+}
+
+/// Bytes of every export of a config, Parquet counted four times: its rows take about a
+/// quarter of the bytes they take in CSV.
 pub fn export_bytes(config: &Config) -> Result<u64> {
-    ingest::export_bytes(config)
+    Ok(ingest::export_sizes(config)?
+        .into_iter()
+        .map(|(format, bytes)| match format {
+            crate::config::Format::Parquet => bytes * 4,
+            _ => bytes,
+        })
+        .sum())
 }

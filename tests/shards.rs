@@ -269,10 +269,15 @@ fn run_in_shards_writes_the_same_report() {
 #[test]
 fn memory_limit_picks_shards_from_the_size_of_the_exports() {
     assert_eq!(shards::shards_for(1_000, 1_000_000), None);
-    let bytes = 1_000_000_000;
-    let need = bytes as f64 * shards::PEAK_PER_EXPORT_BYTE;
-    let n = shards::shards_for(bytes, 1_000_000_000).expect("needs shards");
-    assert_eq!(n, (need / 1e9).ceil() as usize);
+    // Less memory, more shards; never fewer than 2 once shards are needed.
+    let gb = 1_000_000_000;
+    let counts: Vec<usize> = [8, 4, 2, 1]
+        .iter()
+        .map(|limit| shards::shards_for(gb, limit * gb / 2).expect("needs shards"))
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    assert!(counts[0] >= 2);
+    assert_eq!(shards::shards_for(gb, 1), Some(shards::MAX_SHARDS));
 
     let work = Workdir::new();
     let config = repo().join("sample-data/omnitouch.toml");

@@ -358,5 +358,13 @@ fn shards(args: &RunArgs) -> anyhow::Result<Option<usize>> {
     let path = super::validate::config_path(&args.input.config)?;
     let config = crate::config::Config::load(&path)?;
     let bytes = crate::shards::export_bytes(&config)?;
+    let need = crate::shards::first_pass_need(bytes);
+    if need > limit {
+        eprintln!(
+            "note: reading the identifiers of every row takes about {} for these exports, more than --memory-limit {}; the shards keep the rest of the run under it",
+            bytesize::ByteSize(need),
+            bytesize::ByteSize(limit)
+        );
+    }
     Ok(crate::shards::shards_for(bytes, limit))
 }

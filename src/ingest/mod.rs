@@ -28,7 +28,7 @@ pub use ids::{InternedIds, NO_VALUE};
 use plan::{FileOutput, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
-use crate::config::Config;
+use crate::config::{Config, Format};
 use crate::error::{Error, Result};
 
 /// How to load.
@@ -248,17 +248,19 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
     Ok(t)
 }
 
-/// Bytes on disk of every export file the config's sources name.
-pub fn export_bytes(config: &Config) -> Result<u64> {
-    let mut total = 0;
+/// The format and size on disk of every export file the config's sources name.
+pub fn export_sizes(config: &Config) -> Result<Vec<(Format, u64)>> {
+    let mut sizes = Vec::new();
     for s in &config.sources {
         for file in plan::resolve_files(&config.base_dir, &s.path, s.name.get_ref())? {
-            total += std::fs::metadata(&file)
+            let bytes = std::fs::metadata(&file)
                 .map_err(|e| Error::io(&file, e))?
                 .len();
+            let format = s.format.or_else(|| Format::from_path(&file));
+            sizes.push((format.unwrap_or(Format::Csv), bytes));
         }
     }
-    Ok(total)
+    Ok(sizes)
 }
 
 /// Puts the per-file outputs together, interning channels to sorted global ids.
