@@ -34,6 +34,7 @@ fn export_set(people: u64) -> (tempfile::TempDir, Config) {
         bad_rows: 0.002,
         junk_rate: 0.005,
         shared_devices: 0.02,
+        parquet: false,
         progress: false,
     })
     .expect("generates");

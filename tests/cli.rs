@@ -92,8 +92,9 @@ fn rejects_file_lists_every_rejected_row() {
         .all(|r| r[2].parse::<u64>().expect("line number") >= 1));
 }
 
-#[test]
-fn generated_sets_validate_and_account_for_every_row() {
+/// Generates a set of 3000 people (all-Parquet with `--parquet`), checks that loading it
+/// accounts for every row as its truth says, and returns the loaded totals.
+fn check_generated_set(extra: &[&str]) -> omnitouch::ingest::SourceAccount {
     let w = Workdir::new();
     w.cmd()
         .args([
@@ -107,6 +108,7 @@ fn generated_sets_validate_and_account_for_every_row() {
             "--out",
             "gen",
         ])
+        .args(extra)
         .assert()
         .success()
         .stdout(predicate::str::contains("3000 people"));
@@ -167,6 +169,55 @@ fn generated_sets_validate_and_account_for_every_row() {
         .assert()
         .success()
         .stdout(predicate::str::contains("rows read from 11 sources"));
+    total
+}
+
+#[test]
+fn generated_sets_validate_and_account_for_every_row() {
+    let mixed = check_generated_set(&[]);
+    let parquet = check_generated_set(&["--parquet"]);
+    // The same people and touches, whatever the file format.
+    assert_eq!(mixed.touches, parquet.touches);
+    assert_eq!(mixed.conversions, parquet.conversions);
+    // Parquet holds no ragged or cut-off rows: fewer rows are rejected.
+    assert!(parquet.rejected_total() < mixed.rejected_total());
+}
+
+#[test]
+fn generate_parquet_writes_only_parquet_exports() {
+    let w = Workdir::new();
+    w.cmd()
+        .args([
+            "generate",
+            "-q",
+            "--people",
+            "200",
+            "--parquet",
+            "--out",
+            "gen",
+        ])
+        .assert()
+        .success();
+    let mut exports: Vec<String> = std::fs::read_dir(w.join("gen"))
+        .expect("folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n != "omnitouch.toml" && n != "spend.csv" && n != "truth")
+        .collect();
+    exports.sort();
+    assert_eq!(exports.len(), 11, "{exports:?}");
+    assert!(
+        exports.iter().all(|n| n.ends_with(".parquet")),
+        "{exports:?}"
+    );
+    let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
+    let paths: Vec<&str> = config
+        .lines()
+        .filter(|l| l.starts_with("path = ") && !l.contains("spend.csv"))
+        .collect();
+    assert_eq!(paths.len(), 11);
+    assert!(paths.iter().all(|l| l.ends_with(".parquet\"")), "{paths:?}");
+    assert!(!config.contains("delimiter"));
 }
 
 #[test]

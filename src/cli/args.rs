@@ -358,6 +358,9 @@ pub struct GenerateArgs {
     /// Share of two-person households sharing a tablet.
     #[arg(long, default_value_t = 0.02)]
     pub shared_devices: f64,
+    /// Write every export as Parquet instead of the usual mix of CSV, NDJSON and Parquet.
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 /// `omnitouch generate-paths`.

@@ -15,6 +15,7 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
         bad_rows: args.bad_rows,
         junk_rate: args.junk_rate,
         shared_devices: args.shared_devices,
+        parquet: args.parquet,
         progress: !quiet,
     })?;
     let rows: u64 = summary.files.values().map(|f| f.rows).sum();

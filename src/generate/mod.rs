@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use sinks::{ColumnBuf, CsvSink, NdjsonSink, ParquetSink};
+use sinks::{ColumnBuf, CsvSink, JsonSink, ParquetSink, TextSink};
 
 /// The config written beside the generated exports.
 pub const CONFIG_TEMPLATE: &str = include_str!("omnitouch.toml");
@@ -50,6 +50,9 @@ pub struct GenerateOptions {
     /// Share of two-person households sharing a tablet (browser and app), each member
     /// logging in with their own account on it.
     pub shared_devices: f64,
+    /// Write every export as Parquet (one string column per CSV field; no ragged or cut-off
+    /// rows, which Parquet cannot hold).
+    pub parquet: bool,
     /// Show a progress bar.
     pub progress: bool,
 }
@@ -212,20 +215,22 @@ const DAY: i64 = 24 * HOUR;
 
 /// The export writers and their counts.
 struct Sinks {
-    web: CsvSink,
-    app: NdjsonSink,
+    web: TextSink,
+    app: JsonSink,
     ads: ParquetSink,
-    email: CsvSink,
-    sms: CsvSink,
-    push: NdjsonSink,
-    calls: CsvSink,
+    email: TextSink,
+    sms: TextSink,
+    push: JsonSink,
+    calls: TextSink,
     pos: ParquetSink,
-    orders: CsvSink,
-    crm: CsvSink,
-    logins: CsvSink,
+    orders: TextSink,
+    crm: TextSink,
+    logins: TextSink,
     counts: BTreeMap<String, FileCounts>,
     bad_rate: f64,
     junk_rate: f64,
+    /// Every export written as Parquet.
+    parquet: bool,
 }
 
 const WEB: &str = "web_sessions.csv";
@@ -241,7 +246,7 @@ const CRM: &str = "crm_identities.csv";
 const LOGINS: &str = "app_logins.csv";
 
 impl Sinks {
-    fn create(dir: &Path, bad_rate: f64, junk_rate: f64) -> Result<Sinks> {
+    fn create(dir: &Path, bad_rate: f64, junk_rate: f64, parquet: bool) -> Result<Sinks> {
         let p = |f: &str| dir.join(f);
         let sources = [
             (WEB, "web_sessions"),
@@ -257,7 +262,7 @@ impl Sinks {
             (LOGINS, "app_logins"),
         ];
         Ok(Sinks {
-            web: CsvSink::create(
+            web: TextSink::create(
                 &p(WEB),
                 &[
                     "session_id",
@@ -272,11 +277,21 @@ impl Sinks {
                     "device_category",
                     "region",
                 ],
-                b',',
-                false,
-                false,
+                (b',', false, false),
+                parquet,
             )?,
-            app: NdjsonSink::create(&p(APP))?,
+            app: JsonSink::create(
+                &p(APP),
+                vec![
+                    ("ts", ColumnBuf::I64(Vec::new())),
+                    ("device_id", ColumnBuf::Str(Vec::new())),
+                    ("user_id", ColumnBuf::Str(Vec::new())),
+                    ("attr_source", ColumnBuf::Str(Vec::new())),
+                    ("attr_medium", ColumnBuf::Str(Vec::new())),
+                    ("device_type", ColumnBuf::Str(Vec::new())),
+                ],
+                parquet,
+            )?,
             ads: ParquetSink::create(
                 &p(ADS),
                 vec![
@@ -295,7 +310,7 @@ impl Sinks {
                     ("cost", ColumnBuf::F64(Vec::new())),
                 ],
             ),
-            email: CsvSink::create(
+            email: TextSink::create(
                 &p(EMAIL),
                 &[
                     "event_time",
@@ -303,19 +318,26 @@ impl Sinks {
                     "event_type",
                     "campaign_name",
                 ],
-                b';',
-                false,
-                false,
+                (b';', false, false),
+                parquet,
             )?,
-            sms: CsvSink::create(
+            sms: TextSink::create(
                 &p(SMS),
                 &["sent_at", "phone_hash", "message_campaign"],
-                b',',
-                false,
-                false,
+                (b',', false, false),
+                parquet,
             )?,
-            push: NdjsonSink::create(&p(PUSH))?,
-            calls: CsvSink::create(
+            push: JsonSink::create(
+                &p(PUSH),
+                vec![
+                    ("device", ColumnBuf::Str(Vec::new())),
+                    ("sent_at", ColumnBuf::Str(Vec::new())),
+                    ("campaign", ColumnBuf::Str(Vec::new())),
+                    ("platform", ColumnBuf::Str(Vec::new())),
+                ],
+                parquet,
+            )?,
+            calls: TextSink::create(
                 &p(CALLS),
                 &[
                     "call_time",
@@ -324,9 +346,8 @@ impl Sinks {
                     "order_value",
                     "region",
                 ],
-                b',',
-                true,
-                true,
+                (b',', true, true),
+                parquet,
             )?,
             pos: ParquetSink::create(
                 &p(POS),
@@ -344,7 +365,7 @@ impl Sinks {
                     ("amount", ColumnBuf::F64(Vec::new())),
                 ],
             ),
-            orders: CsvSink::create(
+            orders: TextSink::create(
                 &p(ORDERS),
                 &[
                     "order_id",
@@ -358,11 +379,10 @@ impl Sinks {
                     "order_type",
                     "region",
                 ],
-                b',',
-                false,
-                false,
+                (b',', false, false),
+                parquet,
             )?,
-            crm: CsvSink::create(
+            crm: TextSink::create(
                 &p(CRM),
                 &[
                     "customer_id",
@@ -372,16 +392,14 @@ impl Sinks {
                     "loyalty_id",
                     "created_on",
                 ],
-                b',',
-                false,
-                false,
+                (b',', false, false),
+                parquet,
             )?,
-            logins: CsvSink::create(
+            logins: TextSink::create(
                 &p(LOGINS),
                 &["login_time", "device_id", "user_id"],
-                b',',
-                false,
-                false,
+                (b',', false, false),
+                parquet,
             )?,
             counts: sources
                 .iter()
@@ -397,6 +415,7 @@ impl Sinks {
                 .collect(),
             bad_rate,
             junk_rate,
+            parquet,
         })
     }
 
@@ -423,6 +442,14 @@ impl Sinks {
     }
 
     fn finish(self) -> Result<BTreeMap<String, FileCounts>> {
+        let counts = if self.parquet {
+            self.counts
+                .iter()
+                .map(|(file, c)| (parquet_name(file), c.clone()))
+                .collect()
+        } else {
+            self.counts.clone()
+        };
         self.web.finish()?;
         self.app.finish()?;
         self.ads.finish()?;
@@ -434,8 +461,36 @@ impl Sinks {
         self.orders.finish()?;
         self.crm.finish()?;
         self.logins.finish()?;
-        Ok(self.counts)
+        Ok(counts)
     }
+}
+
+/// An export's file name in an all-Parquet set.
+fn parquet_name(file: &str) -> String {
+    match file.rsplit_once('.') {
+        Some((stem, _)) => format!("{stem}.parquet"),
+        None => file.to_string(),
+    }
+}
+
+/// The config of a generated set: the template, with every export a Parquet file when the
+/// set is all-Parquet.
+pub fn config_text(parquet: bool) -> String {
+    if !parquet {
+        return CONFIG_TEMPLATE.to_string();
+    }
+    CONFIG_TEMPLATE
+        .lines()
+        .filter(|l| !l.starts_with("csv = "))
+        .map(|l| match l.strip_prefix("path = \"") {
+            Some(rest) if !rest.starts_with("spend") => {
+                format!("path = \"{}", parquet_name(rest.trim_end_matches('"'))) + "\""
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 fn rfc3339(micros: i64) -> String {
@@ -484,7 +539,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     let out = &options.out;
     let truth_dir = out.join("truth");
     std::fs::create_dir_all(&truth_dir).map_err(|e| Error::io(&truth_dir, e))?;
-    let mut sinks = Sinks::create(out, options.bad_rows, options.junk_rate)?;
+    let mut sinks = Sinks::create(out, options.bad_rows, options.junk_rate, options.parquet)?;
     let mut truth = Truth {
         ids: ParquetSink::create(
             &truth_dir.join("identities.parquet"),
@@ -558,7 +613,8 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     truth.conversions.finish()?;
     write_spend(out, options.seed, &units)?;
     let config_path = out.join("omnitouch.toml");
-    std::fs::write(&config_path, CONFIG_TEMPLATE).map_err(|e| Error::io(&config_path, e))?;
+    std::fs::write(&config_path, config_text(options.parquet))
+        .map_err(|e| Error::io(&config_path, e))?;
     let summary_path = truth_dir.join("summary.json");
     let text =
         serde_json::to_string_pretty(&summary).map_err(|e| Error::write(&summary_path, e))?;
@@ -971,11 +1027,14 @@ fn emit_touch(
             sinks.push.row(&json!({"device": app_dev, "sent_at": sent, "campaign": camp, "platform": platform}))?;
             sinks.count(PUSH, false, false);
             if sinks.plant_bad(rng) {
-                // A line cut off mid-write.
-                sinks.push.raw_line("{\"device\": \"")?;
-                sinks.push.raw_line(&app_dev[..app_dev.len().min(8)])?;
-                sinks.push.raw_line("\n")?;
-                sinks.count(PUSH, true, false);
+                // A line cut off mid-write (NDJSON only).
+                let cut = &app_dev[..app_dev.len().min(8)];
+                if sinks
+                    .push
+                    .broken_line(&format!("{{\"device\": \"{cut}\n"))?
+                {
+                    sinks.count(PUSH, true, false);
+                }
             }
         }
         Ch::CallCentre => {
@@ -988,9 +1047,10 @@ fn emit_touch(
                 sinks.count(CALLS, false, true);
             }
             if sinks.plant_bad(rng) {
-                // A row cut short by the export.
-                sinks.calls.row(&[&t, phone])?;
-                sinks.count(CALLS, true, false);
+                // A row cut short by the export (CSV only).
+                if sinks.calls.row(&[&t, phone])? {
+                    sinks.count(CALLS, true, false);
+                }
             }
         }
         Ch::Direct if device.app_id.is_some() && rng.gen_bool(0.5) => {

@@ -1,5 +1,6 @@
 //! Streaming writers for the generated exports: CSV (with per-file dialects), NDJSON and
-//! Parquet written in row groups, so memory stays flat whatever the size.
+//! Parquet written in row groups, so memory stays flat whatever the size. [`TextSink`] and
+//! [`JsonSink`] write their export as Parquet instead when the set is all-Parquet.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -182,5 +183,123 @@ impl ParquetSink {
             w.finish().map_err(|e| Error::write(&self.path, e))?;
         }
         Ok(())
+    }
+}
+
+/// An export of text fields: CSV, or Parquet with one string column per header field.
+pub enum TextSink {
+    Csv(Box<CsvSink>),
+    Parquet(Box<ParquetSink>),
+}
+
+impl TextSink {
+    /// A CSV file at `path` (with its dialect), or a Parquet file at `path` with the
+    /// extension `.parquet`.
+    pub fn create(
+        path: &Path,
+        header: &[&'static str],
+        dialect: (u8, bool, bool),
+        parquet: bool,
+    ) -> Result<TextSink> {
+        if parquet {
+            let columns = header
+                .iter()
+                .map(|h| (*h, ColumnBuf::Str(Vec::new())))
+                .collect();
+            return Ok(TextSink::Parquet(Box::new(ParquetSink::create(
+                &path.with_extension("parquet"),
+                columns,
+            ))));
+        }
+        let (delimiter, crlf, bom) = dialect;
+        Ok(TextSink::Csv(Box::new(CsvSink::create(
+            path, header, delimiter, crlf, bom,
+        )?)))
+    }
+
+    /// Writes a row. A row whose field count differs from the header (a ragged CSV row) has
+    /// no Parquet form: it is not written, and false is returned.
+    pub fn row(&mut self, fields: &[&str]) -> Result<bool> {
+        match self {
+            TextSink::Csv(c) => c.row(fields).map(|()| true),
+            TextSink::Parquet(p) => {
+                if fields.len() != p.columns.len() {
+                    return Ok(false);
+                }
+                for (column, field) in p.columns.iter_mut().zip(fields) {
+                    if let ColumnBuf::Str(v) = column {
+                        v.push(Some(field.to_string()));
+                    }
+                }
+                p.row_done().map(|()| true)
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match self {
+            TextSink::Csv(c) => c.finish(),
+            TextSink::Parquet(p) => p.finish(),
+        }
+    }
+}
+
+/// An export of JSON objects: NDJSON, or Parquet with the given columns (a missing or null
+/// field is an empty cell).
+pub enum JsonSink {
+    Ndjson(NdjsonSink),
+    Parquet(Box<ParquetSink>),
+}
+
+impl JsonSink {
+    pub fn create(
+        path: &Path,
+        columns: Vec<(&'static str, ColumnBuf)>,
+        parquet: bool,
+    ) -> Result<JsonSink> {
+        Ok(if parquet {
+            JsonSink::Parquet(Box::new(ParquetSink::create(
+                &path.with_extension("parquet"),
+                columns,
+            )))
+        } else {
+            JsonSink::Ndjson(NdjsonSink::create(path)?)
+        })
+    }
+
+    pub fn row(&mut self, value: &serde_json::Value) -> Result<()> {
+        match self {
+            JsonSink::Ndjson(n) => n.row(value),
+            JsonSink::Parquet(p) => {
+                for (name, column) in p.names.iter().zip(p.columns.iter_mut()) {
+                    let field = &value[*name];
+                    match column {
+                        ColumnBuf::Str(v) => v.push(field.as_str().map(str::to_string)),
+                        ColumnBuf::F64(v) => v.push(field.as_f64()),
+                        ColumnBuf::I64(v) => v.push(field.as_i64().unwrap_or_default()),
+                        ColumnBuf::Datetime { micros, .. } => {
+                            micros.push(field.as_i64().unwrap_or_default())
+                        }
+                    }
+                }
+                p.row_done()
+            }
+        }
+    }
+
+    /// Writes a line that is not valid JSON (NDJSON only: Parquet has no broken rows); false
+    /// when nothing was written.
+    pub fn broken_line(&mut self, line: &str) -> Result<bool> {
+        match self {
+            JsonSink::Ndjson(n) => n.raw_line(line).map(|()| true),
+            JsonSink::Parquet(_) => Ok(false),
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match self {
+            JsonSink::Ndjson(n) => n.finish(),
+            JsonSink::Parquet(p) => p.finish(),
+        }
     }
 }
