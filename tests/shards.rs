@@ -124,8 +124,18 @@ fn a_row_selection_keeps_exactly_the_rows_it_names() {
         .frame
         .take(&polars::prelude::IdxCa::from_vec("".into(), idx))
         .expect("take");
-    let without_seq = |df: &polars::prelude::DataFrame| df.drop("seq").expect("seq column");
-    assert!(without_seq(&part.frame).equals_missing(&without_seq(&taken)));
+    // The same columns but the identifiers (people come from the first pass) and seq.
+    let kept: Vec<String> = part
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| c != "seq")
+        .collect();
+    assert!(whole.id_kinds.iter().all(|k| !kept.contains(k)));
+    assert_eq!(kept.len() + whole.id_kinds.len() + 1, whole.frame.width());
+    let pick = |df: &polars::prelude::DataFrame| df.select(kept.iter().cloned()).expect("columns");
+    assert!(pick(&part.frame).equals_missing(&pick(&taken)));
 
     // The identities pass: the same identifiers, interned, and no frame.
     let ids = ingest::load_part(&config, &LOAD, Keep::Identities).expect("loads identities");
@@ -155,6 +165,14 @@ fn a_row_selection_keeps_exactly_the_rows_it_names() {
     for (a, b) in interned.values.iter().zip(&direct.values) {
         assert!(a.iter().map(|v| v.as_str()).eq(b.iter().copied()));
     }
+    // A load in one piece with interned identifiers: the same frame without their columns.
+    let one = ingest::load_part(&config, &LOAD, Keep::Interned).expect("loads interned");
+    assert_eq!(one.ids.as_ref().map(|i| &i.frame), Some(&interned.frame));
+    assert_eq!(one.ids.as_ref().map(|i| &i.links), Some(&interned.links));
+    let without_ids = whole.frame.drop_many(whole.id_kinds.iter().cloned());
+    assert!(one.frame.equals_missing(&without_ids));
+    assert_eq!(one.links.height(), 0);
+
     // Stitching either gives the same people, devices, map and statistics.
     let options = IdentityOptions::from_config(&config, &whole.id_kinds).expect("options");
     let a = identity::stitch(&whole, &options).expect("stitches the full load");

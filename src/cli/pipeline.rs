@@ -11,7 +11,7 @@ use crate::attribution::{self, spec, Attribution, Catalogue, ModelInput, ModelSp
 use crate::config::Config;
 use crate::identity::StitchStats;
 use crate::identity::{self, IdentityOptions, Stitched};
-use crate::ingest::{Accounting, LoadOptions, Reject, Touchpoints};
+use crate::ingest::{Accounting, Keep, LoadOptions, Reject, Touchpoints};
 use crate::journey::{
     self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, ReadOptions, Transform,
 };
@@ -156,7 +156,8 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
         let table = path_table::read(paths, &read_options(&args.paths_format))?;
         return Ok(Input::Paths(table));
     }
-    let (config, touchpoints) = load(&args.config, quiet)?;
+    // Journeys need people, not identifier columns: identifiers are interned as they are read.
+    let (config, touchpoints) = load(&args.config, Keep::Interned, quiet)?;
     let bar = progress::stage("stitching identities", !quiet);
     let people = people(&config, &touchpoints, &args.people)?;
     if !quiet {

@@ -4,10 +4,12 @@ use super::args::StitchArgs;
 use super::validate::{load, strict_exit};
 use super::Exit;
 use crate::identity::{self, IdentityOptions};
+use crate::ingest::Keep;
 use crate::report::{accounting, identity as tables};
 
 pub fn run(args: &StitchArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let (config, loaded) = load(&args.config, quiet)?;
+    // Identifiers interned as they are read: stitching needs no frame column of them.
+    let (config, loaded) = load(&args.config, Keep::Interned, quiet)?;
     let mut options = IdentityOptions::from_config(&config, &loaded.id_kinds)?;
     if args.no_guards {
         options = options.without_guards();

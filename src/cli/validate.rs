@@ -7,11 +7,11 @@ use super::Exit;
 use crate::config::{default_config_path, Config};
 use std::path::PathBuf;
 
-use crate::ingest::{self, Accounting, LoadOptions, Reject, Touchpoints};
+use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, Touchpoints};
 use crate::report::accounting as tables;
 
 pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let (_, loaded) = load(&args.config, quiet)?;
+    let (_, loaded) = load(&args.config, Keep::All, quiet)?;
     println!("{}", tables::sources_table(&loaded.accounting));
     if loaded.accounting.total().rejected_total() > 0 {
         println!("\nRejected rows");
@@ -26,9 +26,9 @@ pub fn run(args: &ValidateArgs, quiet: bool) -> anyhow::Result<Exit> {
     Ok(strict_exit(&args.config, &loaded.accounting))
 }
 
-/// Loads the config's data and writes `--rejects`. Shared by every command that starts from
-/// raw exports.
-pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<(Config, Touchpoints)> {
+/// Loads the config's data (what `keep` says of it) and writes `--rejects`. Shared by every
+/// command that starts from raw exports.
+pub fn load(args: &ConfigArgs, keep: Keep, quiet: bool) -> anyhow::Result<(Config, Touchpoints)> {
     let path = config_path(args)?;
     if !quiet {
         eprintln!("config: {}", path.display());
@@ -38,7 +38,7 @@ pub fn load(args: &ConfigArgs, quiet: bool) -> anyhow::Result<(Config, Touchpoin
         keep_all_rejects: args.rejects.is_some(),
         progress: !quiet,
     };
-    let loaded = ingest::load(&config, &options)?;
+    let loaded = ingest::load_part(&config, &options, keep)?;
     write_rejects(args, &loaded.rejects, quiet)?;
     Ok((config, loaded))
 }

@@ -25,7 +25,7 @@ pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAcco
 use channels::ChannelRules;
 use ids::FileIds;
 pub use ids::{InternedIds, NO_VALUE};
-use plan::{FileOutput, Part, SourcePlan};
+use plan::{FileOutput, IdCells, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
 use crate::config::{Config, Format};
@@ -58,7 +58,11 @@ pub enum Keep<'a> {
     /// Every row, but only what stitching reads: identifiers, interned per kind
     /// ([`Touchpoints::ids`]); the frames stay empty.
     Identities,
-    /// Only the frame rows the selection keeps, every column; no identity-link rows.
+    /// Every row and column, but identifiers interned ([`Touchpoints::ids`]) instead of frame
+    /// columns: for runs that go from stitching straight to journeys.
+    Interned,
+    /// Only the frame rows the selection keeps, every column but the identifiers (people come
+    /// from an earlier pass); no identity-link rows.
     Rows(&'a RowSelection<'a>),
 }
 
@@ -191,14 +195,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         .par_bridge()
         .map(|(_, j)| {
             let (i, file) = &jobs[j];
-            let part = match keep {
-                Keep::All => Part::All,
-                Keep::Identities => Part::Identities,
-                Keep::Rows(selection) => Part::Rows {
-                    start: starts[j],
-                    keep: selection.keep,
-                },
-            };
+            let part = part_of(keep, starts.get(j).copied().unwrap_or(0));
             let out = plans[*i].read_file(file, &rules, options.keep_all_rejects, part);
             bar.inc(1);
             (j, out)
@@ -241,11 +238,39 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         id_kinds,
         dimensions,
         options.keep_all_rejects,
-        matches!(keep, Keep::Identities),
+        part_of(keep, 0),
     )?;
     t.rows_per_file = rows_per_file;
     t.data_end = data_end;
     Ok(t)
+}
+
+/// What a file's reading keeps under `keep`; `start` is where its rows begin in the full frame.
+fn part_of<'a>(keep: Keep<'a>, start: usize) -> Part<'a> {
+    let all = Part {
+        frame: true,
+        ids: IdCells::Columns,
+        links: true,
+        select: None,
+    };
+    match keep {
+        Keep::All => all,
+        Keep::Identities => Part {
+            frame: false,
+            ids: IdCells::Interned,
+            ..all
+        },
+        Keep::Interned => Part {
+            ids: IdCells::Interned,
+            ..all
+        },
+        Keep::Rows(selection) => Part {
+            ids: IdCells::Dropped,
+            links: false,
+            select: Some((start, selection.keep)),
+            ..all
+        },
+    }
 }
 
 /// The format and size on disk of every export file the config's sources name.
@@ -271,8 +296,10 @@ fn assemble(
     id_kinds: Vec<String>,
     dimensions: Vec<String>,
     keep_all_rejects: bool,
-    identities_only: bool,
+    part: Part,
 ) -> Result<Touchpoints> {
+    let identities_only = !part.frame;
+    let id_columns = part.ids == IdCells::Columns;
     let channels: Vec<String> = files
         .iter()
         .flat_map(|(_, f)| f.channel_names.iter().cloned())
@@ -352,11 +379,20 @@ fn assemble(
         });
     }
 
+    let interned = (part.ids == IdCells::Interned).then(|| {
+        let parts: Vec<&FileIds> = files.iter().filter_map(|(_, f)| f.ids.as_ref()).collect();
+        ids::join(&parts, id_kinds.len())
+    });
+    for (_, out) in &mut files {
+        out.ids = None;
+    }
+
     // Text columns: each file's Arrow columns appended as chunks, without copying cells.
+    let id_names: &[String] = if id_columns { &id_kinds } else { &[] };
     let names: Vec<&str> = std::iter::once(schema::CONVERSION_TYPE)
-        .chain(id_kinds.iter().map(String::as_str))
+        .chain(id_names.iter().map(String::as_str))
         .chain(dimensions.iter().map(String::as_str))
-        .chain(id_kinds.iter().map(String::as_str))
+        .chain(id_names.iter().map(String::as_str))
         .collect();
     let mut texts: Vec<Column> = Vec::with_capacity(names.len());
     for (j, name) in names.iter().enumerate() {
@@ -371,8 +407,8 @@ fn assemble(
         texts.push(column.into_column());
     }
     drop(files);
-    let link_ids = texts.split_off(1 + id_kinds.len() + dimensions.len());
-    let dims = texts.split_off(1 + id_kinds.len());
+    let link_ids = texts.split_off(1 + id_names.len() + dimensions.len());
+    let dims = texts.split_off(1 + id_names.len());
     let ids = texts.split_off(1);
     let conversion_type = texts
         .pop()
@@ -415,7 +451,7 @@ fn assemble(
         channels,
         id_kinds,
         dimensions,
-        ids: None,
+        ids: interned,
         accounting: Accounting { sources: accounts },
         rejects,
         rows_per_file: Vec::new(),

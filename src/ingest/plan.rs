@@ -75,6 +75,8 @@ pub(super) struct SourcePlan {
 #[derive(Default)]
 struct Interner {
     names: Names,
+    /// Channels the rules gave for combinations of fields seen before.
+    cache: RuleCache,
     /// Touches per channel id, turned into names by [`Interner::count_into`].
     touches: Vec<u64>,
 }
@@ -146,17 +148,29 @@ impl Rows {
     }
 }
 
-/// Which rows of a file [`SourcePlan::read_file`] keeps (see [`super::Keep`]).
+/// What [`SourcePlan::read_file`] keeps of a file (see [`super::Keep`]).
 #[derive(Clone, Copy)]
-pub(super) enum Part<'a> {
-    All,
-    Identities,
-    /// Frame rows whose position in the full frame (`start` + the file's loaded row number)
-    /// `keep` accepts; no identity-link rows.
-    Rows {
-        start: usize,
-        keep: &'a (dyn Fn(usize) -> bool + Sync),
-    },
+pub(super) struct Part<'a> {
+    /// Frame columns besides identifiers: time, channel, value, conversion type, dimensions.
+    pub frame: bool,
+    /// How identifiers are kept.
+    pub ids: IdCells,
+    /// Identity-link rows are kept.
+    pub links: bool,
+    /// Only the frame rows whose position in the full frame (`start` + the file's loaded row
+    /// number) `keep` accepts.
+    pub select: Option<(usize, &'a (dyn Fn(usize) -> bool + Sync))>,
+}
+
+/// How a load keeps identifier cells.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum IdCells {
+    /// As Arrow string columns of the frames.
+    Columns,
+    /// Interned per kind ([`FileIds`]).
+    Interned,
+    /// Not at all (people are known from an earlier pass).
+    Dropped,
 }
 
 /// Identity-link rows of one file.
@@ -168,13 +182,6 @@ pub(super) struct Links {
 impl Links {
     pub fn len(&self) -> usize {
         self.ids.first().map_or(0, Vec::len)
-    }
-
-    /// Takes back the last row.
-    fn pop(&mut self) {
-        for c in &mut self.ids {
-            c.pop();
-        }
     }
 }
 
@@ -190,28 +197,28 @@ pub(super) struct FileOutput {
     pub texts: Vec<StringChunked>,
     /// Identity-link rows (their cells are in `texts` once sealed).
     pub link_rows: usize,
-    /// Frame rows loaded, before a [`Part::Rows`] selection.
+    /// Frame rows loaded, before a [`Part::select`] selection.
     pub rows_loaded: usize,
     /// Latest timestamp of a loaded frame row (0 when none).
     pub data_end: i64,
-    /// With [`Part::Identities`]: the identifiers, interned (the rows then hold only
-    /// `is_conversion`, one per frame row).
+    /// With [`IdCells::Interned`]: the identifiers, interned.
     pub ids: Option<FileIds>,
 }
 
 impl FileOutput {
     /// Turns the text cells into Arrow columns, freeing one `String` per cell here, in the
     /// worker that read the file, rather than in the single-threaded assembly.
-    fn seal(&mut self) {
+    fn seal(&mut self, id_columns: bool) {
         if let Some(ids) = &mut self.ids {
             ids.seal();
-            return;
         }
-        self.link_rows = self.links.len();
+        self.link_rows = if id_columns { self.links.len() } else { 0 };
+        let ids = if id_columns { self.rows.ids.len() } else { 0 };
+        let link_ids = if id_columns { self.links.ids.len() } else { 0 };
         let columns = std::iter::once(std::mem::take(&mut self.rows.conversion_type))
-            .chain(self.rows.ids.iter_mut().map(std::mem::take))
+            .chain(self.rows.ids.iter_mut().take(ids).map(std::mem::take))
             .chain(self.rows.dims.iter_mut().map(std::mem::take))
-            .chain(self.links.ids.iter_mut().map(std::mem::take));
+            .chain(self.links.ids.iter_mut().take(link_ids).map(std::mem::take));
         self.texts = columns
             .map(|cells| StringChunked::from_slice_options(PlSmallStr::EMPTY, &cells))
             .collect();
@@ -409,10 +416,9 @@ impl SourcePlan {
             link_rows: 0,
             rows_loaded: 0,
             data_end: 0,
-            ids: matches!(part, Part::Identities).then(|| FileIds::new(n_ids)),
+            ids: (part.ids == IdCells::Interned).then(|| FileIds::new(n_ids)),
         };
         let mut channels = Interner::default();
-        let mut rule_cache = RuleCache::default();
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
             let k = kept.entry(reason).or_default();
@@ -437,22 +443,19 @@ impl SourcePlan {
             }
             for r in 0..batch.lines.len() {
                 let before = out.rows.len();
-                match self.row(&batch, r, rules, &mut rule_cache, &mut channels, &mut out) {
+                let row = self.row(&batch, r, rules, &mut channels, part, &mut out);
+                match row {
                     Ok(Outcome::Loaded) if out.rows.len() > before => {
                         let at = out.rows_loaded;
                         out.rows_loaded += 1;
-                        if let Part::Rows { start, keep } = part {
+                        if let Some((start, keep)) = part.select {
                             if !keep(start + at) {
                                 out.rows.pop();
                             }
                         }
                     }
-                    Ok(Outcome::Loaded) => {
-                        // An identity-link row: a row selection needs none.
-                        if let Part::Rows { .. } = part {
-                            out.links.pop();
-                        }
-                    }
+                    // An identity-link row.
+                    Ok(Outcome::Loaded) => {}
                     Ok(Outcome::Ignored) => out.account.ignored += 1,
                     Err((reason, column, detail)) => {
                         out.account.reject(reason);
@@ -473,7 +476,7 @@ impl SourcePlan {
         }
         channels.count_into(&mut out.account.channels);
         out.channel_names = channels.names.into_list();
-        out.seal();
+        out.seal(part.ids == IdCells::Columns);
         Ok(out)
     }
 
@@ -536,8 +539,8 @@ impl SourcePlan {
         batch: &RawBatch,
         r: usize,
         rules: &ChannelRules,
-        rule_cache: &mut RuleCache,
         channels: &mut Interner,
+        part: Part,
         out: &mut FileOutput,
     ) -> Result<Outcome, Fault> {
         let cell = |c: usize| &batch.columns[c][r];
@@ -583,16 +586,21 @@ impl SourcePlan {
 
         if kind == RowKind::Identity {
             out.account.identity_rows += 1;
-            if let Some(f) = &mut out.ids {
-                f.push(true, ids);
+            if !part.links {
                 return Ok(Outcome::Loaded);
             }
-            let links = &mut out.links.ids;
-            for (slot, v) in ids {
-                links[slot].push(v);
+            match (part.ids, &mut out.ids) {
+                (IdCells::Interned, Some(f)) => f.push(true, ids),
+                (IdCells::Columns, _) => {
+                    let links = &mut out.links.ids;
+                    for (slot, v) in ids {
+                        links[slot].push(v);
+                    }
+                    let n = links.iter().map(Vec::len).max().unwrap_or(0);
+                    pad(links, n);
+                }
+                _ => {}
             }
-            let n = links.iter().map(Vec::len).max().unwrap_or(0);
-            pad(links, n);
             return Ok(Outcome::Loaded);
         }
 
@@ -644,7 +652,7 @@ impl SourcePlan {
             ChannelPlan::Rules(cols) => {
                 // The trimmed fields, each with its length first, as one reused key: a row
                 // whose fields were seen before costs no allocation.
-                let key = &mut rule_cache.key;
+                let key = &mut channels.cache.key;
                 key.clear();
                 for c in cols {
                     let text = c.and_then(|c| match cell(c) {
@@ -659,7 +667,7 @@ impl SourcePlan {
                         _ => key.push('-'),
                     }
                 }
-                let id = match rule_cache.ids.get(key.as_str()) {
+                let id = match channels.cache.ids.get(key.as_str()) {
                     Some(id) => *id,
                     None => {
                         let values: Vec<Option<String>> = cols
@@ -668,7 +676,8 @@ impl SourcePlan {
                             .collect();
                         let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
                         let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
-                        rule_cache.ids.insert(rule_cache.key.clone(), id);
+                        let key = channels.cache.key.clone();
+                        channels.cache.ids.insert(key, id);
                         id
                     }
                 };
@@ -687,8 +696,15 @@ impl SourcePlan {
         }
         let rows = &mut out.rows;
         rows.is_conversion.push(is_conversion);
-        if let Some(f) = &mut out.ids {
-            f.push(false, ids);
+        let ids = match &mut out.ids {
+            Some(f) => {
+                f.push(false, ids);
+                Vec::new()
+            }
+            None if part.ids == IdCells::Dropped => Vec::new(),
+            None => ids,
+        };
+        if !part.frame {
             return Ok(Outcome::Loaded);
         }
         rows.ts.push(ts);
@@ -711,7 +727,9 @@ impl SourcePlan {
             rows.dims[*slot].push(cell(*c).compact_text());
         }
         let n = rows.ts.len();
-        pad(&mut rows.ids, n);
+        if part.ids == IdCells::Columns {
+            pad(&mut rows.ids, n);
+        }
         pad(&mut rows.dims, n);
         Ok(Outcome::Loaded)
     }
