@@ -83,12 +83,14 @@ pub const REJECT_EXAMPLES: usize = 5;
 pub struct Touchpoints {
     /// Touches and conversions in the canonical schema (see [`schema`] and the README):
     /// ts, source, kind, channel, channel_id, value, conversion_type, seq, then one column
-    /// per identity kind in `id_kinds`, then one per dimension in `dimensions`.
+    /// per identity kind in `id_kinds` (with [`Keep::All`] only), then one per dimension in
+    /// `dimensions`. Empty with [`Keep::Identities`].
     pub frame: DataFrame,
-    /// Rows of identity-only sources: source, seq, then the `id_kinds` columns.
+    /// Rows of identity-only sources: source, seq, then the `id_kinds` columns (with
+    /// [`Keep::All`] only; otherwise empty).
     pub links: DataFrame,
-    /// With [`Keep::Identities`], the identifiers interned per kind (`frame` and `links` are
-    /// then empty); otherwise None, and the identifiers are the frames' columns.
+    /// With [`Keep::Identities`] and [`Keep::Interned`], the identifiers interned per kind;
+    /// otherwise None (with [`Keep::All`] they are the frames' columns).
     pub ids: Option<InternedIds>,
     /// Channel dictionary: `channel_id` indexes it; sorted by name.
     pub channels: Vec<String>,
