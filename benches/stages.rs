@@ -1,5 +1,6 @@
 //! Criterion benchmarks of every stage at two sizes: ingest, stitching and journeys on
-//! generated export sets (2,000 and 20,000 people), each model on generated path tables
+//! generated export sets (2,000 and 20,000 people; also the interned load `run` uses, and a
+//! run in four shards), each model on generated path tables
 //! (100k and 1M journeys, 12 channels), plus the wide cases of the performance targets
 //! (Markov order 1 on 50 channels, Shapley on 20 channels).
 //!
@@ -14,8 +15,9 @@ use omnitouch::config::Config;
 use omnitouch::generate::paths::{generate_paths, PathOptions};
 use omnitouch::generate::{generate, GenerateOptions};
 use omnitouch::identity::{self, IdentityOptions};
-use omnitouch::ingest::{self, LoadOptions};
+use omnitouch::ingest::{self, Keep, LoadOptions};
 use omnitouch::journey::{self, JourneyOptions, PathTable};
+use omnitouch::shards;
 
 const LOAD: LoadOptions = LoadOptions {
     keep_all_rejects: false,
@@ -59,6 +61,40 @@ fn pipeline_stages(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("stitch", rows), &t, |b, t| {
             b.iter(|| identity::stitch(black_box(t), &options).expect("stitches"))
         });
+        // What `run` loads: identifiers interned as read, no identifier columns.
+        group.bench_with_input(
+            BenchmarkId::new("ingest_interned", rows),
+            &config,
+            |b, config| {
+                b.iter(|| {
+                    ingest::load_part(black_box(config), &LOAD, Keep::Interned).expect("loads")
+                })
+            },
+        );
+        let interned = ingest::load_part(&config, &LOAD, Keep::Interned).expect("loads");
+        group.bench_with_input(
+            BenchmarkId::new("stitch_interned", rows),
+            &interned,
+            |b, t| b.iter(|| identity::stitch(black_box(t), &options).expect("stitches")),
+        );
+        // Larger than memory: the identifiers pass, then four shards of people.
+        group.bench_with_input(
+            BenchmarkId::new("load_to_path_table_in_4_shards", rows),
+            &config,
+            |b, config| {
+                b.iter(|| {
+                    shards::run(
+                        black_box(config),
+                        &LOAD,
+                        |t| identity::stitch(t, &options),
+                        &journey_options,
+                        &[],
+                        4,
+                    )
+                    .expect("runs in shards")
+                })
+            },
+        );
         group.bench_with_input(BenchmarkId::new("journeys", rows), &t, |b, t| {
             b.iter(|| journey::build(black_box(t), &people_of, &journey_options).expect("builds"))
         });
