@@ -3,6 +3,7 @@
 # generator's mix of CSV, NDJSON and Parquet), runs `omnitouch run` on each with every model,
 # and prints rows, wall time and peak memory of the run (generation is not timed).
 # Usage: benches/end_to_end.sh [PEOPLE ...]   (default: 230000 2300000, about 1M and 10M rows)
+# PARQUET=1 generates all-Parquet sets (`generate --parquet`) instead of the mix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
@@ -14,11 +15,12 @@ echo "|---:|---:|---:|---:|"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(230000 2300000)
 for people in "${sizes[@]}"; do
-  set_dir="$work/set-$people"
-  [ -f "$set_dir/omnitouch.toml" ] || "$bin" generate -q --people "$people" --out "$set_dir" > "$work/generate-$people.txt"
-  rows=$(grep -o '[0-9]* rows in' "$work/generate-$people.txt" | grep -o '^[0-9]*' || echo "?")
+  if [ -n "${PARQUET:-}" ]; then name="pq-$people"; format=(--parquet); else name="set-$people"; format=(); fi
+  set_dir="$work/$name"
+  [ -f "$set_dir/omnitouch.toml" ] || "$bin" generate -q "${format[@]}" --people "$people" --out "$set_dir" > "$work/generate-$name.txt"
+  rows=$(grep -o '[0-9]* rows in' "$work/generate-$name.txt" | grep -o '^[0-9]*' || echo "?")
   /usr/bin/time -f "%e %M" -o "$work/time-$people.txt" \
-    "$bin" run -q -c "$set_dir/omnitouch.toml" --out "$work/report-$people" > /dev/null
+    "$bin" run -q -c "$set_dir/omnitouch.toml" --out "$work/report-$name" > /dev/null
   read -r wall rss < "$work/time-$people.txt"
   echo "| $people | $rows | $wall | $((rss / 1024)) |"
 done
