@@ -73,6 +73,8 @@ pub fn run(
     let accounting = std::mem::take(&mut first.accounting);
     let rejects = std::mem::take(&mut first.rejects);
     let rows_per_file = std::mem::take(&mut first.rows_per_file);
+    let frame_records = std::mem::take(&mut first.frame_records);
+    let data_end = first.data_end;
     drop(first);
     let person_of_row = std::mem::take(&mut stitched.person_of_row);
     let device_of_row = std::mem::take(&mut stitched.device_of_row);
@@ -103,12 +105,15 @@ pub fn run(
         let selection = RowSelection {
             rows_per_file: &rows_per_file,
             keep: &keep,
+            records: Some(&frame_records),
         };
         let quiet = LoadOptions {
             progress: false,
             ..*load
         };
-        let part = ingest::load_part(config, &quiet, Keep::Rows(&selection))?;
+        let mut part = ingest::load_part(config, &quiet, Keep::Rows(&selection))?;
+        // Rows outside the shard were skipped unread: the data's end is the first pass's.
+        part.data_end = data_end;
         let rows: Vec<usize> = (0..person_of_row.len()).filter(|r| keep(*r)).collect();
         if rows.len() != part.frame.height() {
             return Err(Error::format(

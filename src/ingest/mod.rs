@@ -73,6 +73,33 @@ pub struct RowSelection<'a> {
     pub rows_per_file: &'a [usize],
     /// Whether the row at this position of the full frame is kept.
     pub keep: &'a (dyn Fn(usize) -> bool + Sync),
+    /// Which records of each file loaded as frame rows ([`Touchpoints::frame_records`] of a
+    /// [`Keep::Identities`] load): records that are not, or whose row is not kept, are then
+    /// skipped unchecked. Without it every record is checked as in a full load.
+    pub records: Option<&'a [RecordMap]>,
+}
+
+/// Which records of a file (rows that parsed, in read order) loaded as frame rows.
+#[derive(Debug, Clone, Default)]
+pub struct RecordMap {
+    bits: Vec<u64>,
+}
+
+impl RecordMap {
+    pub(crate) fn set(&mut self, record: usize) {
+        let word = record / 64;
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << (record % 64);
+    }
+
+    /// Whether `record` loaded as a frame row.
+    pub fn get(&self, record: usize) -> bool {
+        self.bits
+            .get(record / 64)
+            .is_some_and(|w| w & (1 << (record % 64)) != 0)
+    }
 }
 
 /// Examples of rejected rows kept per source and reason without `keep_all_rejects`.
@@ -107,6 +134,9 @@ pub struct Touchpoints {
     pub rows_per_file: Vec<usize>,
     /// Source (index into the config's sources) of each file, in load order.
     pub file_sources: Vec<usize>,
+    /// With [`Keep::Identities`]: which records of each file loaded as frame rows, for the
+    /// [`RowSelection`] of later loads; otherwise empty.
+    pub frame_records: Vec<RecordMap>,
     /// Latest timestamp of any frame row loaded, before any selection (0 when none).
     pub data_end: i64,
 }
@@ -197,7 +227,14 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         .par_bridge()
         .map(|(_, j)| {
             let (i, file) = &jobs[j];
-            let part = part_of(keep, starts.get(j).copied().unwrap_or(0));
+            let mut part = part_of(keep, starts.get(j).copied().unwrap_or(0));
+            if let Keep::Rows(RowSelection {
+                records: Some(records),
+                ..
+            }) = keep
+            {
+                part.records = records.get(j);
+            }
             let out = plans[*i].read_file(file, &rules, options.keep_all_rejects, part);
             bar.inc(1);
             (j, out)
@@ -216,12 +253,16 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         })
         .collect();
     let mut files = Vec::with_capacity(outputs.len());
+    let mut frame_records = Vec::new();
     let mut rows_per_file = Vec::with_capacity(outputs.len());
     let mut data_end = 0;
     for ((i, _), out) in jobs.iter().zip(outputs) {
-        let out = out?;
+        let mut out = out?;
         accounts[*i].absorb(&out.account);
         rows_per_file.push(out.rows_loaded);
+        if let Keep::Identities = keep {
+            frame_records.push(std::mem::take(&mut out.frame_records));
+        }
         data_end = data_end.max(out.data_end);
         files.push((*i, out));
     }
@@ -243,6 +284,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         part_of(keep, 0),
     )?;
     t.rows_per_file = rows_per_file;
+    t.frame_records = frame_records;
     t.data_end = data_end;
     Ok(t)
 }
@@ -254,6 +296,7 @@ fn part_of<'a>(keep: Keep<'a>, start: usize) -> Part<'a> {
         ids: IdCells::Columns,
         links: true,
         select: None,
+        records: None,
     };
     match keep {
         Keep::All => all,
@@ -377,6 +420,7 @@ fn assemble(
             rejects,
             rows_per_file: Vec::new(),
             file_sources,
+            frame_records: Vec::new(),
             data_end: 0,
         });
     }
@@ -458,6 +502,7 @@ fn assemble(
         rejects,
         rows_per_file: Vec::new(),
         file_sources,
+        frame_records: Vec::new(),
         data_end: 0,
     })
 }

@@ -16,6 +16,7 @@ use super::privacy::IdHasher;
 use super::raw::{self, RawBatch, Value};
 use super::schema::DEFAULT_CONVERSION_TYPE;
 use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
+use super::RecordMap;
 use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -160,6 +161,9 @@ pub(super) struct Part<'a> {
     /// Only the frame rows whose position in the full frame (`start` + the file's loaded row
     /// number) `keep` accepts.
     pub select: Option<(usize, &'a (dyn Fn(usize) -> bool + Sync))>,
+    /// With `select`: the file's records that loaded as frame rows before; the others, and
+    /// rows not selected, are skipped without being checked.
+    pub records: Option<&'a RecordMap>,
 }
 
 /// How a load keeps identifier cells.
@@ -199,6 +203,9 @@ pub(super) struct FileOutput {
     pub link_rows: usize,
     /// Frame rows loaded, before a [`Part::select`] selection.
     pub rows_loaded: usize,
+    /// With [`IdCells::Interned`] and no frame (the identities pass): which records loaded as
+    /// frame rows.
+    pub frame_records: RecordMap,
     /// Latest timestamp of a loaded frame row (0 when none).
     pub data_end: i64,
     /// With [`IdCells::Interned`]: the identifiers, interned.
@@ -415,10 +422,13 @@ impl SourcePlan {
             texts: Vec::new(),
             link_rows: 0,
             rows_loaded: 0,
+            frame_records: RecordMap::default(),
             data_end: 0,
             ids: (part.ids == IdCells::Interned).then(|| FileIds::new(n_ids)),
         };
         let mut channels = Interner::default();
+        // Records (rows that parsed) in read order.
+        let mut records_seen = 0usize;
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
             let k = kept.entry(reason).or_default();
@@ -442,12 +452,31 @@ impl SourcePlan {
                 }
             }
             for r in 0..batch.lines.len() {
+                let record = records_seen;
+                records_seen += 1;
+                if let (Some((start, keep)), Some(map)) = (part.select, part.records) {
+                    // Known from the first pass: only the selected frame rows need reading.
+                    if !map.get(record) {
+                        continue;
+                    }
+                    let at = out.rows_loaded;
+                    out.rows_loaded += 1;
+                    if !keep(start + at) {
+                        continue;
+                    }
+                }
                 let before = out.rows.len();
                 let row = self.row(&batch, r, rules, &mut channels, part, &mut out);
                 match row {
                     Ok(Outcome::Loaded) if out.rows.len() > before => {
+                        if part.records.is_some() {
+                            continue;
+                        }
                         let at = out.rows_loaded;
                         out.rows_loaded += 1;
+                        if !part.frame {
+                            out.frame_records.set(record);
+                        }
                         if let Some((start, keep)) = part.select {
                             if !keep(start + at) {
                                 out.rows.pop();
