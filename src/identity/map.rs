@@ -219,11 +219,12 @@ pub fn apply_map(
         device_of_row.push(device);
     }
     let people = persons.len() as u32;
-    let identifiers: Vec<(u32, u16)> = map.entries.iter().map(|e| (e.person, e.kind)).collect();
+    let persons: Vec<u32> = map.entries.iter().map(|e| e.person).collect();
+    let entry_kinds: Vec<u16> = map.entries.iter().map(|e| e.kind).collect();
     let mut stats: StitchStats = person_stats(
         t,
         kinds,
-        &identifiers,
+        (&persons, &entry_kinds),
         &person_of_row,
         people,
         &options.is_device,

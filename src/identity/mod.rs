@@ -104,10 +104,10 @@ fn id_columns<'a>(df: &'a DataFrame, kinds: &[String]) -> Result<Vec<&'a StringC
         .collect()
 }
 
-/// One kind's identifiers: usable values in input order, junk cells seen, and the node (local
-/// to the kind) of each interned value ([`NO_NODE`] when junk).
-struct Interned<'a> {
-    values: Vec<&'a str>,
+/// One kind's identifiers: its nodes (usable values, in input order) as value numbers, junk
+/// cells seen, and the node (local to the kind) of each interned value ([`NO_NODE`] when junk).
+struct Interned {
+    value_of_node: Vec<u32>,
     junk: u64,
     node_of_value: Vec<u32>,
 }
@@ -146,16 +146,16 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     let interned: Vec<Interned> = (0..kinds.len())
         .into_par_iter()
         .map(|k| {
-            let mut values = Vec::new();
+            let mut value_of_node = Vec::new();
             let node_of_value: Vec<u32> = ids.values[k]
                 .iter()
-                .map(|v| {
-                    let v = v.as_ref();
-                    if options.junk.is_junk(v) {
+                .enumerate()
+                .map(|(i, v)| {
+                    if options.junk.is_junk(v.as_ref()) {
                         NO_NODE
                     } else {
-                        values.push(v);
-                        values.len() as u32 - 1
+                        value_of_node.push(i as u32);
+                        value_of_node.len() as u32 - 1
                     }
                 })
                 .collect();
@@ -165,7 +165,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 .filter(|&&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
                 .count() as u64;
             Interned {
-                values,
+                value_of_node,
                 junk,
                 node_of_value,
             }
@@ -175,7 +175,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     let mut node_kind: Vec<u16> = Vec::new();
     for (k, kind) in interned.iter().enumerate() {
         offsets.push(node_kind.len() as u32);
-        node_kind.extend(std::iter::repeat_n(k as u16, kind.values.len()));
+        node_kind.extend(std::iter::repeat_n(k as u16, kind.value_of_node.len()));
     }
     // Kinds strongest first.
     let mut order: Vec<usize> = (0..kinds.len()).collect();
@@ -211,6 +211,10 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 }
             }
         }
+        // Rows repeat the same links (every session of a logged-in cookie): fewer edges to
+        // hold and sort.
+        edges.sort_unstable();
+        edges.dedup();
         edges
     };
     const CHUNK: usize = 1 << 16;
@@ -233,6 +237,8 @@ fn stitch_ids<S: AsRef<str> + Sync>(
             refused[k] += 1;
         }
     }
+    let n_links = edges.len() as u64;
+    drop(edges);
 
     // Number people by their smallest (kind rank, value) identifier. Each kind's values are
     // sorted once; after that every order is an integer order.
@@ -240,17 +246,15 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     let mut value_pos = vec![0u32; n_nodes];
     let sorted_kinds: Vec<Vec<u32>> = interned
         .par_iter()
-        .map(|kind| {
-            let values = &kind.values;
+        .zip(&ids.values)
+        .map(|(kind, all)| {
+            let value = |node: u32| all[kind.value_of_node[node as usize] as usize].as_ref();
             // Most comparisons settle on the first eight bytes, held as an integer.
-            let mut local: Vec<(u64, u32)> = values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (prefix(v), i as u32))
+            let mut local: Vec<(u64, u32)> = (0..kind.value_of_node.len() as u32)
+                .map(|n| (prefix(value(n)), n))
                 .collect();
             local.par_sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then_with(|| values[a.1 as usize].cmp(values[b.1 as usize]))
+                a.0.cmp(&b.0).then_with(|| value(a.1).cmp(value(b.1)))
             });
             local.into_iter().map(|(_, i)| i).collect::<Vec<u32>>()
         })
@@ -260,6 +264,12 @@ fn stitch_ids<S: AsRef<str> + Sync>(
             value_pos[(offsets[k] + i) as usize] = pos as u32;
         }
     }
+    // Only the map reads the sorted values again.
+    let sorted_kinds = if options.keep_map {
+        sorted_kinds
+    } else {
+        Vec::new()
+    };
     // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
     // the priority list leaves out) are told apart by their order in the config.
     let key = |n: u32| {
@@ -269,6 +279,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
             | u64::from(value_pos[n as usize])
     };
     let roots: Vec<u32> = (0..n_nodes as u32).map(|n| uf.find(n)).collect();
+    drop(uf);
     let mut best = vec![u32::MAX; n_nodes];
     for (n, &root) in roots.iter().enumerate() {
         let b = &mut best[root as usize];
@@ -289,6 +300,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     }
     let node_person: Vec<u32> = roots.iter().map(|r| person_of_root[*r as usize]).collect();
     let people = components.len() as u32;
+    drop((roots, best, person_of_root, components));
 
     let (person_of_row, device_of_row): (Vec<Option<u32>>, Vec<Option<u32>>) = (0..n_frame)
         .into_par_iter()
@@ -316,7 +328,10 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
                 MapEntry {
                     kind,
-                    value: interned[kind as usize].values[local as usize].to_string(),
+                    value: ids.values[kind as usize]
+                        [interned[kind as usize].value_of_node[local as usize] as usize]
+                        .as_ref()
+                        .to_string(),
                     person,
                 }
             })
@@ -329,21 +344,16 @@ fn stitch_ids<S: AsRef<str> + Sync>(
         IdentityMap::default()
     };
 
-    let identifiers: Vec<(u32, u16)> = node_person
-        .iter()
-        .copied()
-        .zip(node_kind.iter().copied())
-        .collect();
     let mut stats = person_stats(
         t,
         kinds,
-        &identifiers,
+        (&node_person, &node_kind),
         &person_of_row,
         people,
         &options.is_device,
         options.large_component,
     );
-    stats.links = edges.len() as u64;
+    stats.links = n_links;
     for (k, kind) in kinds.iter().enumerate() {
         if refused[k] > 0 {
             stats.refused.insert(kind.clone(), refused[k]);
@@ -380,20 +390,29 @@ fn frame_rows<S>(t: &Touchpoints, ids: &InternedIds<S>) -> usize {
 }
 
 /// Statistics over people shared by [`stitch`] and [`apply_map`]; `identifiers` holds the
-/// (person, kind) of every identifier.
+/// person and the kind of every identifier (two slices of one length).
 pub(crate) fn person_stats(
     t: &Touchpoints,
     kinds: &[String],
-    identifiers: &[(u32, u16)],
+    identifiers: (&[u32], &[u16]),
     person_of_row: &[Option<u32>],
     people: u32,
     is_device: &[bool],
     large_threshold: usize,
 ) -> StitchStats {
     let p = people as usize;
-    let mut ids = vec![0u64; p];
+    // Per-person counters are u32 (a person has fewer identifiers than there are nodes).
+    let mut ids = vec![0u32; p];
     let mut per_kind: HashMap<u32, BTreeMap<String, u64>> = HashMap::new();
-    for &(person, _) in identifiers {
+    let n_identifiers = identifiers.0.len() as u64;
+    let identifiers = || {
+        identifiers
+            .0
+            .iter()
+            .copied()
+            .zip(identifiers.1.iter().copied())
+    };
+    for (person, _) in identifiers() {
         if let Some(n) = ids.get_mut(person as usize) {
             *n += 1;
         }
@@ -402,7 +421,7 @@ pub(crate) fn person_stats(
         .iter()
         .enumerate()
         .filter(|(_, n)| **n as usize > large_threshold)
-        .map(|(person, n)| (*n, person as u32))
+        .map(|(person, n)| (u64::from(*n), person as u32))
         .collect();
     large.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let large_count = large.len() as u64;
@@ -410,8 +429,8 @@ pub(crate) fn person_stats(
     for (_, person) in &large {
         per_kind.insert(*person, BTreeMap::new());
     }
-    let mut device_ids = vec![0u64; p];
-    for &(person, kind) in identifiers {
+    let mut device_ids = vec![0u32; p];
+    for (person, kind) in identifiers() {
         if let Some(counts) = per_kind.get_mut(&person) {
             *counts.entry(kinds[kind as usize].clone()).or_default() += 1;
         }
@@ -427,15 +446,15 @@ pub(crate) fn person_stats(
         .file_sources
         .iter()
         .zip(&t.rows_per_file)
-        .flat_map(|(s, n)| std::iter::repeat_n(*s, *n));
-    // Per person: the first source seen (usize::MAX: none yet), and whether another followed.
-    let mut first_source = vec![usize::MAX; p];
+        .flat_map(|(s, n)| std::iter::repeat_n(*s as u32, *n));
+    // Per person: the first source seen (u32::MAX: none yet), and whether another followed.
+    let mut first_source = vec![u32::MAX; p];
     let mut multi_source = vec![false; p];
     for (idx, person) in source_of_row.zip(person_of_row) {
         if let Some(person) = person {
             let person = *person as usize;
             if let Some(first) = first_source.get_mut(person) {
-                if *first == usize::MAX {
+                if *first == u32::MAX {
                     *first = idx;
                 } else if *first != idx {
                     multi_source[person] = true;
@@ -444,21 +463,34 @@ pub(crate) fn person_stats(
         }
     }
 
-    let bucket = |n: u64| match n {
-        0..=4 => n.to_string(),
-        5..=9 => "5-9".to_string(),
-        _ => "10+".to_string(),
-    };
-    let mut histogram: BTreeMap<String, u64> = BTreeMap::new();
+    // Buckets 0–4, 5–9, 10+.
+    let mut buckets = [0u64; 7];
     for n in &ids {
-        *histogram.entry(bucket(*n)).or_default() += 1;
+        buckets[match n {
+            0..=4 => *n as usize,
+            5..=9 => 5,
+            _ => 6,
+        }] += 1;
     }
+    let histogram: BTreeMap<String, u64> = buckets
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count > 0)
+        .map(|(b, count)| {
+            let name = match b {
+                0..=4 => b.to_string(),
+                5 => "5-9".to_string(),
+                _ => "10+".to_string(),
+            };
+            (name, *count)
+        })
+        .collect();
     StitchStats {
         people: p as u64,
-        identifiers: identifiers.len() as u64,
+        identifiers: n_identifiers,
         rows_without_person: person_of_row.iter().filter(|p| p.is_none()).count() as u64,
         identifiers_per_person: histogram,
-        max_identifiers: ids.iter().copied().max().unwrap_or(0),
+        max_identifiers: ids.iter().copied().max().map_or(0, u64::from),
         multi_device_people: device_ids.iter().filter(|n| **n > 1).count() as u64,
         multi_source_people: multi_source.iter().filter(|m| **m).count() as u64,
         large_components: large

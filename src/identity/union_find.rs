@@ -1,29 +1,37 @@
 //! Union-find with path compression, union by rank, and per-kind size limits.
 
 /// Disjoint sets over node ids, counting each component's nodes per kind.
-pub struct UnionFind {
+///
+/// Most components stay single identifiers, whose counts follow from their kind: only a
+/// component that has been joined gets a row of counts, so memory grows with the joins, not
+/// with the nodes times the kinds.
+pub struct UnionFind<'a> {
     parent: Vec<u32>,
     rank: Vec<u8>,
-    /// `counts[root * kinds + k]`: nodes of kind `k` in the component of `root`.
+    node_kind: &'a [u16],
+    /// Row of counts of a joined root in `counts` ([`SINGLE`] for a single node).
+    slot: Vec<u32>,
+    /// `counts[slot * kinds + k]`: nodes of kind `k` in the component.
     counts: Vec<u32>,
     kinds: usize,
 }
 
+/// A root that has not been joined yet: it holds one node, of its own kind.
+const SINGLE: u32 = u32::MAX;
+
 /// Why a union was refused: the kind whose limit it would break.
 pub type Refusal = usize;
 
-impl UnionFind {
+impl<'a> UnionFind<'a> {
     /// `node_kind[i]` is the kind of node `i`, below `kinds`.
-    pub fn new(node_kind: &[u16], kinds: usize) -> UnionFind {
+    pub fn new(node_kind: &'a [u16], kinds: usize) -> UnionFind<'a> {
         let n = node_kind.len();
-        let mut counts = vec![0u32; n * kinds];
-        for (i, k) in node_kind.iter().enumerate() {
-            counts[i * kinds + *k as usize] = 1;
-        }
         UnionFind {
             parent: (0..n as u32).collect(),
             rank: vec![0; n],
-            counts,
+            node_kind,
+            slot: vec![SINGLE; n],
+            counts: Vec::new(),
             kinds,
         }
     }
@@ -42,6 +50,14 @@ impl UnionFind {
         root
     }
 
+    /// Nodes of kind `k` in the component of `root`.
+    fn count(&self, root: u32, k: usize) -> u32 {
+        match self.slot[root as usize] {
+            SINGLE => u32::from(usize::from(self.node_kind[root as usize]) == k),
+            s => self.counts[s as usize * self.kinds + k],
+        }
+    }
+
     /// Joins the components of `a` and `b` unless the result would hold more than
     /// `limits[k]` nodes of some kind `k`; `order` lists kinds strongest first, and the
     /// refusal names the strongest kind over its limit. Ok(true) when joined, Ok(false) when
@@ -57,10 +73,9 @@ impl UnionFind {
         if ra == rb {
             return Ok(false);
         }
-        let (ia, ib) = (ra as usize * self.kinds, rb as usize * self.kinds);
         if let Some(k) = order
             .iter()
-            .find(|&&k| self.counts[ia + k].saturating_add(self.counts[ib + k]) > limits[k])
+            .find(|&&k| self.count(ra, k).saturating_add(self.count(rb, k)) > limits[k])
         {
             return Err(*k);
         }
@@ -73,9 +88,32 @@ impl UnionFind {
             }
         };
         self.parent[child as usize] = root;
-        let (ir, ic) = (root as usize * self.kinds, child as usize * self.kinds);
-        for k in 0..self.kinds {
-            self.counts[ir + k] += self.counts[ic + k];
+        // The joined counts go to one row: the root's, or the child's (taken over by a single
+        // root), or a new one when both were single.
+        let kinds = self.kinds;
+        match (self.slot[root as usize], self.slot[child as usize]) {
+            (SINGLE, SINGLE) => {
+                let s = (self.counts.len() / kinds) as u32;
+                let (r, c) = (
+                    usize::from(self.node_kind[root as usize]),
+                    usize::from(self.node_kind[child as usize]),
+                );
+                self.counts
+                    .extend((0..kinds).map(|k| u32::from(k == r) + u32::from(k == c)));
+                self.slot[root as usize] = s;
+            }
+            (SINGLE, s) => {
+                self.counts[s as usize * kinds + self.node_kind[root as usize] as usize] += 1;
+                self.slot[root as usize] = s;
+            }
+            (s, SINGLE) => {
+                self.counts[s as usize * kinds + self.node_kind[child as usize] as usize] += 1;
+            }
+            (s, c) => {
+                for k in 0..kinds {
+                    self.counts[s as usize * kinds + k] += self.counts[c as usize * kinds + k];
+                }
+            }
         }
         Ok(true)
     }
@@ -108,5 +146,23 @@ mod tests {
         // Cookie 3 also seen with user 0: would put two user ids in one person.
         assert_eq!(uf.union(1, 3, &limits, &order), Err(0));
         assert_ne!(uf.find(0), uf.find(2));
+    }
+
+    #[test]
+    fn counts_add_up_over_joined_components() {
+        // Kind 0 with a limit of 2; kind 1 unlimited.
+        let kinds = [0, 1, 0, 1, 0, 1];
+        let mut uf = UnionFind::new(&kinds, 2);
+        let limits = [2, u32::MAX];
+        let order = [0, 1];
+        assert_eq!(uf.union(0, 1, &limits, &order), Ok(true));
+        assert_eq!(uf.union(2, 3, &limits, &order), Ok(true));
+        // Two joined components: two nodes of kind 0, at the limit.
+        assert_eq!(uf.union(1, 3, &limits, &order), Ok(true));
+        // A single node of kind 1 joins freely; one more of kind 0 breaks the limit.
+        assert_eq!(uf.union(5, 0, &limits, &order), Ok(true));
+        assert_eq!(uf.union(4, 2, &limits, &order), Err(0));
+        assert_ne!(uf.find(4), uf.find(0));
+        assert_eq!(uf.find(5), uf.find(2));
     }
 }

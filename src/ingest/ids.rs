@@ -5,7 +5,10 @@
 use compact_str::CompactString;
 use polars::prelude::StringChunked;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// A cell with no identifier.
 pub const NO_VALUE: u32 = u32::MAX;
@@ -82,11 +85,44 @@ pub(super) struct FileIds {
     link_rows: usize,
 }
 
-/// Values of one kind in one file: each held once, as the key of its id until sealed.
+/// Distinct texts, each held once, numbered in the order first seen. The lookup holds only
+/// numbers (hashed through the texts), so a text is stored once, and can be moved in.
+#[derive(Default)]
+struct Dict {
+    index: HashTable<u32>,
+    values: Vec<CompactString>,
+}
+
+fn hash(text: &str) -> u64 {
+    FxBuildHasher.hash_one(text)
+}
+
+impl Dict {
+    /// The number of `v`, added when new.
+    fn id(&mut self, v: CompactString) -> u32 {
+        let h = hash(&v);
+        let values = &self.values;
+        if let Some(&i) = self.index.find(h, |&i| values[i as usize] == v) {
+            return i;
+        }
+        let i = values.len() as u32;
+        self.index
+            .insert_unique(h, i, |&j| hash(&values[j as usize]));
+        self.values.push(v);
+        i
+    }
+
+    /// Frees the lookup: no more values come.
+    fn seal(&mut self) {
+        self.index = HashTable::new();
+        self.values.shrink_to_fit();
+    }
+}
+
+/// Values of one kind in one file, and the value number of each cell.
 #[derive(Default)]
 struct LocalDict {
-    index: FxHashMap<CompactString, u32>,
-    values: Vec<CompactString>,
+    dict: Dict,
     cells: Vec<u32>,
 }
 
@@ -94,23 +130,11 @@ impl LocalDict {
     fn push(&mut self, row: usize, cell: Option<CompactString>) {
         let id = match cell {
             None => NO_VALUE,
-            Some(v) => {
-                let next = self.index.len() as u32;
-                *self.index.entry(v).or_insert(next)
-            }
+            Some(v) => self.dict.id(v),
         };
         // Rows before this kind's first cell (none when the source maps it) stay empty.
         self.cells.resize(row, NO_VALUE);
         self.cells.push(id);
-    }
-
-    /// Turns the lookup into the values in id order.
-    fn seal(&mut self) {
-        let mut values = vec![CompactString::default(); self.index.len()];
-        for (v, id) in std::mem::take(&mut self.index) {
-            values[id as usize] = v;
-        }
-        self.values = values;
     }
 
     /// The cells of `rows` rows (those after the last cell are empty).
@@ -147,33 +171,38 @@ impl FileIds {
     }
 
     pub fn seal(&mut self) {
-        self.frame
-            .iter_mut()
-            .chain(self.links.iter_mut())
-            .for_each(LocalDict::seal);
+        for d in self.frame.iter_mut().chain(self.links.iter_mut()) {
+            d.dict.seal();
+            d.cells.shrink_to_fit();
+        }
     }
 }
 
 /// Joins files' interned identifiers in input order: every file's frame cells, then every
-/// file's link cells. Kinds are joined in parallel.
-pub(super) fn join(files: &[&FileIds], kinds: usize) -> InternedIds {
-    let per_kind: Vec<(Vec<CompactString>, Vec<u32>, Vec<u32>)> = (0..kinds)
+/// file's link cells. The files' values move into the joined ones (each file's are freed as
+/// it is joined); kinds are joined in parallel.
+pub(super) fn join(files: Vec<FileIds>, kinds: usize) -> InternedIds {
+    let frame_rows = files.iter().map(|f| f.frame_rows).sum();
+    let link_rows = files.iter().map(|f| f.link_rows).sum();
+    // Per kind: each file's frame dict and link dict, with the file's row counts.
+    let mut per_kind: Vec<(Vec<FilePart>, Vec<FilePart>)> =
+        (0..kinds).map(|_| Default::default()).collect();
+    for f in files {
+        for (k, d) in f.frame.into_iter().enumerate() {
+            per_kind[k].0.push((d, f.frame_rows));
+        }
+        for (k, d) in f.links.into_iter().enumerate() {
+            per_kind[k].1.push((d, f.link_rows));
+        }
+    }
+    let per_kind: Vec<(Vec<CompactString>, Vec<u32>, Vec<u32>)> = per_kind
         .into_par_iter()
-        .map(|k| {
-            let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-            let mut values: Vec<CompactString> = Vec::new();
-            let frame = join_part(
-                files.iter().map(|f| (&f.frame[k], f.frame_rows)),
-                &mut index,
-                &mut values,
-            );
-            let links = join_part(
-                files.iter().map(|f| (&f.links[k], f.link_rows)),
-                &mut index,
-                &mut values,
-            );
-            drop(index);
-            (values, frame, links)
+        .map(|(frame, links)| {
+            let mut joined = Dict::default();
+            let frame = join_part(frame, frame_rows, &mut joined);
+            let links = join_part(links, link_rows, &mut joined);
+            joined.seal();
+            (joined.values, frame, links)
         })
         .collect();
     let mut out = InternedIds {
@@ -189,26 +218,19 @@ pub(super) fn join(files: &[&FileIds], kinds: usize) -> InternedIds {
     out
 }
 
-/// One kind's cells of several files (each with its row count), renumbered into the joined
-/// values.
-fn join_part<'a>(
-    dicts: impl Iterator<Item = (&'a LocalDict, usize)>,
-    index: &mut FxHashMap<&'a str, u32>,
-    values: &mut Vec<CompactString>,
-) -> Vec<u32> {
-    let mut cells = Vec::new();
-    for (d, rows) in dicts {
-        let remap: Vec<u32> = d
-            .values
-            .iter()
-            .map(|v| {
-                *index.entry(v.as_str()).or_insert_with(|| {
-                    values.push(v.clone());
-                    values.len() as u32 - 1
-                })
-            })
+/// One file's dict of a kind, and its rows (frame or link).
+type FilePart = (LocalDict, usize);
+
+/// One kind's cells of several files (each with its row count, `rows` in all), renumbered
+/// into the joined values.
+fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Vec<u32> {
+    let mut cells = Vec::with_capacity(rows);
+    for (mut d, n) in dicts {
+        let remap: Vec<u32> = std::mem::take(&mut d.dict.values)
+            .into_iter()
+            .map(|v| joined.id(v))
             .collect();
-        cells.extend(d.cells(rows).map(|c| {
+        cells.extend(d.cells(n).map(|c| {
             if c == NO_VALUE {
                 NO_VALUE
             } else {
@@ -249,7 +271,7 @@ mod tests {
         only_first.push(false, vec![(0, None)]);
         only_first.seal();
         let b = file(&[&[None, Some("p")]], &[&[Some("x"), None]]);
-        let ids = join(&[&a, &only_first, &b], 2);
+        let ids = join(vec![a, only_first, b], 2);
         assert_eq!(ids.frame[0], [0, 1, NO_VALUE, NO_VALUE]);
         assert_eq!(ids.frame[1], [0, NO_VALUE, NO_VALUE, 0]);
         assert_eq!(ids.links[0], [0]);
@@ -267,15 +289,8 @@ mod tests {
             &[&[Some("z"), Some("q")], &[Some("x"), None]],
             &[&[None, Some("p")]],
         );
-        let ids = join(&[&a, &b], 2);
-        // Frame rows of both files come before link rows: z is first seen in b's frame.
-        assert_eq!(ids.values[0], ["x", "y", "z"]);
-        assert_eq!(ids.frame[0], [0, 1, 2, 0]);
-        assert_eq!(ids.links[0], [2, NO_VALUE]);
-        assert_eq!(ids.values[1], ["p", "q"]);
-        assert_eq!(ids.frame[1], [NO_VALUE, 0, 1, NO_VALUE]);
-        assert_eq!(ids.links[1], [NO_VALUE, 0]);
-        // The same numbering as interning the concatenated columns.
+        // The same numbering as interning the concatenated columns (built before the join
+        // takes the files).
         let col = |k: usize, link: bool| {
             let cells: Vec<Option<&str>> = [&a, &b]
                 .iter()
@@ -286,7 +301,7 @@ mod tests {
                         (&f.frame[k], f.frame_rows)
                     };
                     d.cells(rows)
-                        .map(|c| (c != NO_VALUE).then(|| d.values[c as usize].as_str()))
+                        .map(|c| (c != NO_VALUE).then(|| d.dict.values[c as usize].as_str()))
                         .collect::<Vec<_>>()
                 })
                 .collect();
@@ -294,6 +309,14 @@ mod tests {
         };
         let (f0, f1, l0, l1) = (col(0, false), col(1, false), col(0, true), col(1, true));
         let direct = InternedIds::from_columns(&[&f0, &f1], &[&l0, &l1]);
+        let ids = join(vec![a, b], 2);
+        // Frame rows of both files come before link rows: z is first seen in b's frame.
+        assert_eq!(ids.values[0], ["x", "y", "z"]);
+        assert_eq!(ids.frame[0], [0, 1, 2, 0]);
+        assert_eq!(ids.links[0], [2, NO_VALUE]);
+        assert_eq!(ids.values[1], ["p", "q"]);
+        assert_eq!(ids.frame[1], [NO_VALUE, 0, 1, NO_VALUE]);
+        assert_eq!(ids.links[1], [NO_VALUE, 0]);
         assert_eq!(direct.frame, ids.frame);
         assert_eq!(direct.links, ids.links);
         assert_eq!(direct.values[0], ["x", "y", "z"]);

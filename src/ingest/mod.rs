@@ -407,8 +407,8 @@ fn assemble(
     }
 
     if identities_only {
-        let parts: Vec<&FileIds> = files.iter().filter_map(|(_, f)| f.ids.as_ref()).collect();
-        let ids = ids::join(&parts, id_kinds.len());
+        let parts: Vec<FileIds> = files.iter_mut().filter_map(|(_, f)| f.ids.take()).collect();
+        let ids = ids::join(parts, id_kinds.len());
         return Ok(Touchpoints {
             frame: DataFrame::empty(),
             links: DataFrame::empty(),
@@ -426,8 +426,8 @@ fn assemble(
     }
 
     let interned = (part.ids == IdCells::Interned).then(|| {
-        let parts: Vec<&FileIds> = files.iter().filter_map(|(_, f)| f.ids.as_ref()).collect();
-        ids::join(&parts, id_kinds.len())
+        let parts: Vec<FileIds> = files.iter_mut().filter_map(|(_, f)| f.ids.take()).collect();
+        ids::join(parts, id_kinds.len())
     });
     for (_, out) in &mut files {
         out.ids = None;
