@@ -574,14 +574,17 @@ fn parquet_native_datetimes_numbers_and_strings() {
 }
 
 #[test]
-fn large_parquet_files_are_read_in_batches_with_the_right_row_numbers() {
+fn large_parquet_files_are_read_in_windows_and_batches_with_the_right_row_numbers() {
+    use omnitouch::ingest::raw::{BATCH_ROWS, WINDOW_ROWS};
     let w = Workdir::new();
     const T: i64 = 1_782_900_000_000_000;
-    let n = omnitouch::ingest::raw::BATCH_ROWS * 2 + 5;
-    let bad = omnitouch::ingest::raw::BATCH_ROWS + 7; // 0-based: in the second batch
+    // Two windows, the second of two batches.
+    let n = WINDOW_ROWS + BATCH_ROWS + 5;
+    // 0-based: in the second batch of the first window, and in the second window.
+    let bad_rows = [BATCH_ROWS + 7, WINDOW_ROWS + 3];
     let cards: Vec<String> = (0..n).map(|i| format!("L{i}")).collect();
     let amounts: Vec<f64> = (0..n)
-        .map(|i| if i == bad { f64::NAN } else { 1.0 })
+        .map(|i| if bad_rows.contains(&i) { f64::NAN } else { 1.0 })
         .collect();
     let df = DataFrame::new(
         n,
@@ -609,12 +612,14 @@ fn large_parquet_files_are_read_in_batches_with_the_right_row_numbers() {
         .expect("loads");
     assert_balanced(&t);
     assert_eq!(t.accounting.sources[0].rows_read, n as u64);
-    assert_eq!(t.accounting.sources[0].conversions, n as u64 - 1);
+    assert_eq!(t.accounting.sources[0].conversions, n as u64 - 2);
     let line = t.rejects.iter().map(|r| r.line).collect::<Vec<_>>();
-    assert_eq!(line, [bad as u64 + 1]);
-    // Rows keep their order across batches.
+    assert_eq!(line, bad_rows.map(|r| r as u64 + 1));
+    // Rows keep their order across batches and windows: the last frame row is the file's last.
     let cards = strings(&t, "loyalty_id");
-    assert_eq!(cards[n - 2], Some(format!("L{}", n - 1)));
+    assert_eq!(cards.len(), n - 2);
+    assert_eq!(cards[n - 3], Some(format!("L{}", n - 1)));
+    assert_eq!(cards[WINDOW_ROWS], Some(format!("L{}", WINDOW_ROWS + 1)));
 }
 
 #[test]

@@ -216,10 +216,14 @@ pub fn open(
             if let Some(w) = wanted.iter().find(|w| !names.contains(w)) {
                 return Err(missing_column(file, source_name, w, &names));
             }
+            let rows = reader
+                .num_rows()
+                .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
             Ok(Box::new(ParquetBatchReader {
                 file: file.to_path_buf(),
                 wanted: wanted.to_vec(),
-                reader: Some(reader),
+                rows,
+                window_start: 0,
                 frame: None,
                 offset: 0,
             }))
@@ -821,15 +825,24 @@ impl JsonErrorName for serde_json::Error {
     }
 }
 
-/// Reads the wanted columns whole (Arrow, compact), then hands them out in batches of
-/// [`BATCH_ROWS`] so that only one batch is ever held as cells.
+/// Reads the wanted columns a window of [`WINDOW_ROWS`] rows at a time (Arrow, compact; Polars
+/// decodes only the row groups a window touches), and hands each window out in batches of
+/// [`BATCH_ROWS`], so that only one window is held as Arrow and one batch as cells: a file's
+/// size does not set the memory a load needs.
 struct ParquetBatchReader {
     file: PathBuf,
     wanted: Vec<String>,
-    reader: Option<ParquetReader<File>>,
+    /// Rows in the file.
+    rows: usize,
+    /// The first row of the window in `frame`.
+    window_start: usize,
     frame: Option<DataFrame>,
+    /// The next row to hand out, in the window.
     offset: usize,
 }
+
+/// Rows of a Parquet file read at once.
+pub const WINDOW_ROWS: usize = 4 * BATCH_ROWS;
 
 impl ParquetBatchReader {
     fn column_values(&self, column: &Column) -> Result<Vec<Value>> {
@@ -890,22 +903,34 @@ impl ParquetBatchReader {
 
 impl BatchReader for ParquetBatchReader {
     fn next_batch(&mut self) -> Result<Option<RawBatch>> {
-        if let Some(reader) = self.reader.take() {
-            let df = reader
-                .with_columns(Some(self.wanted.clone()))
-                .finish()
-                .map_err(|e| {
-                    Error::format(&self.file, format!("not a readable Parquet file: {e}"))
-                })?;
-            self.frame = Some(df);
-        }
-        let Some(df) = &self.frame else {
-            return Ok(None);
+        let df = loop {
+            match &self.frame {
+                Some(df) if self.offset < df.height() => break df,
+                Some(df) => {
+                    self.window_start += df.height();
+                    self.frame = None;
+                    self.offset = 0;
+                }
+                None => {
+                    if self.window_start >= self.rows {
+                        return Ok(None);
+                    }
+                    let f = crate::files::open(&self.file)?;
+                    let df = ParquetReader::new(f)
+                        .with_columns(Some(self.wanted.clone()))
+                        .with_slice(Some((self.window_start, WINDOW_ROWS)))
+                        .finish()
+                        .map_err(|e| {
+                            Error::format(&self.file, format!("not a readable Parquet file: {e}"))
+                        })?;
+                    if df.height() == 0 {
+                        // Fewer rows than the metadata said: nothing more to read.
+                        return Ok(None);
+                    }
+                    self.frame = Some(df);
+                }
+            }
         };
-        if self.offset >= df.height() {
-            self.frame = None;
-            return Ok(None);
-        }
         let part = df.slice(self.offset as i64, BATCH_ROWS);
         let mut batch = RawBatch::new(self.wanted.len());
         for (i, name) in self.wanted.iter().enumerate() {
@@ -914,7 +939,7 @@ impl BatchReader for ParquetBatchReader {
                 .map_err(|e| Error::format(&self.file, e.to_string()))?;
             batch.columns[i] = self.column_values(column)?;
         }
-        let first = self.offset as u64 + 1;
+        let first = (self.window_start + self.offset) as u64 + 1;
         batch.lines = (first..first + part.height() as u64).collect();
         self.offset += part.height();
         Ok(Some(batch))
