@@ -192,7 +192,7 @@ pub fn apply_map(
         .collect();
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
-    let n_rows = cells.first().map_or(0, Vec::len);
+    let n_rows = cells.first().map_or(0, crate::ingest::Cells::len);
     let mut devices: HashMap<(usize, u32), u32> = HashMap::new();
     let mut conflicts = 0u64;
     let mut person_of_row = Vec::with_capacity(n_rows);
@@ -201,7 +201,7 @@ pub fn apply_map(
     let row_ids = |r: usize| {
         order
             .iter()
-            .map(move |&k| (k, cells[k][r]))
+            .map(move |&k| (k, cells[k].get(r)))
             .filter(|(_, v)| *v != NO_VALUE)
     };
     for r in 0..n_rows {

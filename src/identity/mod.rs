@@ -16,6 +16,7 @@ mod options;
 mod union_find;
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -24,7 +25,7 @@ use serde::Serialize;
 pub use evaluate::{evaluate, read_truth, PairScore};
 pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
 
-use crate::ingest::{InternedIds, NO_VALUE};
+use crate::ingest::{segments, InternedIds, NO_VALUE};
 pub use options::{
     IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
 };
@@ -139,7 +140,6 @@ fn stitch_ids<S: AsRef<str> + Sync>(
 ) -> Result<Stitched> {
     let kinds = &t.id_kinds;
     let n_frame = frame_rows(t, ids);
-    let n_links = ids.link_rows();
 
     // Junk is judged once per distinct value; the other values become the kind's nodes, in
     // input order.
@@ -160,9 +160,9 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 })
                 .collect();
             let junk = ids.frame[k]
-                .iter()
-                .chain(&ids.links[k])
-                .filter(|&&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
+                .stored()
+                .chain(ids.links[k].stored())
+                .filter(|&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
                 .count() as u64;
             Interned {
                 value_of_node,
@@ -181,13 +181,22 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     let mut order: Vec<usize> = (0..kinds.len()).collect();
     order.sort_by_key(|&k| (options.rank[k], k));
 
-    // Per row (of the frame, or of the links): its strongest node (the anchor), its device
-    // node, and its links; into a buffer reused from row to row.
-    let row_nodes = |links: bool, r: usize, nodes: &mut Vec<(usize, u32)>| {
+    // Rows go in segments over which each kind is stored or not (a file's rows, cut to
+    // CHUNK): the cells of the kinds stored there, strongest first.
+    const CHUNK: usize = 1 << 16;
+    let present = |links: bool, rows: &Range<usize>| -> Vec<(usize, &[u32])> {
+        let cells = if links { &ids.links } else { &ids.frame };
+        order
+            .iter()
+            .filter_map(|&k| cells[k].slice(rows.clone()).map(|c| (k, c)))
+            .collect()
+    };
+    // Row `i` of a segment: its strongest node (the anchor), its device node, and its links;
+    // into a buffer reused from row to row.
+    let row_nodes = |present: &[(usize, &[u32])], i: usize, nodes: &mut Vec<(usize, u32)>| {
         nodes.clear();
-        nodes.extend(order.iter().filter_map(|&k| {
-            let cells = if links { &ids.links[k] } else { &ids.frame[k] };
-            let value = cells[r];
+        nodes.extend(present.iter().filter_map(|&(k, cells)| {
+            let value = cells[i];
             if value == NO_VALUE {
                 return None;
             }
@@ -195,11 +204,12 @@ fn stitch_ids<S: AsRef<str> + Sync>(
             (local != NO_NODE).then(|| (k, offsets[k] + local))
         }));
     };
-    let edges_of = |links: bool, rows: std::ops::Range<usize>| {
+    let edges_of = |links: bool, rows: Range<usize>| {
         let mut edges: Vec<(u8, u32, u32)> = Vec::new();
         let mut nodes = Vec::new();
-        for r in rows {
-            row_nodes(links, r, &mut nodes);
+        let present = present(links, &rows);
+        for i in 0..rows.len() {
+            row_nodes(&present, i, &mut nodes);
             if let Some((_, anchor)) = nodes.first() {
                 for (k, n) in &nodes[1..] {
                     let (a, b) = if anchor < n {
@@ -217,12 +227,11 @@ fn stitch_ids<S: AsRef<str> + Sync>(
         edges.dedup();
         edges
     };
-    const CHUNK: usize = 1 << 16;
-    let chunks =
-        |n: usize| (0..n.div_ceil(CHUNK)).map(move |c| c * CHUNK..((c + 1) * CHUNK).min(n));
-    let mut edges: Vec<(u8, u32, u32)> = chunks(n_frame)
-        .map(|r| (false, r))
-        .chain(chunks(n_links).map(|r| (true, r)))
+    let frame_segments = segments(&ids.frame, CHUNK);
+    let mut edges: Vec<(u8, u32, u32)> = frame_segments
+        .iter()
+        .map(|r| (false, r.clone()))
+        .chain(segments(&ids.links, CHUNK).into_iter().map(|r| (true, r)))
         .collect::<Vec<_>>()
         .into_par_iter()
         .flat_map_iter(|(links, rows)| edges_of(links, rows))
@@ -302,18 +311,30 @@ fn stitch_ids<S: AsRef<str> + Sync>(
     let people = components.len() as u32;
     drop((roots, best, person_of_root, components));
 
-    let (person_of_row, device_of_row): (Vec<Option<u32>>, Vec<Option<u32>>) = (0..n_frame)
-        .into_par_iter()
-        .map_init(Vec::new, |nodes, r| {
-            row_nodes(false, r, nodes);
-            let person = nodes.first().map(|(_, n)| node_person[*n as usize]);
-            let device = nodes
+    // Written in place, a segment per task: no second copy of two values per row.
+    let mut person_of_row: Vec<Option<u32>> = vec![None; n_frame];
+    let mut device_of_row: Vec<Option<u32>> = vec![None; n_frame];
+    let mut jobs = Vec::with_capacity(frame_segments.len());
+    let (mut persons, mut devices) = (&mut person_of_row[..], &mut device_of_row[..]);
+    // Segments cover the frame's rows in order.
+    for rows in frame_segments {
+        let (p, rest_p) = std::mem::take(&mut persons).split_at_mut(rows.len());
+        let (d, rest_d) = std::mem::take(&mut devices).split_at_mut(rows.len());
+        (persons, devices) = (rest_p, rest_d);
+        jobs.push((rows, p, d));
+    }
+    jobs.into_par_iter().for_each(|(rows, persons, devices)| {
+        let present = present(false, &rows);
+        let mut nodes = Vec::new();
+        for (i, (person, device)) in persons.iter_mut().zip(devices.iter_mut()).enumerate() {
+            row_nodes(&present, i, &mut nodes);
+            *person = nodes.first().map(|(_, n)| node_person[*n as usize]);
+            *device = nodes
                 .iter()
                 .find(|(k, _)| options.is_device[*k])
                 .map(|(_, n)| *n);
-            (person, device)
-        })
-        .unzip();
+        }
+    });
 
     // The map in its order (person, kind rank, value): sorted as integers.
     let map = if options.keep_map {

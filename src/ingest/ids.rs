@@ -19,21 +19,106 @@ pub struct InternedIds<S = CompactString> {
     /// Distinct values, in input order: frame rows first, then identity-link rows.
     pub values: Vec<Vec<S>>,
     /// The value index of every frame row's cell ([`NO_VALUE`] when empty).
-    pub frame: Vec<Vec<u32>>,
+    pub frame: Vec<Cells>,
     /// The value index of every identity-link row's cell.
-    pub links: Vec<Vec<u32>>,
+    pub links: Vec<Cells>,
 }
 
 impl<S> InternedIds<S> {
     /// Frame rows.
     pub fn frame_rows(&self) -> usize {
-        self.frame.first().map_or(0, Vec::len)
+        self.frame.first().map_or(0, Cells::len)
     }
 
     /// Identity-link rows.
     pub fn link_rows(&self) -> usize {
-        self.links.first().map_or(0, Vec::len)
+        self.links.first().map_or(0, Cells::len)
     }
+}
+
+/// One kind's cells, stored only for the row ranges (files) whose source maps the kind: every
+/// other row is empty ([`NO_VALUE`]). Most sources map one or two of the kinds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cells {
+    rows: usize,
+    /// (first row, cells) in row order, not overlapping.
+    runs: Vec<(usize, Vec<u32>)>,
+}
+
+impl Cells {
+    /// Every row's cell.
+    pub fn dense(cells: Vec<u32>) -> Cells {
+        Cells {
+            rows: cells.len(),
+            runs: if cells.is_empty() {
+                Vec::new()
+            } else {
+                vec![(0, cells)]
+            },
+        }
+    }
+
+    /// Rows, stored or not.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The run holding row `r`, if any.
+    fn run_of(&self, r: usize) -> Option<&(usize, Vec<u32>)> {
+        let i = self.runs.partition_point(|(start, _)| *start <= r);
+        let run = self.runs.get(i.checked_sub(1)?)?;
+        (r < run.0 + run.1.len()).then_some(run)
+    }
+
+    /// The cell of row `r`.
+    pub fn get(&self, r: usize) -> u32 {
+        self.run_of(r)
+            .map_or(NO_VALUE, |(start, cells)| cells[r - start])
+    }
+
+    /// The cells of `rows`, a range of [`segments`] (inside one run, or outside all of them):
+    /// None when none is stored.
+    pub fn slice(&self, rows: std::ops::Range<usize>) -> Option<&[u32]> {
+        let (start, cells) = self.run_of(rows.start)?;
+        cells.get(rows.start - start..rows.end - start)
+    }
+
+    /// The stored cells (some may be empty too).
+    pub fn stored(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|(_, cells)| cells.iter().copied())
+    }
+
+    /// Every row's cell.
+    pub fn to_vec(&self) -> Vec<u32> {
+        (0..self.rows).map(|r| self.get(r)).collect()
+    }
+}
+
+/// Row ranges of at most `max` rows over which every kind's cells are either all stored or
+/// all empty (run boundaries cut them), in row order.
+pub fn segments(kinds: &[Cells], max: usize) -> Vec<std::ops::Range<usize>> {
+    let rows = kinds.first().map_or(0, Cells::len);
+    let mut cuts: Vec<usize> = kinds
+        .iter()
+        .flat_map(|c| c.runs.iter().flat_map(|(s, cells)| [*s, s + cells.len()]))
+        .chain([0, rows])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let max = max.max(1);
+    cuts.windows(2)
+        .flat_map(|w| {
+            let (a, b) = (w[0], w[1]);
+            (a..b).step_by(max).map(move |s| s..(s + max).min(b))
+        })
+        .collect()
 }
 
 impl<'a> InternedIds<&'a str> {
@@ -67,8 +152,8 @@ impl<'a> InternedIds<&'a str> {
         };
         for (v, f, l) in per_kind {
             out.values.push(v);
-            out.frame.push(f);
-            out.links.push(l);
+            out.frame.push(Cells::dense(f));
+            out.links.push(Cells::dense(l));
         }
         out
     }
@@ -195,7 +280,7 @@ pub(super) fn join(files: Vec<FileIds>, kinds: usize) -> InternedIds {
             per_kind[k].1.push((d, f.link_rows));
         }
     }
-    let per_kind: Vec<(Vec<CompactString>, Vec<u32>, Vec<u32>)> = per_kind
+    let per_kind: Vec<(Vec<CompactString>, Cells, Cells)> = per_kind
         .into_par_iter()
         .map(|(frame, links)| {
             let mut joined = Dict::default();
@@ -222,21 +307,32 @@ pub(super) fn join(files: Vec<FileIds>, kinds: usize) -> InternedIds {
 type FilePart = (LocalDict, usize);
 
 /// One kind's cells of several files (each with its row count, `rows` in all), renumbered
-/// into the joined values.
-fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Vec<u32> {
-    let mut cells = Vec::with_capacity(rows);
+/// into the joined values; a file that does not map the kind stores none.
+fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
+    let mut cells = Cells {
+        rows,
+        runs: Vec::new(),
+    };
+    let mut start = 0;
     for (mut d, n) in dicts {
         let remap: Vec<u32> = std::mem::take(&mut d.dict.values)
             .into_iter()
             .map(|v| joined.id(v))
             .collect();
-        cells.extend(d.cells(n).map(|c| {
-            if c == NO_VALUE {
-                NO_VALUE
-            } else {
-                remap[c as usize]
-            }
-        }));
+        if !d.cells.is_empty() {
+            let run = d
+                .cells(n)
+                .map(|c| {
+                    if c == NO_VALUE {
+                        NO_VALUE
+                    } else {
+                        remap[c as usize]
+                    }
+                })
+                .collect();
+            cells.runs.push((start, run));
+        }
+        start += n;
     }
     cells
 }
@@ -272,10 +368,10 @@ mod tests {
         only_first.seal();
         let b = file(&[&[None, Some("p")]], &[&[Some("x"), None]]);
         let ids = join(vec![a, only_first, b], 2);
-        assert_eq!(ids.frame[0], [0, 1, NO_VALUE, NO_VALUE]);
-        assert_eq!(ids.frame[1], [0, NO_VALUE, NO_VALUE, 0]);
-        assert_eq!(ids.links[0], [0]);
-        assert_eq!(ids.links[1], [NO_VALUE]);
+        assert_eq!(ids.frame[0].to_vec(), [0, 1, NO_VALUE, NO_VALUE]);
+        assert_eq!(ids.frame[1].to_vec(), [0, NO_VALUE, NO_VALUE, 0]);
+        assert_eq!(ids.links[0].to_vec(), [0]);
+        assert_eq!(ids.links[1].to_vec(), [NO_VALUE]);
         assert_eq!(ids.frame_rows(), 4);
     }
 
@@ -312,13 +408,39 @@ mod tests {
         let ids = join(vec![a, b], 2);
         // Frame rows of both files come before link rows: z is first seen in b's frame.
         assert_eq!(ids.values[0], ["x", "y", "z"]);
-        assert_eq!(ids.frame[0], [0, 1, 2, 0]);
-        assert_eq!(ids.links[0], [2, NO_VALUE]);
+        assert_eq!(ids.frame[0].to_vec(), [0, 1, 2, 0]);
+        assert_eq!(ids.links[0].to_vec(), [2, NO_VALUE]);
         assert_eq!(ids.values[1], ["p", "q"]);
-        assert_eq!(ids.frame[1], [NO_VALUE, 0, 1, NO_VALUE]);
-        assert_eq!(ids.links[1], [NO_VALUE, 0]);
-        assert_eq!(direct.frame, ids.frame);
-        assert_eq!(direct.links, ids.links);
+        assert_eq!(ids.frame[1].to_vec(), [NO_VALUE, 0, 1, NO_VALUE]);
+        assert_eq!(ids.links[1].to_vec(), [NO_VALUE, 0]);
+        let dense = |c: &[Cells]| c.iter().map(Cells::to_vec).collect::<Vec<_>>();
+        assert_eq!(dense(&direct.frame), dense(&ids.frame));
+        assert_eq!(dense(&direct.links), dense(&ids.links));
         assert_eq!(direct.values[0], ["x", "y", "z"]);
+    }
+
+    #[test]
+    fn cells_are_stored_only_where_a_file_maps_the_kind() {
+        let mut a = FileIds::new(2);
+        a.push(false, vec![(0, Some("x".into()))]);
+        a.push(false, vec![(0, Some("y".into()))]);
+        a.seal();
+        let mut b = FileIds::new(2);
+        for v in ["p", "q", "p"] {
+            b.push(false, vec![(1, Some(v.into()))]);
+        }
+        b.seal();
+        let ids = join(vec![a, b], 2);
+        // Kind 0 is stored for the first file's rows only, kind 1 for the second's.
+        assert_eq!(ids.frame[0].stored().count(), 2);
+        assert_eq!(ids.frame[1].stored().count(), 3);
+        assert_eq!(ids.frame[1].get(0), NO_VALUE);
+        assert_eq!(ids.frame[1].get(4), 0);
+        assert_eq!(ids.frame[1].get(9), NO_VALUE);
+        // Segments break where a run starts or ends, and at most every `max` rows.
+        assert_eq!(segments(&ids.frame, 10), [0..2, 2..5]);
+        assert_eq!(segments(&ids.frame, 2), [0..2, 2..4, 4..5]);
+        assert_eq!(ids.frame[0].slice(2..4), None);
+        assert_eq!(ids.frame[1].slice(2..4), Some(&[0, 1][..]));
     }
 }
