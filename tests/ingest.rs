@@ -500,9 +500,15 @@ fn ndjson_key_in_no_line_is_a_structural_error() {
     );
 }
 
-fn write_parquet(w: &Workdir, name: &str, mut df: DataFrame) {
+fn write_parquet(w: &Workdir, name: &str, df: DataFrame) {
+    write_parquet_groups(w, name, df, None);
+}
+
+/// Writes a Parquet file with row groups of at most `group_rows` rows (None: Polars' default).
+fn write_parquet_groups(w: &Workdir, name: &str, mut df: DataFrame, group_rows: Option<usize>) {
     let file = std::fs::File::create(w.join(name)).expect("create");
     ParquetWriter::new(file)
+        .with_row_group_size(group_rows)
         .finish(&mut df)
         .expect("write parquet");
 }
@@ -595,7 +601,8 @@ fn large_parquet_files_are_read_in_windows_and_batches_with_the_right_row_number
         ],
     )
     .expect("frame");
-    write_parquet(&w, "pos.parquet", df);
+    // Row groups of 50,000 rows: windows of whole groups (300,000 rows, then the rest).
+    write_parquet_groups(&w, "pos.parquet", df, Some(50_000));
     let t = w
         .load(
             r#"

@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use compact_str::CompactString;
+use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -216,13 +217,17 @@ pub fn open(
             if let Some(w) = wanted.iter().find(|w| !names.contains(w)) {
                 return Err(missing_column(file, source_name, w, &names));
             }
-            let rows = reader
-                .num_rows()
-                .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
+            let metadata = reader
+                .get_metadata()
+                .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?
+                .clone();
+            let windows = windows(metadata.row_groups.iter().map(|g| g.num_rows()));
             Ok(Box::new(ParquetBatchReader {
                 file: file.to_path_buf(),
                 wanted: wanted.to_vec(),
-                rows,
+                metadata,
+                windows,
+                window: 0,
                 window_start: 0,
                 frame: None,
                 offset: 0,
@@ -825,15 +830,18 @@ impl JsonErrorName for serde_json::Error {
     }
 }
 
-/// Reads the wanted columns a window of [`WINDOW_ROWS`] rows at a time (Arrow, compact; Polars
-/// decodes only the row groups a window touches), and hands each window out in batches of
-/// [`BATCH_ROWS`], so that only one window is held as Arrow and one batch as cells: a file's
-/// size does not set the memory a load needs.
+/// Reads the wanted columns a window of whole row groups at a time (Arrow, compact), and hands
+/// each window out in batches of [`BATCH_ROWS`], so that only one window is held as Arrow and
+/// one batch as cells: a file's size does not set the memory a load needs (its largest row
+/// group does).
 struct ParquetBatchReader {
     file: PathBuf,
     wanted: Vec<String>,
-    /// Rows in the file.
-    rows: usize,
+    metadata: FileMetadataRef,
+    /// Rows of each window, in file order.
+    windows: Vec<usize>,
+    /// The window in `frame` (or the next to read).
+    window: usize,
     /// The first row of the window in `frame`.
     window_start: usize,
     frame: Option<DataFrame>,
@@ -841,8 +849,26 @@ struct ParquetBatchReader {
     offset: usize,
 }
 
-/// Rows of a Parquet file read at once.
+/// Rows of a Parquet file read at once, at least (whole row groups are read; see [`windows`]).
 pub const WINDOW_ROWS: usize = 4 * BATCH_ROWS;
+
+/// Windows of whole row groups (given their rows), each of at least [`WINDOW_ROWS`] rows but
+/// the last: a window never cuts a row group, which would be decoded twice.
+fn windows(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut windows = Vec::new();
+    let mut rows = 0;
+    for g in row_groups {
+        rows += g;
+        if rows >= WINDOW_ROWS {
+            windows.push(rows);
+            rows = 0;
+        }
+    }
+    if rows > 0 {
+        windows.push(rows);
+    }
+    windows
+}
 
 impl ParquetBatchReader {
     fn column_values(&self, column: &Column) -> Result<Vec<Value>> {
@@ -906,19 +932,22 @@ impl BatchReader for ParquetBatchReader {
         let df = loop {
             match &self.frame {
                 Some(df) if self.offset < df.height() => break df,
-                Some(df) => {
-                    self.window_start += df.height();
+                Some(_) => {
+                    self.window_start += self.windows[self.window];
+                    self.window += 1;
                     self.frame = None;
                     self.offset = 0;
                 }
                 None => {
-                    if self.window_start >= self.rows {
+                    let Some(&rows) = self.windows.get(self.window) else {
                         return Ok(None);
-                    }
+                    };
                     let f = crate::files::open(&self.file)?;
-                    let df = ParquetReader::new(f)
+                    let mut reader = ParquetReader::new(f);
+                    reader.set_metadata(self.metadata.clone());
+                    let df = reader
                         .with_columns(Some(self.wanted.clone()))
-                        .with_slice(Some((self.window_start, WINDOW_ROWS)))
+                        .with_slice(Some((self.window_start, rows)))
                         .finish()
                         .map_err(|e| {
                             Error::format(&self.file, format!("not a readable Parquet file: {e}"))
@@ -943,5 +972,23 @@ impl BatchReader for ParquetBatchReader {
         batch.lines = (first..first + part.height() as u64).collect();
         self.offset += part.height();
         Ok(Some(batch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parquet_windows_hold_whole_row_groups() {
+        let g = 200_000;
+        assert_eq!(windows([g, g, g, 5].into_iter()), [2 * g, g + 5]);
+        // A group larger than a window is a window of its own.
+        assert_eq!(windows([3_000_000, 10].into_iter()), [3_000_000, 10]);
+        assert_eq!(
+            windows([WINDOW_ROWS, WINDOW_ROWS].into_iter()),
+            [WINDOW_ROWS; 2]
+        );
+        assert!(windows(std::iter::empty()).is_empty());
     }
 }
