@@ -157,19 +157,8 @@ pub fn apply_map(
     }
     map.sort(&options.rank);
     let owned;
-    let ids: &InternedIds<&str> = match &t.ids {
-        Some(ids) => {
-            owned = InternedIds {
-                values: ids
-                    .values
-                    .iter()
-                    .map(|v| v.iter().map(|s| s.as_str()).collect())
-                    .collect(),
-                frame: Vec::new(),
-                links: Vec::new(),
-            };
-            &owned
-        }
+    let ids: &InternedIds = match &t.ids {
+        Some(ids) => ids,
         None => {
             let frame = super::id_columns(&t.frame, kinds)?;
             let links = super::id_columns(&t.links, kinds)?;
@@ -177,10 +166,7 @@ pub fn apply_map(
             &owned
         }
     };
-    let cells = match &t.ids {
-        Some(interned) => &interned.frame,
-        None => &ids.frame,
-    };
+    let cells = &ids.frame;
     // Each distinct value is looked up once.
     let person_of_value: Vec<Vec<Option<u32>>> = (0..kinds.len())
         .map(|k| {

@@ -133,11 +133,7 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
 }
 
 /// [`stitch`] over identifiers interned per kind.
-fn stitch_ids<S: AsRef<str> + Sync>(
-    t: &Touchpoints,
-    ids: &InternedIds<S>,
-    options: &IdentityOptions,
-) -> Result<Stitched> {
+fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> Result<Stitched> {
     let kinds = &t.id_kinds;
     let n_frame = frame_rows(t, ids);
 
@@ -151,7 +147,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    if options.junk.is_junk(v.as_ref()) {
+                    if options.junk.is_junk(v) {
                         NO_NODE
                     } else {
                         value_of_node.push(i as u32);
@@ -257,7 +253,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
         .par_iter()
         .zip(&ids.values)
         .map(|(kind, all)| {
-            let value = |node: u32| all[kind.value_of_node[node as usize] as usize].as_ref();
+            let value = |node: u32| all.get(kind.value_of_node[node as usize] as usize);
             // Most comparisons settle on the first eight bytes, held as an integer.
             let mut local: Vec<(u64, u32)> = (0..kind.value_of_node.len() as u32)
                 .map(|n| (prefix(value(n)), n))
@@ -350,8 +346,7 @@ fn stitch_ids<S: AsRef<str> + Sync>(
                 MapEntry {
                     kind,
                     value: ids.values[kind as usize]
-                        [interned[kind as usize].value_of_node[local as usize] as usize]
-                        .as_ref()
+                        .get(interned[kind as usize].value_of_node[local as usize] as usize)
                         .to_string(),
                     person,
                 }
@@ -403,7 +398,7 @@ fn prefix(text: &str) -> u64 {
 }
 
 /// Frame rows of a load: the identifier cells per kind, or the rows loaded when no kind.
-fn frame_rows<S>(t: &Touchpoints, ids: &InternedIds<S>) -> usize {
+fn frame_rows(t: &Touchpoints, ids: &InternedIds) -> usize {
     match ids.frame.first() {
         Some(cells) => cells.len(),
         None => t.rows_per_file.iter().sum(),

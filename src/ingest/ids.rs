@@ -8,23 +8,23 @@ use rayon::prelude::*;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 
 /// A cell with no identifier.
 pub const NO_VALUE: u32 = u32::MAX;
 
 /// Identifiers of a load, per identity kind (in the load's `id_kinds` order).
 #[derive(Debug, Clone, Default)]
-pub struct InternedIds<S = CompactString> {
+pub struct InternedIds {
     /// Distinct values, in input order: frame rows first, then identity-link rows.
-    pub values: Vec<Vec<S>>,
+    pub values: Vec<Texts>,
     /// The value index of every frame row's cell ([`NO_VALUE`] when empty).
     pub frame: Vec<Cells>,
     /// The value index of every identity-link row's cell.
     pub links: Vec<Cells>,
 }
 
-impl<S> InternedIds<S> {
+impl InternedIds {
     /// Frame rows.
     pub fn frame_rows(&self) -> usize {
         self.frame.first().map_or(0, Cells::len)
@@ -33,6 +33,49 @@ impl<S> InternedIds<S> {
     /// Identity-link rows.
     pub fn link_rows(&self) -> usize {
         self.links.first().map_or(0, Cells::len)
+    }
+}
+
+/// Texts held end to end in one buffer, each found by number: a text costs its bytes and one
+/// offset, not a string header and an allocation of its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Texts {
+    bytes: String,
+    /// Where each text ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Texts held.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Text number `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// The texts in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Adds a text at the end.
+    pub fn push(&mut self, text: &str) {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 }
 
@@ -121,28 +164,19 @@ pub fn segments(kinds: &[Cells], max: usize) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
-impl<'a> InternedIds<&'a str> {
+impl InternedIds {
     /// Interns Arrow identifier columns (one per kind, frame and links), kinds in parallel.
-    pub fn from_columns(
-        frame: &[&'a StringChunked],
-        links: &[&'a StringChunked],
-    ) -> InternedIds<&'a str> {
-        let per_kind: Vec<(Vec<&str>, Vec<u32>, Vec<u32>)> = frame
+    pub fn from_columns(frame: &[&StringChunked], links: &[&StringChunked]) -> InternedIds {
+        let per_kind: Vec<(Texts, Vec<u32>, Vec<u32>)> = frame
             .par_iter()
             .zip(links)
             .map(|(f, l)| {
-                let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-                let mut values = Vec::new();
-                let mut id = |cell: Option<&'a str>| match cell {
-                    None => NO_VALUE,
-                    Some(v) => *index.entry(v).or_insert_with(|| {
-                        values.push(v);
-                        values.len() as u32 - 1
-                    }),
-                };
+                let mut dict = Dict::default();
+                let mut id = |cell: Option<&str>| cell.map_or(NO_VALUE, |v| dict.id(v));
                 let f: Vec<u32> = f.iter().map(&mut id).collect();
                 let l: Vec<u32> = l.iter().map(&mut id).collect();
-                (values, f, l)
+                dict.seal();
+                (dict.values, f, l)
             })
             .collect();
         let mut out = InternedIds {
@@ -175,7 +209,7 @@ pub(super) struct FileIds {
 #[derive(Default)]
 struct Dict {
     index: HashTable<u32>,
-    values: Vec<CompactString>,
+    values: Texts,
 }
 
 fn hash(text: &str) -> u64 {
@@ -184,15 +218,15 @@ fn hash(text: &str) -> u64 {
 
 impl Dict {
     /// The number of `v`, added when new.
-    fn id(&mut self, v: CompactString) -> u32 {
-        let h = hash(&v);
+    fn id(&mut self, v: &str) -> u32 {
+        let h = hash(v);
         let values = &self.values;
-        if let Some(&i) = self.index.find(h, |&i| values[i as usize] == v) {
+        if let Some(&i) = self.index.find(h, |&i| values.get(i as usize) == v) {
             return i;
         }
         let i = values.len() as u32;
         self.index
-            .insert_unique(h, i, |&j| hash(&values[j as usize]));
+            .insert_unique(h, i, |&j| hash(values.get(j as usize)));
         self.values.push(v);
         i
     }
@@ -215,7 +249,7 @@ impl LocalDict {
     fn push(&mut self, row: usize, cell: Option<CompactString>) {
         let id = match cell {
             None => NO_VALUE,
-            Some(v) => self.dict.id(v),
+            Some(v) => self.dict.id(&v),
         };
         // Rows before this kind's first cell (none when the source maps it) stay empty.
         self.cells.resize(row, NO_VALUE);
@@ -280,7 +314,7 @@ pub(super) fn join(files: Vec<FileIds>, kinds: usize) -> InternedIds {
             per_kind[k].1.push((d, f.link_rows));
         }
     }
-    let per_kind: Vec<(Vec<CompactString>, Cells, Cells)> = per_kind
+    let per_kind: Vec<(Texts, Cells, Cells)> = per_kind
         .into_par_iter()
         .map(|(frame, links)| {
             let mut joined = Dict::default();
@@ -316,7 +350,7 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
     let mut start = 0;
     for (mut d, n) in dicts {
         let remap: Vec<u32> = std::mem::take(&mut d.dict.values)
-            .into_iter()
+            .iter()
             .map(|v| joined.id(v))
             .collect();
         if !d.cells.is_empty() {
@@ -397,7 +431,7 @@ mod tests {
                         (&f.frame[k], f.frame_rows)
                     };
                     d.cells(rows)
-                        .map(|c| (c != NO_VALUE).then(|| d.dict.values[c as usize].as_str()))
+                        .map(|c| (c != NO_VALUE).then(|| d.dict.values.get(c as usize)))
                         .collect::<Vec<_>>()
                 })
                 .collect();
@@ -407,16 +441,16 @@ mod tests {
         let direct = InternedIds::from_columns(&[&f0, &f1], &[&l0, &l1]);
         let ids = join(vec![a, b], 2);
         // Frame rows of both files come before link rows: z is first seen in b's frame.
-        assert_eq!(ids.values[0], ["x", "y", "z"]);
+        assert!(ids.values[0].iter().eq(["x", "y", "z"]));
         assert_eq!(ids.frame[0].to_vec(), [0, 1, 2, 0]);
         assert_eq!(ids.links[0].to_vec(), [2, NO_VALUE]);
-        assert_eq!(ids.values[1], ["p", "q"]);
+        assert!(ids.values[1].iter().eq(["p", "q"]));
         assert_eq!(ids.frame[1].to_vec(), [NO_VALUE, 0, 1, NO_VALUE]);
         assert_eq!(ids.links[1].to_vec(), [NO_VALUE, 0]);
         let dense = |c: &[Cells]| c.iter().map(Cells::to_vec).collect::<Vec<_>>();
         assert_eq!(dense(&direct.frame), dense(&ids.frame));
         assert_eq!(dense(&direct.links), dense(&ids.links));
-        assert_eq!(direct.values[0], ["x", "y", "z"]);
+        assert_eq!(direct.values, ids.values);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
 use ids::FileIds;
-pub use ids::{segments, Cells, InternedIds, NO_VALUE};
+pub use ids::{segments, Cells, InternedIds, Texts, NO_VALUE};
 use plan::{FileOutput, IdCells, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
