@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::attribution::{self, Attribution, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::identity::{IdentityMap, StitchStats, Stitched};
+use crate::identity::{IdentityMap, StitchStats, Stitched, NONE};
 use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, RowSelection, Touchpoints};
 use crate::journey::{self, JourneyOptions, JourneyStats, PathTable};
 use crate::progress;
@@ -100,7 +100,7 @@ pub fn run(
         let keep = |row: usize| {
             person_of_row
                 .get(row)
-                .is_some_and(|p| shard_of(*p, shards) == shard)
+                .is_some_and(|&p| shard_of((p != NONE).then_some(p), shards) == shard)
         };
         let selection = RowSelection {
             rows_per_file: &rows_per_file,

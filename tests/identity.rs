@@ -211,7 +211,7 @@ fn a_map_from_elsewhere_counts_unmatched_rows_and_conflicts() {
     let map = identity::read_map(&w.join("warehouse.csv")).expect("reads");
     let s = identity::apply_map(&t, &map, &options).expect("applies");
     // Dense ids in the order of the warehouse's ids: 7 → 0, 8 → 1, 500 → 2.
-    assert_eq!(s.person_of_row, [Some(2), None, Some(1)]);
+    assert_eq!(s.person_of_row, [2, omnitouch::identity::NONE, 1]);
     assert_eq!(s.stats.rows_without_person, 1);
     assert_eq!(s.stats.map_conflicts, 1);
 }

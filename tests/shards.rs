@@ -218,7 +218,7 @@ fn a_row_selection_keeps_exactly_the_rows_it_names() {
     let b = identity::apply_map(&ids, &entries, &options).expect("maps the identities");
     assert_eq!(a.person_of_row, b.person_of_row);
     assert_eq!(a.device_of_row, b.device_of_row);
-    assert!(a.person_of_row.iter().any(Option::is_none));
+    assert!(a.person_of_row.contains(&omnitouch::identity::NONE));
     assert_eq!(
         serde_json::to_value(&a.stats).expect("json"),
         serde_json::to_value(&b.stats).expect("json")

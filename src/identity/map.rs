@@ -197,12 +197,12 @@ pub fn apply_map(
         if found.iter().any(|p| Some(p) != found.first()) {
             conflicts += 1;
         }
-        person_of_row.push(found.first().copied());
+        person_of_row.push(found.first().copied().unwrap_or(super::NONE));
         let device = row_ids(r).find(|(k, _)| options.is_device[*k]).map(|key| {
             let next = devices.len() as u32;
             *devices.entry(key).or_insert(next)
         });
-        device_of_row.push(device);
+        device_of_row.push(device.unwrap_or(super::NONE));
     }
     let people = persons.len() as u32;
     let persons: Vec<u32> = map.entries.iter().map(|e| e.person).collect();

@@ -34,13 +34,19 @@ use union_find::UnionFind;
 use crate::error::{Error, Result};
 use crate::ingest::Touchpoints;
 
+/// No person or device: a row without a usable identifier (or without a device identifier).
+/// A sentinel rather than `Option` halves the two numbers held per row (100M rows: 0.6 GB).
+pub const NONE: u32 = u32::MAX;
+
 /// People and how every touchpoint row maps to one.
 #[derive(Debug, Clone)]
 pub struct Stitched {
-    /// Person of each row of the touchpoint frame; None when the row has no usable identifier.
-    pub person_of_row: Vec<Option<u32>>,
-    /// Device or browser of each frame row (an id unique per device identifier), if any.
-    pub device_of_row: Vec<Option<u32>>,
+    /// Person of each row of the touchpoint frame; [`NONE`] when the row has no usable
+    /// identifier.
+    pub person_of_row: Vec<u32>,
+    /// Device or browser of each frame row (an id unique per device identifier); [`NONE`]
+    /// when it has none.
+    pub device_of_row: Vec<u32>,
     /// Number of people.
     pub people: u32,
     /// Every identifier with its person.
@@ -308,8 +314,8 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
     drop((roots, best, person_of_root, components));
 
     // Written in place, a segment per task: no second copy of two values per row.
-    let mut person_of_row: Vec<Option<u32>> = vec![None; n_frame];
-    let mut device_of_row: Vec<Option<u32>> = vec![None; n_frame];
+    let mut person_of_row: Vec<u32> = vec![NONE; n_frame];
+    let mut device_of_row: Vec<u32> = vec![NONE; n_frame];
     let mut jobs = Vec::with_capacity(frame_segments.len());
     let (mut persons, mut devices) = (&mut person_of_row[..], &mut device_of_row[..]);
     // Segments cover the frame's rows in order.
@@ -324,11 +330,13 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
         let mut nodes = Vec::new();
         for (i, (person, device)) in persons.iter_mut().zip(devices.iter_mut()).enumerate() {
             row_nodes(&present, i, &mut nodes);
-            *person = nodes.first().map(|(_, n)| node_person[*n as usize]);
+            *person = nodes
+                .first()
+                .map_or(NONE, |(_, n)| node_person[*n as usize]);
             *device = nodes
                 .iter()
                 .find(|(k, _)| options.is_device[*k])
-                .map(|(_, n)| *n);
+                .map_or(NONE, |(_, n)| *n);
         }
     });
 
@@ -411,7 +419,7 @@ pub(crate) fn person_stats(
     t: &Touchpoints,
     kinds: &[String],
     identifiers: (&[u32], &[u16]),
-    person_of_row: &[Option<u32>],
+    person_of_row: &[u32],
     people: u32,
     is_device: &[bool],
     large_threshold: usize,
@@ -466,9 +474,9 @@ pub(crate) fn person_stats(
     // Per person: the first source seen (u32::MAX: none yet), and whether another followed.
     let mut first_source = vec![u32::MAX; p];
     let mut multi_source = vec![false; p];
-    for (idx, person) in source_of_row.zip(person_of_row) {
-        if let Some(person) = person {
-            let person = *person as usize;
+    for (idx, &person) in source_of_row.zip(person_of_row) {
+        if person != NONE {
+            let person = person as usize;
             if let Some(first) = first_source.get_mut(person) {
                 if *first == u32::MAX {
                     *first = idx;
@@ -504,7 +512,7 @@ pub(crate) fn person_stats(
     StitchStats {
         people: p as u64,
         identifiers: n_identifiers,
-        rows_without_person: person_of_row.iter().filter(|p| p.is_none()).count() as u64,
+        rows_without_person: person_of_row.iter().filter(|p| **p == NONE).count() as u64,
         identifiers_per_person: histogram,
         max_identifiers: ids.iter().copied().max().map_or(0, u64::from),
         multi_device_people: device_ids.iter().filter(|n| **n > 1).count() as u64,

@@ -331,11 +331,13 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
 
     let mut stats = JourneyStats::default();
     let mut order: Vec<(u32, i64, u32)> = Vec::with_capacity(rows.ts.len());
-    for (r, person) in people.person_of_row.iter().enumerate() {
-        match person {
-            Some(p) => order.push((*p, rows.ts[r], r as u32)),
-            None if rows.is_conversion[r] => stats.conversions_without_person += 1,
-            None => stats.touches_without_person += 1,
+    for (r, &person) in people.person_of_row.iter().enumerate() {
+        if person != crate::identity::NONE {
+            order.push((person, rows.ts[r], r as u32));
+        } else if rows.is_conversion[r] {
+            stats.conversions_without_person += 1;
+        } else {
+            stats.touches_without_person += 1;
         }
     }
     let conversions_in = rows.is_conversion.iter().filter(|c| **c).count() as u64;
@@ -389,7 +391,7 @@ fn varies(mut values: impl Iterator<Item = u32>) -> bool {
 
 struct Walk<'a> {
     rows: &'a Rows<'a>,
-    device: &'a [Option<u32>],
+    device: &'a [u32],
     options: &'a JourneyOptions,
     channels: &'a [String],
     direct: u32,
@@ -489,7 +491,11 @@ impl Walk<'_> {
             .collect();
         let conv_row = conversion.as_ref().map(|(r, _)| *r);
         let all_rows = || touch_rows.iter().copied().chain(conv_row);
-        let cross_device = varies(all_rows().filter_map(|r| self.device[r]));
+        let cross_device = varies(
+            all_rows()
+                .map(|r| self.device[r])
+                .filter(|d| *d != crate::identity::NONE),
+        );
         let cross_source = varies(all_rows().map(|r| rows.source[r]));
         let online_to_offline = conv_row
             .and_then(|r| rows.channel[r])
