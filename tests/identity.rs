@@ -63,6 +63,28 @@ fn person_of(s: &Stitched, value: &str) -> u32 {
 }
 
 #[test]
+fn people_are_numbered_by_value_when_values_share_a_long_prefix() {
+    let w = Workdir::new();
+    // Every cookie starts with the shortest one's 15 bytes (which stitching skips when it
+    // sorts values); one is a prefix of another. Input order is not value order.
+    let cookies = [
+        "GA1.2.10000000009",
+        "GA1.2.100000000",
+        "GA1.2.10000000001",
+        "GA1.2.10000000001x",
+        "GA1.2.1000000000",
+    ];
+    let lines: Vec<String> = cookies.iter().map(|c| format!("{c},,")).collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    w.write("web.csv", rows(&lines));
+    let (_, s) = stitch_with(&w, CONFIG);
+    let mut sorted = cookies;
+    sorted.sort_unstable();
+    let numbered: Vec<u32> = sorted.iter().map(|c| person_of(&s, c)).collect();
+    assert_eq!(numbered, [0, 1, 2, 3, 4]);
+}
+
+#[test]
 fn rows_link_identifiers_across_devices() {
     let w = Workdir::new();
     // Cookie c1 and c2 both log in as u1; device d1 too. c3 is alone.

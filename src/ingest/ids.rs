@@ -204,29 +204,41 @@ pub(super) struct FileIds {
     link_rows: usize,
 }
 
-/// Distinct texts, each held once, numbered in the order first seen. The lookup holds only
-/// numbers (hashed through the texts), so a text is stored once, and can be moved in.
+/// Distinct texts, each held once, numbered in the order first seen. The lookup holds numbers
+/// and 32 bits of each text's hash, so a text is stored once, growing the table never reads a
+/// text, and a probe reads one only when those bits match.
 #[derive(Default)]
 struct Dict {
-    index: HashTable<u32>,
+    /// (hash bits, value number).
+    index: HashTable<(u32, u32)>,
     values: Texts,
 }
 
-fn hash(text: &str) -> u64 {
-    FxBuildHasher.hash_one(text)
+/// 32 bits of a text's hash.
+fn hash32(text: &str) -> u32 {
+    (FxBuildHasher.hash_one(text) >> 32) as u32
+}
+
+/// The table's hash of a text, from its 32 bits (spread over 64 for the table's buckets and
+/// control bytes).
+fn spread(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl Dict {
     /// The number of `v`, added when new.
     fn id(&mut self, v: &str) -> u32 {
-        let h = hash(v);
+        let h = hash32(v);
         let values = &self.values;
-        if let Some(&i) = self.index.find(h, |&i| values.get(i as usize) == v) {
+        if let Some(&(_, i)) = self
+            .index
+            .find(spread(h), |&(eh, i)| eh == h && values.get(i as usize) == v)
+        {
             return i;
         }
         let i = values.len() as u32;
         self.index
-            .insert_unique(h, i, |&j| hash(values.get(j as usize)));
+            .insert_unique(spread(h), (h, i), |&(eh, _)| spread(eh));
         self.values.push(v);
         i
     }
