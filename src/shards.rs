@@ -42,14 +42,13 @@ pub struct Sharded {
     pub shards: usize,
 }
 
-/// The shard of a person (rows without one go to shard 0, so they are counted once).
-pub fn shard_of(person: Option<u32>, shards: usize) -> usize {
+/// The shard of a person (rows without one, [`NONE`], go to shard 0, so they are counted
+/// once).
+pub fn shard_of(person: u32, shards: usize) -> usize {
     match person {
+        NONE => 0,
         // A multiplicative hash: consecutive person ids spread over the shards.
-        Some(p) => {
-            ((u64::from(p).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % shards as u64) as usize
-        }
-        None => 0,
+        p => ((u64::from(p).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % shards as u64) as usize,
     }
 }
 
@@ -100,7 +99,7 @@ pub fn run(
         let keep = |row: usize| {
             person_of_row
                 .get(row)
-                .is_some_and(|&p| shard_of((p != NONE).then_some(p), shards) == shard)
+                .is_some_and(|&p| shard_of(p, shards) == shard)
         };
         let selection = RowSelection {
             rows_per_file: &rows_per_file,

@@ -502,27 +502,21 @@ pub(crate) fn person_stats(
         }
     }
 
-    // Buckets 0–4, 5–9, 10+.
-    let mut buckets = [0u64; 7];
-    for n in &ids {
-        buckets[match n {
-            0..=4 => *n as usize,
+    const BUCKETS: [&str; 7] = ["0", "1", "2", "3", "4", "5-9", "10+"];
+    let mut buckets = [0u64; BUCKETS.len()];
+    for &n in &ids {
+        let bucket = match n {
+            0..=4 => n as usize,
             5..=9 => 5,
             _ => 6,
-        }] += 1;
+        };
+        buckets[bucket] += 1;
     }
-    let histogram: BTreeMap<String, u64> = buckets
+    let histogram: BTreeMap<String, u64> = BUCKETS
         .iter()
-        .enumerate()
-        .filter(|(_, count)| **count > 0)
-        .map(|(b, count)| {
-            let name = match b {
-                0..=4 => b.to_string(),
-                5 => "5-9".to_string(),
-                _ => "10+".to_string(),
-            };
-            (name, *count)
-        })
+        .zip(buckets)
+        .filter(|(_, count)| *count > 0)
+        .map(|(name, count)| (name.to_string(), count))
         .collect();
     StitchStats {
         people: p as u64,

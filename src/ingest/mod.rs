@@ -429,9 +429,6 @@ fn assemble(
         let parts: Vec<FileIds> = files.iter_mut().filter_map(|(_, f)| f.ids.take()).collect();
         ids::join(parts, id_kinds.len())
     });
-    for (_, out) in &mut files {
-        out.ids = None;
-    }
 
     // Text columns: each file's Arrow columns appended as chunks, without copying cells.
     let id_names: &[String] = if id_columns { &id_kinds } else { &[] };
