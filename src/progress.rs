@@ -1,26 +1,79 @@
 //! Progress bars on stderr: drawn only when stderr is a terminal and not `--quiet`.
+//!
+//! With the environment variable `OMNITOUCH_TIMINGS` set (to anything), every stage also
+//! prints its wall time to stderr when it finishes, bars drawn or not: how the benchmarks in
+//! docs/performance.md split a run into stages.
 
 use std::io::IsTerminal;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// A bar of `len` steps, or a hidden one when progress is off or stderr is not a terminal.
-pub fn bar(len: u64, message: &'static str, enabled: bool) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// A stage's progress: a bar or spinner (hidden when off) and the time it started.
+pub struct Progress {
+    bar: ProgressBar,
+    message: &'static str,
+    start: Instant,
+}
+
+impl Progress {
+    fn new(bar: ProgressBar, message: &'static str) -> Self {
+        Progress {
+            bar,
+            message,
+            start: Instant::now(),
+        }
+    }
+
+    /// Advances the bar by `n` steps.
+    pub fn inc(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    /// Sets the bar's position.
+    pub fn set_position(&self, pos: u64) {
+        self.bar.set_position(pos);
+    }
+
+    /// Redraws a spinner.
+    pub fn tick(&self) {
+        self.bar.tick();
+    }
+
+    /// Ends the stage: clears the bar and, under `OMNITOUCH_TIMINGS`, prints its time.
+    pub fn finish_and_clear(&self) {
+        self.bar.finish_and_clear();
+        if std::env::var_os("OMNITOUCH_TIMINGS").is_some() {
+            eprintln!(
+                "timing: {}: {:.2} s",
+                self.message,
+                self.start.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+fn drawn(enabled: bool) -> bool {
+    enabled && std::io::stderr().is_terminal()
+}
+
+/// A bar of `len` steps, drawn when progress is on and stderr is a terminal.
+pub fn bar(len: u64, message: &'static str, enabled: bool) -> Progress {
+    if !drawn(enabled) {
+        return Progress::new(ProgressBar::hidden(), message);
     }
     let bar = ProgressBar::new(len);
     if let Ok(style) = ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} {elapsed}") {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(message);
-    bar
+    Progress::new(bar, message)
 }
 
-/// A spinner for a stage of unknown length, ticking on its own, or a hidden one.
-pub fn stage(message: &'static str, enabled: bool) -> ProgressBar {
-    if !enabled || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// A spinner for a stage of unknown length, ticking on its own, drawn as [`bar`] is.
+pub fn stage(message: &'static str, enabled: bool) -> Progress {
+    if !drawn(enabled) {
+        return Progress::new(ProgressBar::hidden(), message);
     }
     let bar = ProgressBar::new_spinner();
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
@@ -28,5 +81,5 @@ pub fn stage(message: &'static str, enabled: bool) -> ProgressBar {
     }
     bar.set_message(message);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
+    Progress::new(bar, message)
 }

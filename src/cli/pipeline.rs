@@ -305,7 +305,10 @@ pub fn attribute<'a>(
     bootstrap_args: Option<&BootstrapArgs>,
     quiet: bool,
 ) -> anyhow::Result<Attributed<'a>> {
-    let (table, built, config) = (input.table(), input.built(), input.config());
+    let bar = progress::stage("path table", false);
+    let table = input.table();
+    bar.finish_and_clear();
+    let (built, config) = (input.built(), input.config());
     let report = config.map(|c| c.report.clone()).unwrap_or_default();
     let specs = chosen(choice, report.models.as_deref(), config.is_some(), quiet)?;
     let model_input = ModelInput {

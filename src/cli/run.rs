@@ -66,6 +66,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     let comparison = compare::compare(&results, &baseline);
 
     let out = &args.out;
+    // Timed, never drawn: the tables print to stdout as the files are written.
+    let bar = crate::progress::stage("writing reports", false);
     std::fs::create_dir_all(out)
         .map_err(|e| anyhow::anyhow!("cannot create the report folder {}: {e}", out.display()))?;
     credits::write(
@@ -193,6 +195,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
             println!("note ({}): {n}", a.model);
         }
     }
+    bar.finish_and_clear();
     // Every file this run wrote; optional ones it did not write are removed, so a folder
     // reused across runs never shows a stale breakdown beside fresh credits.
     let mut written = vec![
