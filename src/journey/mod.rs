@@ -556,7 +556,7 @@ impl Journeys {
                 (Some(c), false) => ("", 1, c.value, 0),
                 (None, false) => ("", 0, 0.0, 1),
             };
-            let path: Vec<u32> = j.touches.iter().map(|t| t.channel).collect();
+            let path = j.touches.iter().map(|t| t.channel);
             Some((path, ctype, j.segment.as_str(), c, v, n))
         });
         PathTable::from_ids(&self.channels, rows)

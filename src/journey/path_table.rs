@@ -11,7 +11,10 @@ use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
@@ -75,22 +78,49 @@ impl PathTable {
     }
 
     /// Builds a canonical table, as [`PathTable::from_named`] does, from rows whose paths are
-    /// ids into `channels`: no channel name is copied or hashed per row.
-    pub fn from_ids<'a>(
+    /// ids into `channels`: no channel name is copied or hashed per row, and rows are summed
+    /// by key as they come (in input order, as sorting would sum them), so that only distinct
+    /// rows are held and sorted (millions of journeys make a few hundred thousand rows).
+    pub fn from_ids<'a, P: IntoIterator<Item = u32>>(
         channels: &[String],
-        rows: impl IntoIterator<Item = (Vec<u32>, &'a str, &'a str, u64, f64, u64)>,
+        rows: impl IntoIterator<Item = (P, &'a str, &'a str, u64, f64, u64)>,
     ) -> PathTable {
         let mut local = LocalRows::default();
         let mut local_of = vec![u32::MAX; channels.len()];
-        for (mut path, ctype, segment, conversions, value, nulls) in rows {
-            for c in &mut path {
-                let id = &mut local_of[*c as usize];
+        let mut index: HashTable<u32> = HashTable::new();
+        let mut path: Vec<u32> = Vec::new();
+        for (ids, ctype, segment, conversions, value, nulls) in rows {
+            path.clear();
+            for c in ids {
+                let id = &mut local_of[c as usize];
                 if *id == u32::MAX {
-                    *id = local.intern(&channels[*c as usize]);
+                    *id = local.intern(&channels[c as usize]);
                 }
-                *c = *id;
+                path.push(*id);
             }
-            local.push(path, ctype, segment, conversions, value, nulls);
+            let (ctype, segment) = (local.label(ctype), local.label(segment));
+            let hash = row_hash(&path, ctype, segment);
+            let rows = &mut local.rows;
+            let same = |&i: &u32| {
+                let r = &rows[i as usize];
+                r.1 == ctype && r.2 == segment && r.0 == path
+            };
+            match index.find(hash, same) {
+                Some(&i) => {
+                    let r = &mut rows[i as usize];
+                    r.3 += conversions;
+                    r.4 += value;
+                    r.5 += nulls;
+                }
+                None => {
+                    let i = rows.len() as u32;
+                    rows.push((path.clone(), ctype, segment, conversions, value, nulls));
+                    index.insert_unique(hash, i, |&i| {
+                        let r = &rows[i as usize];
+                        row_hash(&r.0, r.1, r.2)
+                    });
+                }
+            }
         }
         local.finish()
     }
@@ -263,6 +293,11 @@ impl LocalRows {
             rows: merged(rows, sorted, &labels),
         }
     }
+}
+
+/// The hash of a row's key (path, conversion type label, segment label).
+fn row_hash(path: &[u32], ctype: u32, segment: u32) -> u64 {
+    FxBuildHasher.hash_one((path, ctype, segment))
 }
 
 /// Slots of [`LocalRows`]' cache of recent channel names.
@@ -730,6 +765,36 @@ mod tests {
                 .map(|(p, t, s, c, n)| (p.clone(), *t, *s, *c, *c as f64 * 1.5, *n))
                 .collect();
             proptest::prop_assert_eq!(packed_order(&local), general_order(&local));
+        }
+
+        /// Summing rows by key as they come gives the table that sorting all of them gives,
+        /// values summed in the same order (so equal to the bit).
+        #[test]
+        fn summing_ids_as_they_come_equals_sorting_names(
+            rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec(0u32..4, 0..4),
+                    0usize..2,
+                    0usize..3,
+                    0u64..3,
+                    0.0f64..1e6,
+                    0u64..3,
+                ),
+                0..80,
+            )
+        ) {
+            let channels: Vec<String> = ["Zeta", "Alpha", "Unused", "Mid"].map(String::from).into();
+            let labels = ["", "store", "North"];
+            let rows: Vec<_> = rows
+                .iter()
+                .map(|(p, t, s, c, v, n)| (p.clone(), labels[*t], labels[*s], *c, *v, *n))
+                .collect();
+            let by_ids = PathTable::from_ids(&channels, rows.iter().cloned());
+            let by_names = PathTable::from_named(rows.iter().map(|(p, t, s, c, v, n)| {
+                let names = p.iter().map(|&i| channels[i as usize].clone()).collect();
+                (names, t.to_string(), s.to_string(), *c, *v, *n)
+            }));
+            proptest::prop_assert_eq!(by_ids, by_names);
         }
     }
 
