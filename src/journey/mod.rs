@@ -359,16 +359,26 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
         offline: &offline,
         data_end,
     };
-    let per_person: Vec<(Vec<Journey>, JourneyStats)> = groups
-        .into_par_iter()
-        .map(|g| {
-            let person = order[g.start].0;
-            let idx: Vec<usize> = order[g].iter().map(|o| o.2 as usize).collect();
-            ctx.person(person, &idx)
+    // People in chunks (a few per thread and then some, for balance): each chunk's journeys
+    // go to one vector, and the chunks' vectors into one of the exact size, moved once.
+    let chunk = (groups.len() / (rayon::current_num_threads() * 16)).max(1024);
+    let per_chunk: Vec<(Vec<Journey>, JourneyStats)> = groups
+        .par_chunks(chunk)
+        .map(|gs| {
+            let mut journeys = Vec::new();
+            let mut stats = JourneyStats::default();
+            let mut idx: Vec<usize> = Vec::new();
+            for g in gs {
+                let person = order[g.start].0;
+                idx.clear();
+                idx.extend(order[g.clone()].iter().map(|o| o.2 as usize));
+                ctx.person(person, &idx, &mut journeys, &mut stats);
+            }
+            (journeys, stats)
         })
         .collect();
-    let mut journeys = Vec::new();
-    for (j, s) in per_person {
+    let mut journeys = Vec::with_capacity(per_chunk.iter().map(|(j, _)| j.len()).sum());
+    for (j, s) in per_chunk {
         journeys.extend(j);
         stats.add(&s);
     }
@@ -400,11 +410,15 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// Journeys of one person, whose rows `idx` are in time order.
-    fn person(&self, person: u32, idx: &[usize]) -> (Vec<Journey>, JourneyStats) {
+    /// Adds the journeys of one person, whose rows `idx` are in time order, and their counts.
+    fn person(
+        &self,
+        person: u32,
+        idx: &[usize],
+        journeys: &mut Vec<Journey>,
+        stats: &mut JourneyStats,
+    ) {
         let rows = self.rows;
-        let mut stats = JourneyStats::default();
-        let mut journeys = Vec::new();
         // Touches since the last conversion of any type.
         let mut pending: Vec<usize> = Vec::new();
         // With split_by_type: every touch so far, and where each type's window may start.
@@ -469,7 +483,6 @@ impl Walk<'_> {
                 journeys.push(self.journey(person, &pending, None));
             }
         }
-        (journeys, stats)
     }
 
     fn journey(
