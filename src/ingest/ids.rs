@@ -228,7 +228,11 @@ fn spread(h: u32) -> u64 {
 impl Dict {
     /// The number of `v`, added when new.
     fn id(&mut self, v: &str) -> u32 {
-        let h = hash32(v);
+        self.id_hashed(v, hash32(v))
+    }
+
+    /// [`Dict::id`] of a text whose [`hash32`] is `h`.
+    fn id_hashed(&mut self, v: &str, h: u32) -> u32 {
         let values = &self.values;
         if let Some(&(_, i)) = self
             .index
@@ -241,6 +245,15 @@ impl Dict {
             .insert_unique(spread(h), (h, i), |&(eh, _)| spread(eh));
         self.values.push(v);
         i
+    }
+
+    /// The [`hash32`] of every value, in value order, read from the lookup.
+    fn hashes(&self) -> Vec<u32> {
+        let mut hashes = vec![0; self.values.len()];
+        for &(h, i) in &self.index {
+            hashes[i as usize] = h;
+        }
+        hashes
     }
 
     /// Frees the lookup: no more values come.
@@ -301,9 +314,11 @@ impl FileIds {
         *rows += 1;
     }
 
+    /// No more rows come. The lookups stay for the join: the first file of a kind becomes
+    /// the joined dict as it is, and the others' values are looked up by the hashes kept.
     pub fn seal(&mut self) {
         for d in self.frame.iter_mut().chain(self.links.iter_mut()) {
-            d.dict.seal();
+            d.dict.values.shrink_to_fit();
             d.cells.shrink_to_fit();
         }
     }
@@ -361,21 +376,40 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
     };
     let mut start = 0;
     for (mut d, n) in dicts {
-        let remap: Vec<u32> = std::mem::take(&mut d.dict.values)
-            .iter()
-            .map(|v| joined.id(v))
-            .collect();
+        let remap: Option<Vec<u32>> = if joined.values.is_empty() {
+            // Nothing joined yet: the file's numbers are the joined ones.
+            *joined = std::mem::take(&mut d.dict);
+            None
+        } else {
+            let hashes = d.dict.hashes();
+            let values = std::mem::take(&mut d.dict.values);
+            d.dict = Dict::default();
+            Some(
+                values
+                    .iter()
+                    .zip(hashes)
+                    .map(|(v, h)| joined.id_hashed(v, h))
+                    .collect(),
+            )
+        };
         if !d.cells.is_empty() {
-            let run = d
-                .cells(n)
-                .map(|c| {
-                    if c == NO_VALUE {
-                        NO_VALUE
-                    } else {
-                        remap[c as usize]
-                    }
-                })
-                .collect();
+            let run = match remap {
+                None => {
+                    let mut cells = std::mem::take(&mut d.cells);
+                    cells.resize(n, NO_VALUE);
+                    cells
+                }
+                Some(remap) => d
+                    .cells(n)
+                    .map(|c| {
+                        if c == NO_VALUE {
+                            NO_VALUE
+                        } else {
+                            remap[c as usize]
+                        }
+                    })
+                    .collect(),
+            };
             cells.runs.push((start, run));
         }
         start += n;
