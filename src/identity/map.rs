@@ -102,7 +102,7 @@ pub fn read_map(path: &Path) -> Result<Vec<(String, String, u32)>> {
             let kind = cells[0].text().ok_or_else(|| at("kind", "empty".into()))?;
             let value = cells[1].text().ok_or_else(|| at("value", "empty".into()))?;
             let person = match cells[2] {
-                Value::Int(i) => u32::try_from(*i).ok(),
+                Value::Int(i) => u32::try_from(i).ok(),
                 Value::Str(s) => s.trim().parse::<u32>().ok(),
                 _ => None,
             }

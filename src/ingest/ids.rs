@@ -2,7 +2,6 @@
 //! Stitching reads identifiers in this form, so a load that keeps only identifiers
 //! ([`super::Keep::Identities`]) never holds a string per row.
 
-use compact_str::CompactString;
 use polars::prelude::StringChunked;
 use rayon::prelude::*;
 use std::hash::BuildHasher;
@@ -271,10 +270,10 @@ struct LocalDict {
 }
 
 impl LocalDict {
-    fn push(&mut self, row: usize, cell: Option<CompactString>) {
+    fn push(&mut self, row: usize, cell: Option<&str>) {
         let id = match cell {
             None => NO_VALUE,
-            Some(v) => self.dict.id(&v),
+            Some(v) => self.dict.id(v),
         };
         // Rows before this kind's first cell (none when the source maps it) stay empty.
         self.cells.resize(row, NO_VALUE);
@@ -302,14 +301,14 @@ impl FileIds {
     }
 
     /// Adds a row's cells (kind slot, value).
-    pub fn push(&mut self, link: bool, cells: Vec<(usize, Option<CompactString>)>) {
+    pub fn push<S: AsRef<str>>(&mut self, link: bool, cells: &[(usize, Option<S>)]) {
         let (dicts, rows) = if link {
             (&mut self.links, &mut self.link_rows)
         } else {
             (&mut self.frame, &mut self.frame_rows)
         };
         for (slot, v) in cells {
-            dicts[slot].push(*rows, v);
+            dicts[*slot].push(*rows, v.as_ref().map(AsRef::as_ref));
         }
         *rows += 1;
     }
@@ -426,13 +425,8 @@ mod tests {
         let mut f = FileIds::new(2);
         for (rows, link) in [(frame, false), (links, true)] {
             for row in rows {
-                f.push(
-                    link,
-                    row.iter()
-                        .enumerate()
-                        .map(|(k, v)| (k, v.map(CompactString::from)))
-                        .collect(),
-                );
+                let cells: Vec<(usize, Option<&str>)> = row.iter().copied().enumerate().collect();
+                f.push(link, &cells);
             }
         }
         f.seal();
@@ -443,8 +437,8 @@ mod tests {
     fn kinds_a_file_does_not_map_are_empty_for_its_rows() {
         let a = file(&[&[Some("x"), Some("p")]], &[]);
         let mut only_first = FileIds::new(2);
-        only_first.push(false, vec![(0, Some("y".into()))]);
-        only_first.push(false, vec![(0, None)]);
+        only_first.push(false, &[(0, Some("y"))]);
+        only_first.push(false, &[(0, None::<&str>)]);
         only_first.seal();
         let b = file(&[&[None, Some("p")]], &[&[Some("x"), None]]);
         let ids = join(vec![a, only_first, b], 2);
@@ -502,12 +496,12 @@ mod tests {
     #[test]
     fn cells_are_stored_only_where_a_file_maps_the_kind() {
         let mut a = FileIds::new(2);
-        a.push(false, vec![(0, Some("x".into()))]);
-        a.push(false, vec![(0, Some("y".into()))]);
+        a.push(false, &[(0, Some("x"))]);
+        a.push(false, &[(0, Some("y"))]);
         a.seal();
         let mut b = FileIds::new(2);
         for v in ["p", "q", "p"] {
-            b.push(false, vec![(1, Some(v.into()))]);
+            b.push(false, &[(1, Some(v))]);
         }
         b.seal();
         let ids = join(vec![a, b], 2);

@@ -1,6 +1,7 @@
 //! A source's config compiled into column positions, and the row logic that turns raw cells
 //! into canonical rows or rejects.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 use polars::prelude::{NewChunkedArray, PlSmallStr, StringChunked};
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
@@ -510,10 +512,10 @@ impl SourcePlan {
     }
 
     /// An identifier cell as the later stages see it: trimmed text, hashed when hashing is on.
-    fn identifier(&self, cell: &Value) -> Option<CompactString> {
-        let text = cell.compact_text();
+    fn identifier<'a>(&self, cell: Value<'a>) -> Option<Cow<'a, str>> {
+        let text = cell.trimmed();
         match &self.hasher {
-            Some(h) => text.map(|t| h.protect(&t).into()),
+            Some(h) => text.map(|t| Cow::Owned(h.protect(&t))),
             None => text,
         }
     }
@@ -527,9 +529,9 @@ impl SourcePlan {
         for (_, c) in &self.ids {
             if let (Some(v), Some(text)) = (
                 row.get_mut(&self.wanted[*c]),
-                self.identifier(&batch.columns[*c][r]),
+                self.identifier(batch.cell(*c, r)),
             ) {
-                *v = serde_json::Value::String(text.into());
+                *v = serde_json::Value::String(text.into_owned());
             }
         }
         serde_json::Value::Object(row).to_string()
@@ -572,7 +574,7 @@ impl SourcePlan {
         part: Part,
         out: &mut FileOutput,
     ) -> Result<Outcome, Fault> {
-        let cell = |c: usize| &batch.columns[c][r];
+        let cell = |c: usize| batch.cell(c, r);
 
         let kind = match &self.kind {
             KindPlan::Fixed(k) => *k,
@@ -582,12 +584,18 @@ impl SourcePlan {
                 conversion,
                 ignore,
             } => {
-                let v = cell(*col).text().unwrap_or_default().to_lowercase();
-                if touch.contains(&v) {
+                let v = cell(*col).trimmed().unwrap_or_default();
+                // Lower-cased only when it needs to be: most exports write one spelling.
+                let v = if v.chars().any(char::is_uppercase) {
+                    Cow::Owned(v.to_lowercase())
+                } else {
+                    v
+                };
+                if touch.contains(&*v) {
                     RowKind::Touch
-                } else if conversion.contains(&v) {
+                } else if conversion.contains(&*v) {
                     RowKind::Conversion
-                } else if ignore.contains(&v) {
+                } else if ignore.contains(&*v) {
                     return Ok(Outcome::Ignored);
                 } else {
                     return Err((RejectReason::UnknownKind, Some(*col), quote(&v)));
@@ -595,7 +603,7 @@ impl SourcePlan {
             }
         };
 
-        let ids: Vec<(usize, Option<CompactString>)> = self
+        let ids: SmallVec<[(usize, Option<Cow<str>>); 4]> = self
             .ids
             .iter()
             .map(|(slot, c)| (*slot, self.identifier(cell(*c))))
@@ -619,11 +627,11 @@ impl SourcePlan {
                 return Ok(Outcome::Loaded);
             }
             match (part.ids, &mut out.ids) {
-                (IdCells::Interned, Some(f)) => f.push(true, ids),
+                (IdCells::Interned, Some(f)) => f.push(true, &ids),
                 (IdCells::Columns, _) => {
                     let links = &mut out.links.ids;
                     for (slot, v) in ids {
-                        links[slot].push(v);
+                        links[slot].push(v.as_deref().map(CompactString::new));
                     }
                     let n = links.iter().map(Vec::len).max().unwrap_or(0);
                     pad(links, n);
@@ -638,9 +646,9 @@ impl SourcePlan {
                 let parsed = match cell(*c) {
                     Value::Null => Err(TimestampError::Unparseable),
                     Value::Str(s) => parser.parse_str(s),
-                    Value::Int(i) => parser.parse_i64(*i),
-                    Value::Float(f) => parser.parse_f64(*f),
-                    Value::Datetime { micros, utc } => parser.from_native(*micros, *utc),
+                    Value::Int(i) => parser.parse_i64(i),
+                    Value::Float(f) => parser.parse_f64(f),
+                    Value::Datetime { micros, utc } => parser.from_native(micros, utc),
                 };
                 parsed.map_err(|e| {
                     let reason = match e {
@@ -676,7 +684,7 @@ impl SourcePlan {
             ChannelPlan::None => None,
             ChannelPlan::Fixed(v) => Some(channels.id(v)),
             ChannelPlan::Column(c) => {
-                Some(channels.id(cell(*c).text().as_deref().unwrap_or(UNASSIGNED)))
+                Some(channels.id(cell(*c).trimmed().as_deref().unwrap_or(UNASSIGNED)))
             }
             ChannelPlan::Rules(cols) => {
                 // The trimmed fields, each with its length first, as one reused key: a row
@@ -684,10 +692,7 @@ impl SourcePlan {
                 let key = &mut channels.cache.key;
                 key.clear();
                 for c in cols {
-                    let text = c.and_then(|c| match cell(c) {
-                        Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.trim())),
-                        other => other.text().map(std::borrow::Cow::Owned),
-                    });
+                    let text = c.and_then(|c| cell(c).trimmed());
                     match text.as_deref() {
                         Some(t) if !t.is_empty() => {
                             // Writing to a String cannot fail.
@@ -727,10 +732,10 @@ impl SourcePlan {
         rows.is_conversion.push(is_conversion);
         let ids = match &mut out.ids {
             Some(f) => {
-                f.push(false, ids);
-                Vec::new()
+                f.push(false, &ids);
+                SmallVec::new()
             }
-            None if part.ids == IdCells::Dropped => Vec::new(),
+            None if part.ids == IdCells::Dropped => SmallVec::new(),
             None => ids,
         };
         if !part.frame {
@@ -750,7 +755,7 @@ impl SourcePlan {
             None
         });
         for (slot, v) in ids {
-            rows.ids[slot].push(v);
+            rows.ids[slot].push(v.as_deref().map(CompactString::new));
         }
         for (slot, c) in &self.dims {
             rows.dims[*slot].push(cell(*c).compact_text());

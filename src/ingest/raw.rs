@@ -4,6 +4,7 @@
 //! invalid UTF-8, invalid JSON line) is not an error: it comes back as a [`BrokenRow`] and is
 //! rejected and counted like any other bad row. Whole-file problems are [`Error`]s.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -20,13 +21,13 @@ use crate::error::{Error, Result};
 /// Rows per batch for the streaming readers.
 pub const BATCH_ROWS: usize = 65_536;
 
-/// One cell as read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+/// One cell as read, borrowed from its [`RawBatch`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
     /// Absent, JSON null or an empty Parquet cell. (Empty CSV text is `Str("")`.)
     Null,
-    /// Text (up to 24 bytes held inline, without an allocation).
-    Str(CompactString),
+    /// Text.
+    Str(&'a str),
     /// Integer (Parquet and JSON).
     Int(i64),
     /// Floating point (Parquet and JSON).
@@ -35,56 +36,66 @@ pub enum Value {
     Datetime { micros: i64, utc: bool },
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The cell as trimmed text; None for null and empty text.
     pub fn text(&self) -> Option<String> {
-        match self {
+        self.trimmed().map(Cow::into_owned)
+    }
+
+    /// [`Value::text`], borrowed from the batch for text cells (numbers are formatted).
+    pub fn trimmed(&self) -> Option<Cow<'a, str>> {
+        match *self {
             Value::Null => None,
             Value::Str(s) => {
                 let t = s.trim();
-                (!t.is_empty()).then(|| t.to_string())
+                (!t.is_empty()).then_some(Cow::Borrowed(t))
             }
-            Value::Int(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
-            Value::Datetime { micros, .. } => Some(micros.to_string()),
+            Value::Int(i) => Some(Cow::Owned(i.to_string())),
+            Value::Float(f) => Some(Cow::Owned(f.to_string())),
+            Value::Datetime { micros, .. } => Some(Cow::Owned(micros.to_string())),
         }
     }
 
     /// [`Value::text`] without an allocation for text of up to 24 bytes.
     pub fn compact_text(&self) -> Option<CompactString> {
-        match self {
-            Value::Str(s) => {
-                let t = s.trim();
-                (!t.is_empty()).then(|| CompactString::new(t))
-            }
-            other => other.text().map(CompactString::from),
-        }
+        self.trimmed().map(|t| CompactString::new(&*t))
     }
 
     /// The cell as an amount (a conversion value): empty means 0; otherwise a finite,
     /// non-negative number. The error says what is wrong with the cell.
     pub fn amount(&self) -> std::result::Result<f64, String> {
-        let x = match self {
+        let x = match *self {
             Value::Null => return Ok(0.0),
-            Value::Int(i) => *i as f64,
-            Value::Float(f) => *f,
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
             Value::Str(s) => return amount_text(s),
             Value::Datetime { .. } => return Err("a datetime is not a value".into()),
         };
         checked_amount(x)
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    fn to_json(self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
             Value::Str(s) => serde_json::Value::String(s.to_string()),
-            Value::Int(i) => (*i).into(),
-            Value::Float(f) => serde_json::Number::from_f64(*f)
+            Value::Int(i) => i.into(),
+            Value::Float(f) => serde_json::Number::from_f64(f)
                 .map(serde_json::Value::Number)
                 .unwrap_or_else(|| serde_json::Value::String(f.to_string())),
-            Value::Datetime { micros, .. } => (*micros).into(),
+            Value::Datetime { micros, .. } => micros.into(),
         }
     }
+}
+
+/// A cell as a batch holds it: text as a range of the batch's text buffer, so that reading a
+/// cell allocates nothing.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Null,
+    Str { start: usize, end: usize },
+    Int(i64),
+    Float(f64),
+    Datetime { micros: i64, utc: bool },
 }
 
 /// [`Value::amount`] of a text cell.
@@ -127,11 +138,14 @@ impl BrokenRow {
     }
 }
 
-/// A batch of decoded rows: `columns[c][r]` is the cell of wanted column `c` in row `r`.
+/// A batch of decoded rows: [`RawBatch::cell`]`(c, r)` is the cell of wanted column `c` in
+/// row `r`. Text cells are held end to end in one buffer per batch, not one allocation each.
 #[derive(Debug, Default)]
 pub struct RawBatch {
     /// Cells, one vector per wanted column.
-    pub columns: Vec<Vec<Value>>,
+    columns: Vec<Vec<Slot>>,
+    /// The bytes of every text cell.
+    text: String,
     /// Position of each row: its line (CSV, NDJSON) or 1-based row number (Parquet).
     pub lines: Vec<u64>,
     /// Rows that could not be decoded.
@@ -142,9 +156,41 @@ impl RawBatch {
     fn new(width: usize) -> Self {
         RawBatch {
             columns: vec![Vec::new(); width],
+            text: String::new(),
             lines: Vec::new(),
             broken: Vec::new(),
         }
+    }
+
+    /// The cell of wanted column `c` in row `r`.
+    pub fn cell(&self, c: usize, r: usize) -> Value<'_> {
+        match self.columns[c][r] {
+            Slot::Null => Value::Null,
+            Slot::Str { start, end } => Value::Str(&self.text[start..end]),
+            Slot::Int(i) => Value::Int(i),
+            Slot::Float(f) => Value::Float(f),
+            Slot::Datetime { micros, utc } => Value::Datetime { micros, utc },
+        }
+    }
+
+    /// Wanted columns.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Adds a text cell to column `c`.
+    fn push_str(&mut self, c: usize, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.columns[c].push(Slot::Str {
+            start,
+            end: self.text.len(),
+        });
+    }
+
+    /// Adds a cell that is not text to column `c`.
+    fn push_other(&mut self, c: usize, slot: Slot) {
+        self.columns[c].push(slot);
     }
 
     /// Rows in the batch, decoded or not.
@@ -165,8 +211,9 @@ impl RawBatch {
     ) -> serde_json::Map<String, serde_json::Value> {
         names
             .iter()
-            .zip(&self.columns)
-            .map(|(n, col)| (n.clone(), col[r].to_json()))
+            .enumerate()
+            .take(self.width())
+            .map(|(c, n)| (n.clone(), self.cell(c, r).to_json()))
             .collect()
     }
 }
@@ -245,17 +292,17 @@ pub fn read_rows(
     csv: &CsvOptions,
     wanted: &[String],
     what: &str,
-    mut row: impl FnMut(u64, &[&Value]) -> Result<()>,
+    mut row: impl FnMut(u64, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let mut reader = open(file, format, csv, wanted, what)?;
-    while let Some(batch) = reader.next_batch()? {
-        if let Some(b) = batch.broken.into_iter().next() {
+    while let Some(mut batch) = reader.next_batch()? {
+        if let Some(b) = std::mem::take(&mut batch.broken).into_iter().next() {
             return Err(b.into_error(file));
         }
-        let mut cells: Vec<&Value> = Vec::with_capacity(batch.columns.len());
+        let mut cells: Vec<Value> = Vec::with_capacity(batch.width());
         for (r, line) in batch.lines.iter().enumerate() {
             cells.clear();
-            cells.extend(batch.columns.iter().map(|c| &c[r]));
+            cells.extend((0..batch.width()).map(|c| batch.cell(c, r)));
             row(*line, &cells)?;
         }
     }
@@ -661,8 +708,8 @@ impl CsvBatchReader {
         let mut cells = vec![""; self.indices.len()];
         match self.text_cells(&self.record, &mut cells) {
             Ok(line) => {
-                for (col, cell) in batch.columns.iter_mut().zip(cells) {
-                    col.push(Value::Str(CompactString::new(cell)));
+                for (c, cell) in cells.into_iter().enumerate() {
+                    batch.push_str(c, cell);
                 }
                 batch.lines.push(line);
             }
@@ -726,16 +773,22 @@ impl NdjsonBatchReader {
         })
     }
 
-    fn json_value(v: &serde_json::Value) -> Value {
+    /// Adds a JSON value to column `c` of `batch`.
+    fn push_json(batch: &mut RawBatch, c: usize, v: Option<&serde_json::Value>) {
         match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::String(s) => Value::Str(CompactString::new(s)),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            serde_json::Value::Bool(b) => Value::Str(b.to_string().into()),
-            other => Value::Str(other.to_string().into()),
+            None | Some(serde_json::Value::Null) => batch.push_other(c, Slot::Null),
+            Some(serde_json::Value::String(s)) => batch.push_str(c, s),
+            Some(serde_json::Value::Number(n)) => batch.push_other(
+                c,
+                match n.as_i64() {
+                    Some(i) => Slot::Int(i),
+                    None => Slot::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
+            ),
+            Some(serde_json::Value::Bool(b)) => {
+                batch.push_str(c, if *b { "true" } else { "false" })
+            }
+            Some(other) => batch.push_str(c, &other.to_string()),
         }
     }
 }
@@ -788,14 +841,9 @@ impl BatchReader for NdjsonBatchReader {
                 }
             };
             for (i, key) in self.wanted.iter().enumerate() {
-                let cell = match object.get(key) {
-                    Some(v) => {
-                        self.seen[i] = true;
-                        Self::json_value(v)
-                    }
-                    None => Value::Null,
-                };
-                batch.columns[i].push(cell);
+                let v = object.get(key);
+                self.seen[i] |= v.is_some();
+                Self::push_json(&mut batch, i, v);
             }
             batch.lines.push(line_no);
             self.decoded_rows += 1;
@@ -871,37 +919,42 @@ fn windows(row_groups: impl Iterator<Item = usize>) -> Vec<usize> {
 }
 
 impl ParquetBatchReader {
-    fn column_values(&self, column: &Column) -> Result<Vec<Value>> {
+    /// Adds the cells of `column` to column `c` of `batch`.
+    fn push_column(&self, batch: &mut RawBatch, c: usize, column: &Column) -> Result<()> {
         let fail = |e: PolarsError| {
             Error::format(
                 &self.file,
                 format!("column \"{}\": {e}", column.name().as_str()),
             )
         };
-        let strings = |c: &Column| -> Result<Vec<Value>> {
-            Ok(c.str()
-                .map_err(fail)?
-                .iter()
-                .map(|v| v.map_or(Value::Null, |s| Value::Str(CompactString::new(s))))
-                .collect())
+        let strings = |batch: &mut RawBatch, column: &Column| -> Result<()> {
+            for v in column.str().map_err(fail)?.iter() {
+                match v {
+                    Some(s) => batch.push_str(c, s),
+                    None => batch.push_other(c, Slot::Null),
+                }
+            }
+            Ok(())
         };
-        let values = match column.dtype() {
-            DataType::String => strings(column)?,
+        match column.dtype() {
+            DataType::String => strings(batch, column)?,
             DataType::Float32 | DataType::Float64 => {
                 let cast = column.cast(&DataType::Float64).map_err(fail)?;
-                let values = cast.f64().map_err(fail)?;
-                values
-                    .iter()
-                    .map(|v| v.map_or(Value::Null, Value::Float))
-                    .collect()
+                batch.columns[c].extend(
+                    cast.f64()
+                        .map_err(fail)?
+                        .iter()
+                        .map(|v| v.map_or(Slot::Null, Slot::Float)),
+                );
             }
             dt if dt.is_integer() => {
                 let cast = column.cast(&DataType::Int64).map_err(fail)?;
-                let values = cast.i64().map_err(fail)?;
-                values
-                    .iter()
-                    .map(|v| v.map_or(Value::Null, Value::Int))
-                    .collect()
+                batch.columns[c].extend(
+                    cast.i64()
+                        .map_err(fail)?
+                        .iter()
+                        .map(|v| v.map_or(Slot::Null, Slot::Int)),
+                );
             }
             DataType::Datetime(unit, tz) => {
                 let to_micros: fn(i64) -> Option<i64> = match unit {
@@ -911,19 +964,16 @@ impl ParquetBatchReader {
                 };
                 let utc = tz.is_some();
                 let values = column.datetime().map_err(fail)?.physical();
-                values
-                    .iter()
-                    .map(|v| match v.map(to_micros) {
-                        None => Value::Null,
-                        Some(Some(micros)) => Value::Datetime { micros, utc },
-                        // Overflowing values are kept as numbers and fail the range check.
-                        Some(None) => Value::Int(i64::MAX),
-                    })
-                    .collect()
+                batch.columns[c].extend(values.iter().map(|v| match v.map(to_micros) {
+                    None => Slot::Null,
+                    Some(Some(micros)) => Slot::Datetime { micros, utc },
+                    // Overflowing values are kept as numbers and fail the range check.
+                    Some(None) => Slot::Int(i64::MAX),
+                }));
             }
-            _ => strings(&column.cast(&DataType::String).map_err(fail)?)?,
-        };
-        Ok(values)
+            _ => strings(batch, &column.cast(&DataType::String).map_err(fail)?)?,
+        }
+        Ok(())
     }
 }
 
@@ -966,7 +1016,7 @@ impl BatchReader for ParquetBatchReader {
             let column = part
                 .column(name)
                 .map_err(|e| Error::format(&self.file, e.to_string()))?;
-            batch.columns[i] = self.column_values(column)?;
+            self.push_column(&mut batch, i, column)?;
         }
         let first = (self.window_start + self.offset) as u64 + 1;
         batch.lines = (first..first + part.height() as u64).collect();

@@ -102,12 +102,12 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
                 });
             }
             for r in 0..batch.lines.len() {
-                let cell = |c: usize| &batch.columns[c][r];
+                let cell = |c: usize| batch.cell(c, r);
                 let day = match cell(0) {
                     Value::Str(s) => parser.parse_str(s),
-                    Value::Int(i) => parser.parse_i64(*i),
-                    Value::Float(f) => parser.parse_f64(*f),
-                    Value::Datetime { micros, utc } => parser.from_native(*micros, *utc),
+                    Value::Int(i) => parser.parse_i64(i),
+                    Value::Float(f) => parser.parse_f64(f),
+                    Value::Datetime { micros, utc } => parser.from_native(micros, utc),
                     Value::Null => Err(super::timestamp::TimestampError::Unparseable),
                 };
                 // An empty cost is a fault here: a spend row exists to give one.
