@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use crate::attribution::{self, Attribution, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::identity::{IdentityMap, StitchStats, Stitched, NONE};
-use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, RowSelection, Touchpoints};
-use crate::journey::{self, JourneyOptions, JourneyStats, PathTable};
+use crate::identity::{StitchStats, Stitched, NONE};
+use crate::ingest::compact::{NO_CHANNEL, TOUCH};
+use crate::ingest::{self, Accounting, CompactRows, Keep, LoadOptions, Reject, Touchpoints};
+use crate::journey::{self, JourneyOptions, JourneyStats, PathTable, TouchRows};
 use crate::progress;
 
 /// What a run in shards keeps: the sums over its shards.
@@ -68,11 +69,15 @@ pub fn run(
     let bar = progress::stage("stitching identities", load.progress);
     let mut stitched = people(&first)?;
     bar.finish_and_clear();
-    // Only what the shards need stays: a person and a device per row, and the counts.
+    // Only what the shards need stays: the compact rows, a person and a device per row, and
+    // the counts.
     let accounting = std::mem::take(&mut first.accounting);
     let rejects = std::mem::take(&mut first.rejects);
-    let rows_per_file = std::mem::take(&mut first.rows_per_file);
-    let frame_records = std::mem::take(&mut first.frame_records);
+    let compact = first
+        .compact
+        .take()
+        .ok_or_else(|| Error::format("(shards)", "the identities pass kept no rows"))?;
+    let channels = std::mem::take(&mut first.channels);
     let data_end = first.data_end;
     drop(first);
     let person_of_row = std::mem::take(&mut stitched.person_of_row);
@@ -80,6 +85,16 @@ pub fn run(
     let stitch = std::mem::take(&mut stitched.stats);
     let people = stitched.people;
     drop(stitched);
+    if person_of_row.len() != compact.len() {
+        return Err(Error::format(
+            "(shards)",
+            format!(
+                "{} rows were stitched but {} kept",
+                person_of_row.len(),
+                compact.len()
+            ),
+        ));
+    }
 
     let mut out = Sharded {
         accounting,
@@ -96,44 +111,15 @@ pub fn run(
     let mut timed_sums: Vec<HashMap<String, (f64, f64)>> = vec![HashMap::new(); timed.len()];
     let bar = progress::bar(shards as u64, "journeys by shard", load.progress);
     for shard in 0..shards {
-        let keep = |row: usize| {
-            person_of_row
-                .get(row)
-                .is_some_and(|&p| shard_of(p, shards) == shard)
-        };
-        let selection = RowSelection {
-            rows_per_file: &rows_per_file,
-            keep: &keep,
-            records: Some(&frame_records),
-        };
-        let quiet = LoadOptions {
-            progress: false,
-            ..*load
-        };
-        let mut part = ingest::load_part(config, &quiet, Keep::Rows(&selection))?;
-        // Rows outside the shard were skipped unread: the data's end is the first pass's.
-        part.data_end = data_end;
-        let rows: Vec<usize> = (0..person_of_row.len()).filter(|r| keep(*r)).collect();
-        if rows.len() != part.frame.height() {
-            return Err(Error::format(
-                "(shards)",
-                format!(
-                    "shard {shard} loaded {} rows where the first pass gave it {}: the exports changed during the run",
-                    part.frame.height(),
-                    rows.len()
-                ),
-            ));
-        }
+        let (rows, people_here) = shard_rows(&compact, &person_of_row, &device_of_row, |p| {
+            shard_of(p, shards) == shard
+        });
         let people_here = Stitched {
-            person_of_row: rows.iter().map(|r| person_of_row[*r]).collect(),
-            device_of_row: rows.iter().map(|r| device_of_row[*r]).collect(),
             people,
-            map: IdentityMap::default(),
-            stats: StitchStats::default(),
+            ..people_here
         };
-        drop(rows);
-        let built = journey::build(&part, &people_here, journeys)?;
-        drop(part);
+        let built = journey::build_rows(&rows, &channels, data_end, &people_here, journeys);
+        drop((rows, people_here));
         let table = built.path_table();
         for (spec, sums) in timed.iter().zip(&mut timed_sums) {
             let input = ModelInput {
@@ -179,6 +165,49 @@ pub fn run(
             .collect();
     }
     Ok(out)
+}
+
+/// The rows of the people `keep` accepts, as journeys read them, with their people and
+/// devices (the count of people is left for the caller).
+pub fn shard_rows<'a>(
+    compact: &'a CompactRows,
+    person_of_row: &[u32],
+    device_of_row: &[u32],
+    keep: impl Fn(u32) -> bool,
+) -> (TouchRows<'a>, Stitched) {
+    let mut rows = TouchRows::default();
+    let mut people = Stitched::default();
+    // Conversions so far: the index of the next conversion's value.
+    let mut conversions = 0;
+    for (i, &(start, source)) in compact.sources.iter().enumerate() {
+        let end = compact.sources.get(i + 1).map_or(compact.len(), |s| s.0);
+        for r in start..end {
+            let kind = compact.kind[r];
+            let value = if kind == TOUCH {
+                0.0
+            } else {
+                conversions += 1;
+                compact.values[conversions - 1]
+            };
+            if !keep(person_of_row[r]) {
+                continue;
+            }
+            let channel = compact.channel[r];
+            rows.ts.push(compact.ts[r]);
+            rows.is_conversion.push(kind != TOUCH);
+            rows.channel
+                .push((channel != NO_CHANNEL).then_some(channel));
+            rows.value.push(value);
+            rows.conversion_type.push(
+                kind.checked_sub(1)
+                    .map(|t| compact.types[t as usize].as_str()),
+            );
+            rows.source.push(source);
+            people.person_of_row.push(person_of_row[r]);
+            people.device_of_row.push(device_of_row[r]);
+        }
+    }
+    (rows, people)
 }
 
 /// Memory per byte of exports (CSV-equivalent bytes, see [`export_bytes`]), measured on the

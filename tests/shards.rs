@@ -9,8 +9,9 @@ use common::{succeeded, Workdir};
 use omnitouch::attribution::{self, Catalogue, ModelInput};
 use omnitouch::config::Config;
 use omnitouch::identity::{self, IdentityOptions};
-use omnitouch::ingest::{self, InternedIds, Keep, LoadOptions, RowSelection};
-use omnitouch::journey::{self, JourneyOptions};
+use omnitouch::ingest::compact::{NO_CHANNEL, TOUCH};
+use omnitouch::ingest::{self, InternedIds, Keep, LoadOptions};
+use omnitouch::journey::{self, JourneyOptions, TouchRows};
 use omnitouch::report::journeys::time_to_conversion;
 use omnitouch::shards;
 
@@ -103,51 +104,59 @@ fn shards_sum_to_the_run_in_one_piece() {
 }
 
 #[test]
-fn a_row_selection_keeps_exactly_the_rows_it_names() {
+fn the_identities_pass_keeps_what_journeys_read_and_the_identifiers() {
     let config = sample_config();
     let whole = ingest::load(&config, &LOAD).expect("loads");
-    let keep = |row: usize| row % 3 == 1;
-    let selection = RowSelection {
-        rows_per_file: &whole.rows_per_file,
-        keep: &keep,
-        records: None,
-    };
-    let part = ingest::load_part(&config, &LOAD, Keep::Rows(&selection)).expect("loads part");
-    // With the first pass's record maps, rows outside the selection are skipped unread, and
-    // the same rows come back.
-    let first = ingest::load_part(&config, &LOAD, Keep::Identities).expect("identities");
-    assert_eq!(first.frame_records.len(), whole.rows_per_file.len());
-    assert_eq!(first.data_end, whole.data_end);
-    let skipping = RowSelection {
-        records: Some(&first.frame_records),
-        ..selection
-    };
-    let fast = ingest::load_part(&config, &LOAD, Keep::Rows(&skipping)).expect("loads part");
-    assert!(fast.frame.equals_missing(&part.frame));
     let n = whole.frame.height();
-    let expected = (0..n).filter(|r| keep(*r)).count();
-    assert_eq!(part.frame.height(), expected);
-    assert_eq!(part.links.height(), 0, "a row selection keeps no link rows");
-    assert_eq!(part.channels, whole.channels);
-    assert_eq!(part.data_end, whole.data_end);
-    // Row by row, the kept rows of the full frame.
-    let idx: Vec<u32> = (0..n as u32).filter(|r| keep(*r as usize)).collect();
-    let taken = whole
-        .frame
-        .take(&polars::prelude::IdxCa::from_vec("".into(), idx))
-        .expect("take");
-    // The same columns but the identifiers (people come from the first pass) and seq.
-    let kept: Vec<String> = part
-        .frame
-        .get_column_names()
+    // The compact rows are the frame's rows: time, channel, kind, value, conversion type and
+    // source, row by row.
+    let first = ingest::load_part(&config, &LOAD, Keep::Identities).expect("identities");
+    assert_eq!(first.data_end, whole.data_end);
+    assert_eq!(first.channels, whole.channels);
+    let compact = first.compact.as_ref().expect("compact rows");
+    assert_eq!(compact.len(), n);
+    let rows = TouchRows::from_frame(&whole, None).expect("frame rows");
+    assert_eq!(compact.ts, rows.ts);
+    let channel: Vec<Option<u32>> = compact
+        .channel
         .iter()
-        .map(|c| c.to_string())
-        .filter(|c| c != "seq")
+        .map(|&c| (c != NO_CHANNEL).then_some(c))
         .collect();
-    assert!(whole.id_kinds.iter().all(|k| !kept.contains(k)));
-    assert_eq!(kept.len() + whole.id_kinds.len() + 1, whole.frame.width());
-    let pick = |df: &polars::prelude::DataFrame| df.select(kept.iter().cloned()).expect("columns");
-    assert!(pick(&part.frame).equals_missing(&pick(&taken)));
+    assert_eq!(channel, rows.channel);
+    let is_conversion: Vec<bool> = compact.kind.iter().map(|&k| k != TOUCH).collect();
+    assert_eq!(is_conversion, rows.is_conversion);
+    assert!(is_conversion.iter().any(|c| *c) && is_conversion.iter().any(|c| !*c));
+    let types: Vec<Option<&str>> = compact
+        .kind
+        .iter()
+        .map(|&k| k.checked_sub(1).map(|t| compact.types[t as usize].as_str()))
+        .collect();
+    assert_eq!(types, rows.conversion_type);
+    let values: Vec<f64> = rows
+        .value
+        .iter()
+        .zip(&rows.is_conversion)
+        .filter(|(_, c)| **c)
+        .map(|(v, _)| *v)
+        .collect();
+    assert_eq!(compact.values, values);
+    // Sources tell the same rows apart as the frame's source column does.
+    let names: Vec<String> = whole
+        .frame
+        .column("source")
+        .and_then(|c| c.str().cloned())
+        .expect("source column")
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect();
+    let sources = compact.source_of_rows();
+    for r in 1..n {
+        assert_eq!(
+            names[r] == names[r - 1],
+            sources[r] == sources[r - 1],
+            "row {r}"
+        );
+    }
 
     // The identities pass: the same identifiers, interned, and no frame.
     let ids = ingest::load_part(&config, &LOAD, Keep::Identities).expect("loads identities");

@@ -39,7 +39,7 @@ use crate::ingest::Touchpoints;
 pub const NONE: u32 = u32::MAX;
 
 /// People and how every touchpoint row maps to one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Stitched {
     /// Person of each row of the touchpoint frame; [`NONE`] when the row has no usable
     /// identifier.

@@ -7,6 +7,7 @@
 
 pub mod accounting;
 pub mod channels;
+pub mod compact;
 pub mod ids;
 mod plan;
 pub mod privacy;
@@ -23,6 +24,7 @@ use rayon::prelude::*;
 
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
+pub use compact::CompactRows;
 use ids::FileIds;
 pub use ids::{segments, Cells, InternedIds, Texts, NO_VALUE};
 use plan::{FileOutput, IdCells, Part, SourcePlan};
@@ -49,57 +51,18 @@ impl Default for LoadOptions {
     }
 }
 
-/// Which rows and columns a load keeps. A run in shards loads twice: identifiers of every row
-/// first (to stitch people), then each shard's rows in full.
+/// Which rows and columns a load keeps.
 #[derive(Clone, Copy)]
-pub enum Keep<'a> {
+pub enum Keep {
     /// Every row, every column.
     All,
-    /// Every row, but only what stitching reads: identifiers, interned per kind
-    /// ([`Touchpoints::ids`]); the frames stay empty.
+    /// Every row, but only what stitching and journeys read, for a run in shards: identifiers
+    /// interned per kind ([`Touchpoints::ids`]) and the frame rows compactly
+    /// ([`Touchpoints::compact`]); the frames stay empty.
     Identities,
     /// Every row and column, but identifiers interned ([`Touchpoints::ids`]) instead of frame
     /// columns: for runs that go from stitching straight to journeys.
     Interned,
-    /// Only the frame rows the selection keeps, every column but the identifiers (people come
-    /// from an earlier pass); no identity-link rows.
-    Rows(&'a RowSelection<'a>),
-}
-
-/// Frame rows to keep, by their position in a full load.
-pub struct RowSelection<'a> {
-    /// Frame rows each file loads, in load order ([`Touchpoints::rows_per_file`] of a load
-    /// of the same config).
-    pub rows_per_file: &'a [usize],
-    /// Whether the row at this position of the full frame is kept.
-    pub keep: &'a (dyn Fn(usize) -> bool + Sync),
-    /// Which records of each file loaded as frame rows ([`Touchpoints::frame_records`] of a
-    /// [`Keep::Identities`] load): records that are not, or whose row is not kept, are then
-    /// skipped unchecked. Without it every record is checked as in a full load.
-    pub records: Option<&'a [RecordMap]>,
-}
-
-/// Which records of a file (rows that parsed, in read order) loaded as frame rows.
-#[derive(Debug, Clone, Default)]
-pub struct RecordMap {
-    bits: Vec<u64>,
-}
-
-impl RecordMap {
-    pub(crate) fn set(&mut self, record: usize) {
-        let word = record / 64;
-        if self.bits.len() <= word {
-            self.bits.resize(word + 1, 0);
-        }
-        self.bits[word] |= 1 << (record % 64);
-    }
-
-    /// Whether `record` loaded as a frame row.
-    pub fn get(&self, record: usize) -> bool {
-        self.bits
-            .get(record / 64)
-            .is_some_and(|w| w & (1 << (record % 64)) != 0)
-    }
 }
 
 /// Examples of rejected rows kept per source and reason without `keep_all_rejects`.
@@ -130,15 +93,14 @@ pub struct Touchpoints {
     /// Rejected rows (all of them, or examples; see [`LoadOptions`]).
     pub rejects: Vec<Reject>,
     /// Frame rows loaded from each file, in load order (sources in config order, files by
-    /// name), before any [`Keep::Rows`] selection.
+    /// name).
     pub rows_per_file: Vec<usize>,
     /// Source (index into the config's sources) of each file, in load order.
     pub file_sources: Vec<usize>,
-    /// With [`Keep::Identities`]: which records of each file loaded as frame rows, for the
-    /// [`RowSelection`] of later loads; otherwise empty.
-    pub frame_records: Vec<RecordMap>,
-    /// Latest timestamp of any frame row loaded, before any selection (0 when none).
+    /// Latest timestamp of any frame row loaded (0 when none).
     pub data_end: i64,
+    /// With [`Keep::Identities`]: the frame rows, compactly (what journeys read).
+    pub compact: Option<CompactRows>,
 }
 
 impl Touchpoints {
@@ -188,31 +150,6 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         .enumerate()
         .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f.clone())))
         .collect();
-    // Where each file's rows start in the full frame, for a row selection.
-    let starts: Vec<usize> = match keep {
-        Keep::Rows(selection) => {
-            if selection.rows_per_file.len() != jobs.len() {
-                return Err(Error::format(
-                    "(row selection)",
-                    format!(
-                        "{} files were read before, {} now: the exports changed during the run",
-                        selection.rows_per_file.len(),
-                        jobs.len()
-                    ),
-                ));
-            }
-            selection
-                .rows_per_file
-                .iter()
-                .scan(0, |at, n| {
-                    let start = *at;
-                    *at += n;
-                    Some(start)
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
     let bar = crate::progress::bar(jobs.len() as u64, "loading exports", options.progress);
     // Largest files first, each taken by the next free thread, so that a big export does not
     // start last and run alone; outputs go back to job order.
@@ -227,14 +164,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         .par_bridge()
         .map(|(_, j)| {
             let (i, file) = &jobs[j];
-            let mut part = part_of(keep, starts.get(j).copied().unwrap_or(0));
-            if let Keep::Rows(RowSelection {
-                records: Some(records),
-                ..
-            }) = keep
-            {
-                part.records = records.get(j);
-            }
+            let part = part_of(keep);
             let out = plans[*i].read_file(file, &rules, options.keep_all_rejects, part);
             bar.inc(1);
             (j, out)
@@ -253,26 +183,14 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         })
         .collect();
     let mut files = Vec::with_capacity(outputs.len());
-    let mut frame_records = Vec::new();
     let mut rows_per_file = Vec::with_capacity(outputs.len());
     let mut data_end = 0;
     for ((i, _), out) in jobs.iter().zip(outputs) {
-        let mut out = out?;
+        let out = out?;
         accounts[*i].absorb(&out.account);
         rows_per_file.push(out.rows_loaded);
-        if let Keep::Identities = keep {
-            frame_records.push(std::mem::take(&mut out.frame_records));
-        }
         data_end = data_end.max(out.data_end);
         files.push((*i, out));
-    }
-    if let Keep::Rows(selection) = keep {
-        if selection.rows_per_file != rows_per_file {
-            return Err(Error::format(
-                "(row selection)",
-                "the exports load different rows than before: they changed during the run",
-            ));
-        }
     }
     let mut t = assemble(
         &plans,
@@ -281,39 +199,30 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         id_kinds,
         dimensions,
         options.keep_all_rejects,
-        part_of(keep, 0),
+        part_of(keep),
     )?;
     t.rows_per_file = rows_per_file;
-    t.frame_records = frame_records;
     t.data_end = data_end;
     Ok(t)
 }
 
-/// What a file's reading keeps under `keep`; `start` is where its rows begin in the full frame.
-fn part_of<'a>(keep: Keep<'a>, start: usize) -> Part<'a> {
-    let all = Part {
-        frame: true,
-        ids: IdCells::Columns,
-        links: true,
-        select: None,
-        records: None,
-    };
+/// What a file's reading keeps under `keep`.
+fn part_of(keep: Keep) -> Part {
     match keep {
-        Keep::All => all,
+        Keep::All => Part {
+            frame: true,
+            ids: IdCells::Columns,
+            compact: false,
+        },
         Keep::Identities => Part {
             frame: false,
             ids: IdCells::Interned,
-            ..all
+            compact: true,
         },
         Keep::Interned => Part {
+            frame: true,
             ids: IdCells::Interned,
-            ..all
-        },
-        Keep::Rows(selection) => Part {
-            ids: IdCells::Dropped,
-            links: false,
-            select: Some((start, selection.keep)),
-            ..all
+            compact: false,
         },
     }
 }
@@ -375,6 +284,8 @@ fn assemble(
     let mut examples: HashMap<(usize, RejectReason), usize> = HashMap::new();
     let mut files = files;
     let file_sources: Vec<usize> = files.iter().map(|(i, _)| *i).collect();
+    let mut compact = part.compact.then(CompactRows::default);
+    let mut conversion_types = crate::names::Names::default();
     for (i, out) in &mut files {
         let name = plans[*i].name.as_str();
         let remap: Vec<u32> = out
@@ -382,6 +293,9 @@ fn assemble(
             .iter()
             .map(|c| global[c.as_str()])
             .collect();
+        if let (Some(rows), Some(file)) = (&mut compact, out.compact.take()) {
+            rows.append(file, *i as u32, &remap, &mut conversion_types);
+        }
         let rows = &out.rows;
         if !identities_only {
             source.extend(std::iter::repeat_n(name, rows.len()));
@@ -406,6 +320,9 @@ fn assemble(
         }
     }
 
+    if let Some(rows) = &mut compact {
+        rows.types = conversion_types.into_list();
+    }
     if identities_only {
         let parts: Vec<FileIds> = files.iter_mut().filter_map(|(_, f)| f.ids.take()).collect();
         let ids = ids::join(parts, id_kinds.len());
@@ -420,8 +337,8 @@ fn assemble(
             rejects,
             rows_per_file: Vec::new(),
             file_sources,
-            frame_records: Vec::new(),
             data_end: 0,
+            compact,
         });
     }
 
@@ -499,7 +416,7 @@ fn assemble(
         rejects,
         rows_per_file: Vec::new(),
         file_sources,
-        frame_records: Vec::new(),
         data_end: 0,
+        compact,
     })
 }

@@ -13,12 +13,12 @@ use smallvec::SmallVec;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
+use super::compact::CompactFile;
 use super::ids::FileIds;
 use super::privacy::IdHasher;
 use super::raw::{self, RawBatch, Value};
 use super::schema::DEFAULT_CONVERSION_TYPE;
 use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
-use super::RecordMap;
 use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
 use crate::error::{Error, Result};
 use crate::names::Names;
@@ -137,35 +137,17 @@ impl Rows {
     pub fn len(&self) -> usize {
         self.is_conversion.len()
     }
-
-    /// Takes back the last row.
-    fn pop(&mut self) {
-        self.ts.pop();
-        self.is_conversion.pop();
-        self.channel.pop();
-        self.value.pop();
-        self.conversion_type.pop();
-        for c in self.ids.iter_mut().chain(self.dims.iter_mut()) {
-            c.pop();
-        }
-    }
 }
 
 /// What [`SourcePlan::read_file`] keeps of a file (see [`super::Keep`]).
 #[derive(Clone, Copy)]
-pub(super) struct Part<'a> {
+pub(super) struct Part {
     /// Frame columns besides identifiers: time, channel, value, conversion type, dimensions.
     pub frame: bool,
     /// How identifiers are kept.
     pub ids: IdCells,
-    /// Identity-link rows are kept.
-    pub links: bool,
-    /// Only the frame rows whose position in the full frame (`start` + the file's loaded row
-    /// number) `keep` accepts.
-    pub select: Option<(usize, &'a (dyn Fn(usize) -> bool + Sync))>,
-    /// With `select`: the file's records that loaded as frame rows before; the others, and
-    /// rows not selected, are skipped without being checked.
-    pub records: Option<&'a RecordMap>,
+    /// Frame rows are kept compactly ([`CompactFile`]), whether or not `frame` keeps them.
+    pub compact: bool,
 }
 
 /// How a load keeps identifier cells.
@@ -175,8 +157,6 @@ pub(super) enum IdCells {
     Columns,
     /// Interned per kind ([`FileIds`]).
     Interned,
-    /// Not at all (people are known from an earlier pass).
-    Dropped,
 }
 
 /// Identity-link rows of one file.
@@ -203,15 +183,14 @@ pub(super) struct FileOutput {
     pub texts: Vec<StringChunked>,
     /// Identity-link rows (their cells are in `texts` once sealed).
     pub link_rows: usize,
-    /// Frame rows loaded, before a [`Part::select`] selection.
+    /// Frame rows loaded.
     pub rows_loaded: usize,
-    /// With [`IdCells::Interned`] and no frame (the identities pass): which records loaded as
-    /// frame rows.
-    pub frame_records: RecordMap,
     /// Latest timestamp of a loaded frame row (0 when none).
     pub data_end: i64,
     /// With [`IdCells::Interned`]: the identifiers, interned.
     pub ids: Option<FileIds>,
+    /// With [`Part::compact`]: the frame rows, compactly.
+    pub compact: Option<CompactFile>,
 }
 
 impl FileOutput {
@@ -424,13 +403,11 @@ impl SourcePlan {
             texts: Vec::new(),
             link_rows: 0,
             rows_loaded: 0,
-            frame_records: RecordMap::default(),
             data_end: 0,
             ids: (part.ids == IdCells::Interned).then(|| FileIds::new(n_ids)),
+            compact: part.compact.then(CompactFile::default),
         };
         let mut channels = Interner::default();
-        // Records (rows that parsed) in read order.
-        let mut records_seen = 0usize;
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
             let k = kept.entry(reason).or_default();
@@ -454,37 +431,10 @@ impl SourcePlan {
                 }
             }
             for r in 0..batch.lines.len() {
-                let record = records_seen;
-                records_seen += 1;
-                if let (Some((start, keep)), Some(map)) = (part.select, part.records) {
-                    // Known from the first pass: only the selected frame rows need reading.
-                    if !map.get(record) {
-                        continue;
-                    }
-                    let at = out.rows_loaded;
-                    out.rows_loaded += 1;
-                    if !keep(start + at) {
-                        continue;
-                    }
-                }
                 let before = out.rows.len();
                 let row = self.row(&batch, r, rules, &mut channels, part, &mut out);
                 match row {
-                    Ok(Outcome::Loaded) if out.rows.len() > before => {
-                        if part.records.is_some() {
-                            continue;
-                        }
-                        let at = out.rows_loaded;
-                        out.rows_loaded += 1;
-                        if !part.frame {
-                            out.frame_records.set(record);
-                        }
-                        if let Some((start, keep)) = part.select {
-                            if !keep(start + at) {
-                                out.rows.pop();
-                            }
-                        }
-                    }
+                    Ok(Outcome::Loaded) if out.rows.len() > before => out.rows_loaded += 1,
                     // An identity-link row.
                     Ok(Outcome::Loaded) => {}
                     Ok(Outcome::Ignored) => out.account.ignored += 1,
@@ -623,9 +573,6 @@ impl SourcePlan {
 
         if kind == RowKind::Identity {
             out.account.identity_rows += 1;
-            if !part.links {
-                return Ok(Outcome::Loaded);
-            }
             match (part.ids, &mut out.ids) {
                 (IdCells::Interned, Some(f)) => f.push(true, &ids),
                 (IdCells::Columns, _) => {
@@ -735,25 +682,25 @@ impl SourcePlan {
                 f.push(false, &ids);
                 SmallVec::new()
             }
-            None if part.ids == IdCells::Dropped => SmallVec::new(),
             None => ids,
         };
+        let conversion_type = is_conversion.then(|| match &self.conversion_type {
+            ConversionTypePlan::Fixed(v) => Cow::Borrowed(v.as_str()),
+            ConversionTypePlan::Column(c) => cell(*c)
+                .trimmed()
+                .unwrap_or(Cow::Borrowed(DEFAULT_CONVERSION_TYPE)),
+        });
+        if let Some(c) = &mut out.compact {
+            c.push(ts, channel, conversion_type.as_deref().map(|t| (t, value)));
+        }
         if !part.frame {
             return Ok(Outcome::Loaded);
         }
         rows.ts.push(ts);
         rows.channel.push(channel);
         rows.value.push(value);
-        rows.conversion_type.push(if is_conversion {
-            Some(match &self.conversion_type {
-                ConversionTypePlan::Fixed(v) => CompactString::new(v),
-                ConversionTypePlan::Column(c) => cell(*c)
-                    .compact_text()
-                    .unwrap_or_else(|| DEFAULT_CONVERSION_TYPE.into()),
-            })
-        } else {
-            None
-        });
+        rows.conversion_type
+            .push(conversion_type.map(|t| CompactString::new(&*t)));
         for (slot, v) in ids {
             rows.ids[slot].push(v.as_deref().map(CompactString::new));
         }

@@ -213,18 +213,34 @@ pub struct Journeys {
     pub split_by_type: bool,
 }
 
-/// Row data the journey walk needs, pulled out of the frame once.
-struct Rows<'a> {
-    ts: Vec<i64>,
-    is_conversion: Vec<bool>,
-    channel: Vec<Option<u32>>,
-    value: Vec<f64>,
-    conversion_type: Vec<Option<&'a str>>,
-    source: Vec<u32>,
-    segment: Option<Vec<Option<&'a str>>>,
+/// Row data the journey walk needs, one entry per row: pulled out of a frame once
+/// ([`TouchRows::from_frame`]), or built from a run in shards' compact rows.
+#[derive(Debug, Default)]
+pub struct TouchRows<'a> {
+    /// UTC microseconds.
+    pub ts: Vec<i64>,
+    /// Conversion (else touch).
+    pub is_conversion: Vec<bool>,
+    /// Channel id (into the load's channels), None when the row has none.
+    pub channel: Vec<Option<u32>>,
+    /// Conversion value (0 for touches).
+    pub value: Vec<f64>,
+    /// Conversion type of conversions.
+    pub conversion_type: Vec<Option<&'a str>>,
+    /// Source of the row, as any number that tells sources apart.
+    pub source: Vec<u32>,
+    /// Segment value per row, when journeys are segmented.
+    pub segment: Option<Vec<Option<&'a str>>>,
 }
 
-fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<Rows<'a>> {
+impl<'a> TouchRows<'a> {
+    /// The rows of a loaded frame; `segment` names the dimension journeys are segmented by.
+    pub fn from_frame(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows<'a>> {
+        frame_rows(t, segment)
+    }
+}
+
+fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows<'a>> {
     let f = &t.frame;
     let e = |e: PolarsError| Error::format("(touchpoints)", e);
     let ts: Vec<i64> = f
@@ -297,7 +313,7 @@ fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<Rows<'a>>
             )
         }
     };
-    Ok(Rows {
+    Ok(TouchRows {
         ts,
         is_conversion,
         channel,
@@ -311,7 +327,20 @@ fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<Rows<'a>>
 /// Builds every person's journeys.
 pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Result<Journeys> {
     let rows = frame_rows(t, options.segment.as_deref())?;
-    let mut channels = t.channels.clone();
+    Ok(build_rows(&rows, &t.channels, t.data_end, people, options))
+}
+
+/// Builds every person's journeys from `rows` (whose channel ids index `channels`);
+/// `people` gives each row's person and device, `data_end` is the end of the whole load (which
+/// may hold more rows than these: a shard).
+pub fn build_rows(
+    rows: &TouchRows,
+    channels: &[String],
+    data_end: i64,
+    people: &Stitched,
+    options: &JourneyOptions,
+) -> Journeys {
+    let mut channels = channels.to_vec();
     let direct = match channels.iter().position(|c| c == DIRECT) {
         Some(i) => i as u32,
         None if options.unattributed_to_direct => {
@@ -326,8 +355,6 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
         .filter(|(_, c)| options.offline_channels.contains(c))
         .map(|(i, _)| i as u32)
         .collect();
-    // The end of the whole load, which may hold more rows than this frame (a shard).
-    let data_end = t.data_end;
 
     let mut stats = JourneyStats::default();
     let mut order: Vec<(u32, i64, u32)> = Vec::with_capacity(rows.ts.len());
@@ -351,7 +378,7 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
         }
     }
     let ctx = Walk {
-        rows: &rows,
+        rows,
         device: &people.device_of_row,
         options,
         channels: &channels,
@@ -382,13 +409,13 @@ pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Re
         journeys.extend(j);
         stats.add(&s);
     }
-    Ok(Journeys {
+    Journeys {
         channels,
         journeys,
         stats,
         conversions_in,
         split_by_type: options.split_by_type,
-    })
+    }
 }
 
 /// Whether the values hold more than one distinct value (one differs from the first).
@@ -400,7 +427,7 @@ fn varies(mut values: impl Iterator<Item = u32>) -> bool {
 }
 
 struct Walk<'a> {
-    rows: &'a Rows<'a>,
+    rows: &'a TouchRows<'a>,
     device: &'a [u32],
     options: &'a JourneyOptions,
     channels: &'a [String],
