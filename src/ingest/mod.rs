@@ -192,6 +192,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         data_end = data_end.max(out.data_end);
         files.push((*i, out));
     }
+    let bar = crate::progress::stage("joining files", options.progress);
     let mut t = assemble(
         &plans,
         files,
@@ -201,6 +202,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         options.keep_all_rejects,
         part_of(keep),
     )?;
+    bar.finish_and_clear();
     t.rows_per_file = rows_per_file;
     t.data_end = data_end;
     Ok(t)

@@ -155,6 +155,42 @@ impl PathTable {
             .join(SEPARATOR)
     }
 
+    /// Orders two paths as their texts ([`PathTable::path_text`]) order, without building
+    /// them.
+    pub fn cmp_path_text(&self, a: &[u32], b: &[u32]) -> std::cmp::Ordering {
+        self.path_bytes(a).cmp(self.path_bytes(b))
+    }
+
+    /// The bytes of [`PathTable::path_text`].
+    fn path_bytes<'a>(&'a self, path: &'a [u32]) -> impl Iterator<Item = &'a u8> + 'a {
+        path.iter().enumerate().flat_map(move |(i, c)| {
+            let separator: &[u8] = if i == 0 { b"" } else { SEPARATOR.as_bytes() };
+            separator
+                .iter()
+                .chain(self.channels[*c as usize].as_bytes())
+        })
+    }
+
+    /// The `n` rows with most conversions, then most non-converting journeys, then by path
+    /// text (then in table order), in that order. Only the `n` are sorted.
+    pub fn top_rows(&self, n: usize) -> Vec<&PathRow> {
+        let mut rows: Vec<&PathRow> = self.rows.iter().collect();
+        // Addresses in the table's vector order equal rows in table order: a total order.
+        let order = |a: &&PathRow, b: &&PathRow| {
+            b.conversions
+                .cmp(&a.conversions)
+                .then(b.nulls.cmp(&a.nulls))
+                .then_with(|| self.cmp_path_text(&a.path, &b.path))
+                .then_with(|| std::ptr::from_ref(*a).cmp(&std::ptr::from_ref(*b)))
+        };
+        if n < rows.len() {
+            rows.select_nth_unstable_by(n, order);
+            rows.truncate(n);
+        }
+        rows.sort_unstable_by(order);
+        rows
+    }
+
     /// Total conversions.
     pub fn conversions(&self) -> u64 {
         self.rows.iter().map(|r| r.conversions).sum()
@@ -765,6 +801,32 @@ mod tests {
                 .map(|(p, t, s, c, n)| (p.clone(), *t, *s, *c, *c as f64 * 1.5, *n))
                 .collect();
             proptest::prop_assert_eq!(packed_order(&local), general_order(&local));
+        }
+
+        /// The top rows are those a full sort by conversions, non-converting journeys and
+        /// path text (names that prefix others included) puts first.
+        #[test]
+        fn top_rows_are_the_first_of_a_full_sort(
+            rows in proptest::collection::vec(
+                (proptest::collection::vec(0usize..4, 1..4), 0usize..2, 0u64..3, 0u64..3),
+                0..60,
+            ),
+            n in 0usize..12,
+        ) {
+            let names = ["A", "A B", "AB", "A>"];
+            let table = PathTable::from_named(rows.iter().map(|(p, t, c, n)| {
+                let path = p.iter().map(|&i| names[i].to_string()).collect();
+                (path, ["", "store"][*t].to_string(), String::new(), *c, 1.0, *n)
+            }));
+            let mut all: Vec<&PathRow> = table.rows.iter().collect();
+            all.sort_by(|a, b| {
+                b.conversions
+                    .cmp(&a.conversions)
+                    .then(b.nulls.cmp(&a.nulls))
+                    .then_with(|| table.path_text(&a.path).cmp(&table.path_text(&b.path)))
+            });
+            all.truncate(n);
+            proptest::prop_assert_eq!(table.top_rows(n), all);
         }
 
         /// Summing rows by key as they come gives the table that sorting all of them gives,

@@ -259,18 +259,7 @@ pub fn render(page: &Page) -> Result<String, String> {
     );
 
     // Top paths.
-    let mut top: Vec<_> = page.table.rows.iter().collect();
-    top.sort_by(|a, b| {
-        b.conversions
-            .cmp(&a.conversions)
-            .then(b.nulls.cmp(&a.nulls))
-            .then_with(|| {
-                page.table
-                    .path_text(&a.path)
-                    .cmp(&page.table.path_text(&b.path))
-            })
-    });
-    top.truncate(10);
+    let top = page.table.top_rows(10);
     let ranks: Vec<String> = (1..=top.len()).map(|i| format!("#{i}")).collect();
     let top_chart = bar_chart(
         "Top paths by conversions",

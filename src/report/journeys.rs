@@ -110,13 +110,7 @@ pub fn path_length_table(table_: &PathTable) -> Table {
 
 /// The `n` paths with most conversions.
 pub fn top_paths_table(table_: &PathTable, n: usize) -> Table {
-    let mut rows: Vec<_> = table_.rows.iter().collect();
-    rows.sort_by(|a, b| {
-        b.conversions
-            .cmp(&a.conversions)
-            .then(b.nulls.cmp(&a.nulls))
-            .then_with(|| table_.path_text(&a.path).cmp(&table_.path_text(&b.path)))
-    });
+    let rows = table_.top_rows(n);
     let mut t = table::new(&[
         "path",
         "conversions",
@@ -124,7 +118,7 @@ pub fn top_paths_table(table_: &PathTable, n: usize) -> Table {
         "non-converting",
         "conversion rate",
     ]);
-    for r in rows.into_iter().take(n) {
+    for r in rows {
         t.add_row(vec![
             Cell::new(table_.path_text(&r.path)),
             right(r.conversions),
