@@ -177,23 +177,23 @@ pub fn shard_rows<'a>(
 ) -> (TouchRows<'a>, Stitched) {
     let mut rows = TouchRows::default();
     let mut people = Stitched::default();
-    // Conversions so far: the index of the next conversion's value.
-    let mut conversions = 0;
-    for (i, &(start, source)) in compact.sources.iter().enumerate() {
-        let end = compact.sources.get(i + 1).map_or(compact.len(), |s| s.0);
-        for r in start..end {
-            let kind = compact.kind[r];
+    let mut at = 0;
+    for file in &compact.files {
+        // The index of the next conversion's value.
+        let mut conversions = 0;
+        for (i, &kind) in file.kind.iter().enumerate() {
             let value = if kind == TOUCH {
                 0.0
             } else {
                 conversions += 1;
-                compact.values[conversions - 1]
+                file.values[conversions - 1]
             };
+            let r = at + i;
             if !keep(person_of_row[r]) {
                 continue;
             }
-            let channel = compact.channel[r];
-            rows.ts.push(compact.ts[r]);
+            let channel = file.channel[i];
+            rows.ts.push(file.ts[i]);
             rows.is_conversion.push(kind != TOUCH);
             rows.channel
                 .push((channel != NO_CHANNEL).then_some(channel));
@@ -202,10 +202,11 @@ pub fn shard_rows<'a>(
                 kind.checked_sub(1)
                     .map(|t| compact.types[t as usize].as_str()),
             );
-            rows.source.push(source);
+            rows.source.push(file.source);
             people.person_of_row.push(person_of_row[r]);
             people.device_of_row.push(device_of_row[r]);
         }
+        at += file.kind.len();
     }
     (rows, people)
 }

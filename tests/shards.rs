@@ -116,18 +116,20 @@ fn the_identities_pass_keeps_what_journeys_read_and_the_identifiers() {
     let compact = first.compact.as_ref().expect("compact rows");
     assert_eq!(compact.len(), n);
     let rows = TouchRows::from_frame(&whole, None).expect("frame rows");
-    assert_eq!(compact.ts, rows.ts);
-    let channel: Vec<Option<u32>> = compact
-        .channel
+    let files = &compact.files;
+    let ts: Vec<i64> = files.iter().flat_map(|f| f.ts.iter().copied()).collect();
+    assert_eq!(ts, rows.ts);
+    let channel: Vec<Option<u32>> = files
         .iter()
+        .flat_map(|f| f.channel.iter())
         .map(|&c| (c != NO_CHANNEL).then_some(c))
         .collect();
     assert_eq!(channel, rows.channel);
-    let is_conversion: Vec<bool> = compact.kind.iter().map(|&k| k != TOUCH).collect();
+    let kind: Vec<u32> = files.iter().flat_map(|f| f.kind.iter().copied()).collect();
+    let is_conversion: Vec<bool> = kind.iter().map(|&k| k != TOUCH).collect();
     assert_eq!(is_conversion, rows.is_conversion);
     assert!(is_conversion.iter().any(|c| *c) && is_conversion.iter().any(|c| !*c));
-    let types: Vec<Option<&str>> = compact
-        .kind
+    let types: Vec<Option<&str>> = kind
         .iter()
         .map(|&k| k.checked_sub(1).map(|t| compact.types[t as usize].as_str()))
         .collect();
@@ -139,7 +141,11 @@ fn the_identities_pass_keeps_what_journeys_read_and_the_identifiers() {
         .filter(|(_, c)| **c)
         .map(|(v, _)| *v)
         .collect();
-    assert_eq!(compact.values, values);
+    let compact_values: Vec<f64> = files
+        .iter()
+        .flat_map(|f| f.values.iter().copied())
+        .collect();
+    assert_eq!(compact_values, values);
     // Sources tell the same rows apart as the frame's source column does.
     let names: Vec<String> = whole
         .frame
@@ -149,7 +155,10 @@ fn the_identities_pass_keeps_what_journeys_read_and_the_identifiers() {
         .iter()
         .map(|s| s.unwrap_or_default().to_string())
         .collect();
-    let sources = compact.source_of_rows();
+    let sources: Vec<u32> = files
+        .iter()
+        .flat_map(|f| std::iter::repeat_n(f.source, f.ts.len()))
+        .collect();
     for r in 1..n {
         assert_eq!(
             names[r] == names[r - 1],

@@ -11,96 +11,95 @@ pub const NO_CHANNEL: u32 = u32::MAX;
 /// A touch in [`CompactRows::kind`].
 pub const TOUCH: u32 = 0;
 
-/// Frame rows of a load, compactly, in frame order.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Frame rows of a load, compactly, in frame order: one part per file, as read (joining the
+/// files would copy every row and hold it twice).
+#[derive(Debug, Clone, Default)]
 pub struct CompactRows {
-    /// UTC microseconds.
-    pub ts: Vec<i64>,
-    /// Channel id (into the load's channels), or [`NO_CHANNEL`].
-    pub channel: Vec<u32>,
-    /// [`TOUCH`], or for a conversion 1 + the index of its type in `types`.
-    pub kind: Vec<u32>,
-    /// The value of every conversion, in row order (touches have none).
-    pub values: Vec<f64>,
+    /// Each file's rows, in load order.
+    pub files: Vec<CompactFile>,
     /// Conversion types.
     pub types: Vec<String>,
-    /// Where each file's rows start, with the source (config index) of the file; in row order.
-    pub sources: Vec<(usize, u32)>,
 }
 
 impl CompactRows {
     /// Rows held.
     pub fn len(&self) -> usize {
-        self.ts.len()
+        self.files.iter().map(|f| f.ts.len()).sum()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.ts.is_empty()
+        self.len() == 0
     }
 
-    /// The source of every row, from the file runs.
-    pub fn source_of_rows(&self) -> Vec<u32> {
-        let mut out = Vec::with_capacity(self.len());
-        for (i, &(start, source)) in self.sources.iter().enumerate() {
-            let end = self.sources.get(i + 1).map_or(self.len(), |s| s.0);
-            out.extend(std::iter::repeat_n(source, end.saturating_sub(start)));
-        }
-        out
-    }
-
-    /// Appends one file's rows: its channel ids mapped through `channels` (local to global),
-    /// its conversion types interned into `types`.
+    /// Adds one file's rows: its channel ids mapped through `channels` (local to global) and
+    /// its conversion types interned into `types`, in place.
     pub(super) fn append(
         &mut self,
-        file: CompactFile,
+        mut file: CompactFile,
         source: u32,
         channels: &[u32],
         types: &mut Names,
     ) {
-        let type_ids: Vec<u32> = file.types.list().iter().map(|t| types.id(t) + 1).collect();
-        self.sources.push((self.len(), source));
-        self.ts.extend_from_slice(&file.ts);
-        self.channel.extend(file.channel.iter().map(|&c| {
-            if c == NO_CHANNEL {
-                NO_CHANNEL
-            } else {
-                channels[c as usize]
+        let type_ids: Vec<u32> = file
+            .local_types
+            .list()
+            .iter()
+            .map(|t| types.id(t) + 1)
+            .collect();
+        for c in &mut file.channel {
+            if *c != NO_CHANNEL {
+                *c = channels[*c as usize];
             }
-        }));
-        self.kind.extend(file.kind.iter().map(|&k| {
-            if k == TOUCH {
-                TOUCH
-            } else {
-                type_ids[k as usize - 1]
+        }
+        for k in &mut file.kind {
+            if *k != TOUCH {
+                *k = type_ids[*k as usize - 1];
             }
-        }));
-        self.values.extend_from_slice(&file.values);
+        }
+        file.source = source;
+        file.local_types = Names::default();
+        self.files.push(file);
     }
 }
 
-/// One file's frame rows, compactly: channel ids and conversion types local to the file.
-#[derive(Default)]
-pub(super) struct CompactFile {
-    ts: Vec<i64>,
-    channel: Vec<u32>,
-    kind: Vec<u32>,
-    values: Vec<f64>,
-    types: Names,
+/// One file's frame rows, compactly. While the file is read, channel ids and conversion types
+/// are the file's own; [`CompactRows`] holds them mapped to the load's.
+#[derive(Debug, Clone, Default)]
+pub struct CompactFile {
+    /// The source (config index) of the file.
+    pub source: u32,
+    /// UTC microseconds.
+    pub ts: Vec<i64>,
+    /// Channel id (into the load's channels), or [`NO_CHANNEL`].
+    pub channel: Vec<u32>,
+    /// [`TOUCH`], or for a conversion 1 + the index of its type in [`CompactRows::types`].
+    pub kind: Vec<u32>,
+    /// The value of every conversion, in row order (touches have none).
+    pub values: Vec<f64>,
+    local_types: Names,
 }
 
 impl CompactFile {
     /// Adds a row: a conversion has a type (and value), a touch none.
-    pub fn push(&mut self, ts: i64, channel: Option<u32>, conversion: Option<(&str, f64)>) {
+    pub(super) fn push(&mut self, ts: i64, channel: Option<u32>, conversion: Option<(&str, f64)>) {
         self.ts.push(ts);
         self.channel.push(channel.unwrap_or(NO_CHANNEL));
         self.kind.push(match conversion {
             None => TOUCH,
             Some((conversion_type, value)) => {
                 self.values.push(value);
-                self.types.id(conversion_type) + 1
+                self.local_types.id(conversion_type) + 1
             }
         });
+    }
+
+    /// Frees what growing left over, once the file is read.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.ts.shrink_to_fit();
+        self.channel.shrink_to_fit();
+        self.kind.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 }
 
@@ -121,11 +120,21 @@ mod tests {
         rows.append(a, 3, &[7], &mut types);
         rows.append(b, 1, &[2, 7], &mut types);
         rows.types = types.into_list();
-        assert_eq!(rows.ts, [10, 20, 30, 40]);
-        assert_eq!(rows.channel, [7, NO_CHANNEL, 7, 2]);
+        let [a, b] = &rows.files[..] else {
+            panic!("two files");
+        };
+        assert_eq!((a.source, b.source), (3, 1));
+        assert_eq!((&a.ts[..], &b.ts[..]), (&[10, 20][..], &[30, 40][..]));
+        assert_eq!(
+            (&a.channel[..], &b.channel[..]),
+            (&[7, NO_CHANNEL][..], &[7, 2][..])
+        );
         assert_eq!(rows.types, ["order", "lead"]);
-        assert_eq!(rows.kind, [TOUCH, 1, 2, 1]);
-        assert_eq!(rows.values, [5.0, 0.0, 7.5]);
-        assert_eq!(rows.source_of_rows(), [3, 3, 1, 1]);
+        assert_eq!((&a.kind[..], &b.kind[..]), (&[TOUCH, 1][..], &[2, 1][..]));
+        assert_eq!(
+            (&a.values[..], &b.values[..]),
+            (&[5.0][..], &[0.0, 7.5][..])
+        );
+        assert_eq!(rows.len(), 4);
     }
 }

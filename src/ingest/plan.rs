@@ -200,6 +200,9 @@ impl FileOutput {
         if let Some(ids) = &mut self.ids {
             ids.seal();
         }
+        if let Some(rows) = &mut self.compact {
+            rows.shrink_to_fit();
+        }
         self.link_rows = if id_columns { self.links.len() } else { 0 };
         let ids = if id_columns { self.rows.ids.len() } else { 0 };
         let link_ids = if id_columns { self.links.ids.len() } else { 0 };

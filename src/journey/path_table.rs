@@ -142,9 +142,55 @@ impl PathTable {
         })
     }
 
-    /// Sums two tables (their channel sets may differ).
+    /// Sums two tables (their channel sets may differ): rows of `self` first, so values sum
+    /// as [`PathTable::from_named`] of both tables' rows would; no name is copied per row.
     pub fn merge(&self, other: &PathTable) -> PathTable {
-        PathTable::from_named(self.named_rows().chain(other.named_rows()))
+        let channels: Vec<String> = self
+            .channels
+            .iter()
+            .chain(&other.channels)
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let index = |t: &PathTable| -> Vec<u32> {
+            t.channels
+                .iter()
+                .map(|c| channels.partition_point(|x| x < c) as u32)
+                .collect()
+        };
+        let (mine, theirs) = (index(self), index(other));
+        PathTable::from_ids(
+            &channels,
+            self.rows_mapped(&mine).chain(other.rows_mapped(&theirs)),
+        )
+    }
+
+    /// The rows as [`PathTable::from_ids`] takes them, channel `c` renumbered `ids[c]`.
+    #[allow(clippy::type_complexity)]
+    fn rows_mapped<'a>(
+        &'a self,
+        ids: &'a [u32],
+    ) -> impl Iterator<
+        Item = (
+            impl Iterator<Item = u32> + 'a,
+            &'a str,
+            &'a str,
+            u64,
+            f64,
+            u64,
+        ),
+    > + 'a {
+        self.rows.iter().map(move |r| {
+            (
+                r.path.iter().map(move |c| ids[*c as usize]),
+                r.conversion_type.as_str(),
+                r.segment.as_str(),
+                r.conversions,
+                r.value,
+                r.nulls,
+            )
+        })
     }
 
     /// A path as text, channels joined by `" > "`.
