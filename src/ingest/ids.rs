@@ -246,13 +246,25 @@ impl Dict {
         i
     }
 
-    /// The [`hash32`] of every value, in value order, read from the lookup.
-    fn hashes(&self) -> Vec<u32> {
+    /// Frees the lookup, keeping the [`hash32`] of every value (in value order) for the
+    /// join: 4 bytes a value instead of the table's 9 to 18.
+    fn seal_to_hashes(&mut self) -> Vec<u32> {
         let mut hashes = vec![0; self.values.len()];
         for &(h, i) in &self.index {
             hashes[i as usize] = h;
         }
+        self.seal();
         hashes
+    }
+
+    /// A dict of `values` whose hashes are `hashes`, its lookup rebuilt without reading a
+    /// text.
+    fn from_hashes(values: Texts, hashes: &[u32]) -> Dict {
+        let mut index = HashTable::with_capacity(hashes.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            index.insert_unique(spread(h), (h, i as u32), |&(eh, _)| spread(eh));
+        }
+        Dict { index, values }
     }
 
     /// Frees the lookup: no more values come.
@@ -267,6 +279,8 @@ impl Dict {
 struct LocalDict {
     dict: Dict,
     cells: Vec<u32>,
+    /// Once sealed: the hash of each value.
+    hashes: Vec<u32>,
 }
 
 impl LocalDict {
@@ -313,11 +327,11 @@ impl FileIds {
         *rows += 1;
     }
 
-    /// No more rows come. The lookups stay for the join: the first file of a kind becomes
-    /// the joined dict as it is, and the others' values are looked up by the hashes kept.
+    /// No more rows come. The hashes stay for the join: the first file of a kind becomes the
+    /// joined dict as it is, and the others' values are looked up by their hashes.
     pub fn seal(&mut self) {
         for d in self.frame.iter_mut().chain(self.links.iter_mut()) {
-            d.dict.values.shrink_to_fit();
+            d.hashes = d.dict.seal_to_hashes();
             d.cells.shrink_to_fit();
         }
     }
@@ -375,14 +389,13 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
     };
     let mut start = 0;
     for (mut d, n) in dicts {
+        let values = std::mem::take(&mut d.dict.values);
+        let hashes = std::mem::take(&mut d.hashes);
         let remap: Option<Vec<u32>> = if joined.values.is_empty() {
             // Nothing joined yet: the file's numbers are the joined ones.
-            *joined = std::mem::take(&mut d.dict);
+            *joined = Dict::from_hashes(values, &hashes);
             None
         } else {
-            let hashes = d.dict.hashes();
-            let values = std::mem::take(&mut d.dict.values);
-            d.dict = Dict::default();
             Some(
                 values
                     .iter()
