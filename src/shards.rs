@@ -212,14 +212,14 @@ pub fn shard_rows<'a>(
 }
 
 /// Memory per byte of exports (CSV-equivalent bytes, see [`export_bytes`]), measured on the
-/// generator's 10M-row set (docs/performance.md): a run in one piece peaks at about 5.1 times
-/// the exports; a run in shards holds about 0.26 times them throughout (a person and a device
-/// per row, the path table) plus its share of the rest; its first pass (identifiers only)
-/// peaks at about 1.0 times them, whatever the number of shards (0.65 times them on the
-/// 100M-row all-Parquet set).
-const WHOLE_PER_BYTE: f64 = 5.1;
-const FIXED_PER_BYTE: f64 = 0.26;
-const FIRST_PASS_PER_BYTE: f64 = 1.1;
+/// generator's 10M-row mixed set (docs/performance.md): a run in one piece peaks at about 3.0
+/// times the exports; a run in shards holds about 0.2 times them throughout (the compact rows,
+/// a person and a device per row) plus its share of the rest; its first pass (identifiers and
+/// compact rows) peaks at about 1.4 times them, whatever the number of shards (0.8 times them
+/// on the 100M-row all-Parquet set).
+const WHOLE_PER_BYTE: f64 = 3.0;
+const FIXED_PER_BYTE: f64 = 0.2;
+const FIRST_PASS_PER_BYTE: f64 = 1.4;
 
 /// Most shards `--memory-limit` picks.
 pub const MAX_SHARDS: usize = 4096;
