@@ -319,7 +319,7 @@ fn memory_limit_picks_shards_from_the_size_of_the_exports() {
     assert_eq!(shards::shards_for(1_000, 1_000_000), None);
     // Less memory, more shards; never fewer than 2 once shards are needed.
     let gb = 1_000_000_000;
-    let counts: Vec<usize> = [8, 4, 2, 1]
+    let counts: Vec<usize> = [5, 4, 2, 1]
         .iter()
         .map(|limit| shards::shards_for(gb, limit * gb / 2).expect("needs shards"))
         .collect();
