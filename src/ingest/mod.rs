@@ -145,27 +145,38 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         dimensions.clear();
     }
 
-    let jobs: Vec<(usize, PathBuf)> = plans
+    let jobs: Vec<(usize, PathBuf, Option<std::ops::Range<usize>>, u64)> = plans
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f.clone())))
+        .flat_map(|(i, p)| {
+            p.files
+                .iter()
+                .flat_map(move |f| file_parts(p.format, f).map(move |(w, size)| (i, f, w, size)))
+        })
+        .map(|(i, f, w, size)| (i, f.clone(), w, size))
         .collect();
     let bar = crate::progress::bar(jobs.len() as u64, "loading exports", options.progress);
-    // Largest files first, each taken by the next free thread, so that a big export does not
-    // start last and run alone; outputs go back to job order.
+    // Largest files (or parts) first, each taken by the next free thread, so that a big export
+    // does not start last and run alone; outputs go back to job order.
     let mut by_size: Vec<(u64, usize)> = jobs
         .iter()
         .enumerate()
-        .map(|(j, (_, file))| (std::fs::metadata(file).map_or(0, |m| m.len()), j))
+        .map(|(j, (.., size))| (*size, j))
         .collect();
     by_size.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut done: Vec<(usize, Result<FileOutput>)> = by_size
         .into_iter()
         .par_bridge()
         .map(|(_, j)| {
-            let (i, file) = &jobs[j];
+            let (i, file, windows, _) = &jobs[j];
             let part = part_of(keep);
-            let out = plans[*i].read_file(file, &rules, options.keep_all_rejects, part);
+            let out = plans[*i].read_file(
+                file,
+                windows.clone(),
+                &rules,
+                options.keep_all_rejects,
+                part,
+            );
             bar.inc(1);
             (j, out)
         })
@@ -185,7 +196,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
     let mut files = Vec::with_capacity(outputs.len());
     let mut rows_per_file = Vec::with_capacity(outputs.len());
     let mut data_end = 0;
-    for ((i, _), out) in jobs.iter().zip(outputs) {
+    for ((i, ..), out) in jobs.iter().zip(outputs) {
         let out = out?;
         accounts[*i].absorb(&out.account);
         rows_per_file.push(out.rows_loaded);
@@ -206,6 +217,49 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
     t.rows_per_file = rows_per_file;
     t.data_end = data_end;
     Ok(t)
+}
+
+/// Parquet files of at least this many rows are read in parts (runs of whole row groups),
+/// one per thread, so that the largest export does not set the loading time alone.
+const SPLIT_ROWS: usize = 4 << 20;
+
+/// The parts a file is read in, with the size on disk each part stands for: Parquet files of
+/// [`SPLIT_ROWS`] rows or more in one part per thread (ranges of [`raw::parquet_windows`]),
+/// every other file whole (None). Parts join in file order, so the result is the same.
+fn file_parts(
+    format: Format,
+    file: &std::path::Path,
+) -> impl Iterator<Item = (Option<std::ops::Range<usize>>, u64)> {
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    let windows = match format {
+        // A file that cannot be read is read whole, to fail with the usual error.
+        Format::Parquet => raw::parquet_windows(file).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let rows: usize = windows.iter().sum();
+    let parts = if rows >= SPLIT_ROWS {
+        rayon::current_num_threads().clamp(1, windows.len())
+    } else {
+        1
+    };
+    let mut out = Vec::with_capacity(parts);
+    if parts == 1 {
+        out.push((None, size));
+    } else {
+        // Cut after the window where each part's share of the rows is reached.
+        let (mut start, mut seen) = (0, 0);
+        for (w, n) in windows.iter().enumerate() {
+            seen += n;
+            let part = out.len() + 1;
+            if seen * parts >= rows * part || w + 1 == windows.len() {
+                let part_rows: usize = windows[start..=w].iter().sum();
+                let bytes = (u128::from(size) * part_rows as u128 / rows as u128) as u64;
+                out.push((Some(start..w + 1), bytes));
+                start = w + 1;
+            }
+        }
+    }
+    out.into_iter()
 }
 
 /// What a file's reading keeps under `keep`.

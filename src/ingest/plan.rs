@@ -378,19 +378,30 @@ impl SourcePlan {
     }
 
     /// Reads one file: loads, ignores or rejects each row.
+    /// Reads `file`, or with `windows` that range of its Parquet windows (a part of it: the
+    /// file is counted with its first part).
     pub fn read_file(
         &self,
         file: &Path,
+        windows: Option<std::ops::Range<usize>>,
         rules: &ChannelRules,
         keep_all_rejects: bool,
         part: Part,
     ) -> Result<FileOutput> {
-        let mut reader = raw::open(file, self.format, &self.csv, &self.wanted, &self.name)
-            .map_err(|e| self.name_key(e))?;
+        let first_part = windows.as_ref().is_none_or(|w| w.start == 0);
+        let mut reader = raw::open_part(
+            file,
+            self.format,
+            &self.csv,
+            &self.wanted,
+            &self.name,
+            windows,
+        )
+        .map_err(|e| self.name_key(e))?;
         let (n_ids, n_dims) = (self.n_id_kinds, self.n_dims);
         let mut out = FileOutput {
             account: SourceAccount {
-                files: 1,
+                files: usize::from(first_part),
                 ..SourceAccount::default()
             },
             rows: Rows {

@@ -251,6 +251,29 @@ pub fn open(
     wanted: &[String],
     source_name: &str,
 ) -> Result<Box<dyn BatchReader>> {
+    open_part(file, format, csv, wanted, source_name, None)
+}
+
+/// The rows of each window a Parquet file is read in (see [`windows`]), from its metadata.
+pub fn parquet_windows(file: &Path) -> Result<Vec<usize>> {
+    let f = crate::files::open(file)?;
+    let metadata = ParquetReader::new(f)
+        .get_metadata()
+        .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?
+        .clone();
+    Ok(windows(metadata.row_groups.iter().map(|g| g.num_rows())))
+}
+
+/// [`open`], reading only the range `part` of a Parquet file's windows
+/// ([`parquet_windows`]) when given; rows keep their numbers in the whole file.
+pub fn open_part(
+    file: &Path,
+    format: Format,
+    csv: &CsvOptions,
+    wanted: &[String],
+    source_name: &str,
+    part: Option<std::ops::Range<usize>>,
+) -> Result<Box<dyn BatchReader>> {
     match format {
         Format::Csv => Ok(Box::new(open_csv(file, csv, wanted, source_name)?)),
         Format::Ndjson => Ok(Box::new(NdjsonBatchReader::new(file, wanted, source_name)?)),
@@ -268,14 +291,22 @@ pub fn open(
                 .get_metadata()
                 .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?
                 .clone();
-            let windows = windows(metadata.row_groups.iter().map(|g| g.num_rows()));
+            let mut windows = windows(metadata.row_groups.iter().map(|g| g.num_rows()));
+            let (window, window_start) = match part {
+                Some(part) => {
+                    windows.truncate(part.end);
+                    let start = part.start.min(windows.len());
+                    (start, windows[..start].iter().sum())
+                }
+                None => (0, 0),
+            };
             Ok(Box::new(ParquetBatchReader {
                 file: file.to_path_buf(),
                 wanted: wanted.to_vec(),
                 metadata,
                 windows,
-                window: 0,
-                window_start: 0,
+                window,
+                window_start,
                 frame: None,
                 offset: 0,
             }))
@@ -1028,6 +1059,59 @@ impl BatchReader for ParquetBatchReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_of_a_parquet_file_read_its_rows_once_in_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.parquet");
+        let n = 3 * WINDOW_ROWS + 7;
+        let mut df = DataFrame::new(
+            n,
+            vec![Column::new(
+                "id".into(),
+                (0..n).map(|i| format!("c{i}")).collect::<Vec<_>>(),
+            )],
+        )
+        .expect("frame");
+        let file = std::fs::File::create(&path).expect("create");
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(WINDOW_ROWS))
+            .finish(&mut df)
+            .expect("write");
+        let windows = parquet_windows(&path).expect("windows");
+        // Polars spreads the rows evenly over the row groups.
+        assert_eq!((windows.len(), windows.iter().sum::<usize>()), (3, n));
+        let wanted = ["id".to_string()];
+        let read = |part: Option<std::ops::Range<usize>>| {
+            let mut reader = open_part(
+                &path,
+                Format::Parquet,
+                &CsvOptions::default(),
+                &wanted,
+                "t",
+                part,
+            )
+            .expect("opens");
+            let mut rows = Vec::new();
+            while let Some(batch) = reader.next_batch().expect("batch") {
+                for (r, line) in batch.lines.iter().enumerate() {
+                    rows.push((*line, batch.cell(0, r).text()));
+                }
+            }
+            rows
+        };
+        let whole = read(None);
+        assert_eq!(whole.len(), n);
+        let parts: Vec<_> = [0..1, 1..3]
+            .into_iter()
+            .flat_map(|p| read(Some(p)))
+            .collect();
+        assert_eq!(parts, whole, "row numbers count from the start of the file");
+        assert_eq!(
+            whole[WINDOW_ROWS],
+            ((WINDOW_ROWS + 1) as u64, Some(format!("c{WINDOW_ROWS}")))
+        );
+    }
 
     #[test]
     fn parquet_windows_hold_whole_row_groups() {
