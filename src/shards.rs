@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::attribution::{self, Attribution, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -108,11 +110,21 @@ pub fn run(
         timed: Vec::new(),
         shards,
     };
+    // Each row's shard, once (shards are fewer than 2^16), and each shard's rows, so that a
+    // shard's columns are allocated once at their size rather than grown.
+    let shard_of_row: Vec<u16> = person_of_row
+        .par_iter()
+        .map(|&p| shard_of(p, shards) as u16)
+        .collect();
+    let mut sizes = vec![0usize; shards];
+    for &s in &shard_of_row {
+        sizes[usize::from(s)] += 1;
+    }
     let mut timed_sums: Vec<HashMap<String, (f64, f64)>> = vec![HashMap::new(); timed.len()];
     let bar = progress::bar(shards as u64, "journeys by shard", load.progress);
-    for shard in 0..shards {
-        let (rows, people_here) = shard_rows(&compact, &person_of_row, &device_of_row, |p| {
-            shard_of(p, shards) == shard
+    for (shard, &size) in sizes.iter().enumerate() {
+        let (rows, people_here) = shard_rows(&compact, &person_of_row, &device_of_row, size, |r| {
+            usize::from(shard_of_row[r]) == shard
         });
         let people_here = Stitched {
             people,
@@ -167,16 +179,29 @@ pub fn run(
     Ok(out)
 }
 
-/// The rows of the people `keep` accepts, as journeys read them, with their people and
-/// devices (the count of people is left for the caller).
+/// The rows `keep` accepts (by row number), as journeys read them, with their people and
+/// devices (the count of people is left for the caller); `size` is how many it accepts.
 pub fn shard_rows<'a>(
     compact: &'a CompactRows,
     person_of_row: &[u32],
     device_of_row: &[u32],
-    keep: impl Fn(u32) -> bool,
+    size: usize,
+    keep: impl Fn(usize) -> bool,
 ) -> (TouchRows<'a>, Stitched) {
-    let mut rows = TouchRows::default();
-    let mut people = Stitched::default();
+    let mut rows = TouchRows {
+        ts: Vec::with_capacity(size),
+        is_conversion: Vec::with_capacity(size),
+        channel: Vec::with_capacity(size),
+        value: Vec::with_capacity(size),
+        conversion_type: Vec::with_capacity(size),
+        source: Vec::with_capacity(size),
+        segment: None,
+    };
+    let mut people = Stitched {
+        person_of_row: Vec::with_capacity(size),
+        device_of_row: Vec::with_capacity(size),
+        ..Stitched::default()
+    };
     let mut at = 0;
     for file in &compact.files {
         // The index of the next conversion's value.
@@ -189,7 +214,7 @@ pub fn shard_rows<'a>(
                 file.values[conversions - 1]
             };
             let r = at + i;
-            if !keep(person_of_row[r]) {
+            if !keep(r) {
                 continue;
             }
             let channel = file.channel[i];
