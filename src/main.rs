@@ -8,7 +8,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 // mimalloc hands memory freed for `purge_delay` ms back to the kernel (1 s by default), and
 // memory taken again is faulted in and zeroed page by page: a third of the kernel time of a
 // 100M-row run. 5 s keeps what one stage frees for the next (100M rows in 4 shards: 89 -> 79 s,
-// peak 10.6 -> 11.7 GiB; never purging peaked at 14.1 GiB). MIMALLOC_PURGE_DELAY still wins.
+// kernel time 31 -> 17 s, peak about 10.5 GiB; never purging: 74 s but a 14.1 GiB peak).
+// MIMALLOC_PURGE_DELAY still wins.
 const PURGE_DELAY_MS: std::ffi::c_long = 5_000;
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t`.
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;

@@ -67,6 +67,13 @@ pub fn run(
     shards: usize,
 ) -> Result<Sharded> {
     let shards = shards.max(1);
+    if shards > MAX_SHARDS {
+        // Each row's shard is held in 16 bits below.
+        return Err(Error::format(
+            "(shards)",
+            format!("{shards} shards asked for; at most {MAX_SHARDS}"),
+        ));
+    }
     let mut first = ingest::load_part(config, load, Keep::Identities)?;
     let bar = progress::stage("stitching identities", load.progress);
     let mut stitched = people(&first)?;

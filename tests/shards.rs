@@ -390,3 +390,23 @@ fn shards_refuse_what_needs_every_journey_at_once() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
 }
+
+#[test]
+fn more_shards_than_the_limit_are_an_error_not_a_wrong_split() {
+    let config = sample_config();
+    let options = JourneyOptions::from_config(&config).expect("journey options");
+    let run_in = |n: usize| {
+        shards::run(
+            &config,
+            &LOAD,
+            |t| identity::stitch(t, &IdentityOptions::from_config(&config, &t.id_kinds)?),
+            &options,
+            &[],
+            n,
+        )
+    };
+    let err = run_in(shards::MAX_SHARDS + 1).expect_err("too many shards");
+    assert!(err.to_string().contains("at most 4096"), "{err}");
+    let ok = run_in(shards::MAX_SHARDS).expect("the limit itself runs");
+    assert_eq!(ok.shards, shards::MAX_SHARDS);
+}

@@ -80,7 +80,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "MODEL")]
     pub baseline: Option<String>,
     /// Run in N shards of people, one at a time, for data larger than memory: the exports
-    /// are read once for identifiers, then once per shard (see docs/performance.md).
+    /// are read once, keeping identifiers and compact rows; each shard builds its journeys
+    /// from those (see docs/performance.md).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub shards: Option<u32>,
     /// Pick the shards from the size of the exports so that each shard's work stays under

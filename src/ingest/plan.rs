@@ -377,9 +377,8 @@ impl SourcePlan {
         self.n_dims = 0;
     }
 
-    /// Reads one file: loads, ignores or rejects each row.
     /// Reads `file`, or with `windows` that range of its Parquet windows (a part of it: the
-    /// file is counted with its first part).
+    /// file is counted with its first part): loads, ignores or rejects each row.
     pub fn read_file(
         &self,
         file: &Path,

@@ -261,7 +261,12 @@ pub fn parquet_windows(file: &Path) -> Result<Vec<usize>> {
         .get_metadata()
         .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?
         .clone();
-    Ok(windows(metadata.row_groups.iter().map(|g| g.num_rows())))
+    Ok(metadata_windows(&metadata))
+}
+
+/// The windows of a Parquet file with this metadata.
+fn metadata_windows(metadata: &FileMetadataRef) -> Vec<usize> {
+    windows(metadata.row_groups.iter().map(|g| g.num_rows()))
 }
 
 /// [`open`], reading only the range `part` of a Parquet file's windows
@@ -291,7 +296,7 @@ pub fn open_part(
                 .get_metadata()
                 .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?
                 .clone();
-            let mut windows = windows(metadata.row_groups.iter().map(|g| g.num_rows()));
+            let mut windows = metadata_windows(&metadata);
             let (window, window_start) = match part {
                 Some(part) => {
                     windows.truncate(part.end);
