@@ -427,7 +427,11 @@ impl SourcePlan {
             *k += 1;
             keep_all_rejects || *k <= super::REJECT_EXAMPLES
         };
-        while let Some(batch) = reader.next_batch().map_err(|e| self.name_key(e))? {
+        let mut batch = RawBatch::default();
+        while reader
+            .next_batch(&mut batch)
+            .map_err(|e| self.name_key(e))?
+        {
             out.account.rows_read += batch.rows_read() as u64;
             for broken in &batch.broken {
                 out.account.reject(broken.reason);

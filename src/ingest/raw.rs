@@ -153,13 +153,17 @@ pub struct RawBatch {
 }
 
 impl RawBatch {
-    fn new(width: usize) -> Self {
-        RawBatch {
-            columns: vec![Vec::new(); width],
-            text: String::new(),
-            lines: Vec::new(),
-            broken: Vec::new(),
+    /// Empties the batch for `width` wanted columns, keeping its memory: a reader refills one
+    /// batch, so the cells of a file cost no allocation (nor fresh pages) after the first.
+    fn reset(&mut self, width: usize) {
+        self.columns.resize_with(width, Vec::new);
+        for column in &mut self.columns {
+            column.clear();
+            column.reserve(BATCH_ROWS);
         }
+        self.text.clear();
+        self.lines.clear();
+        self.broken.clear();
     }
 
     /// The cell of wanted column `c` in row `r`.
@@ -220,8 +224,8 @@ impl RawBatch {
 
 /// A reader of one file, batch by batch.
 pub trait BatchReader: Send {
-    /// The next batch, or None at the end of the file.
-    fn next_batch(&mut self) -> Result<Option<RawBatch>>;
+    /// Refills `batch` with the next rows; false (and an empty batch) at the end of the file.
+    fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool>;
 }
 
 /// Parses the configured CSV delimiter: one ASCII character or `tab`; the default is `,`,
@@ -331,7 +335,8 @@ pub fn read_rows(
     mut row: impl FnMut(u64, &[Value]) -> Result<()>,
 ) -> Result<()> {
     let mut reader = open(file, format, csv, wanted, what)?;
-    while let Some(mut batch) = reader.next_batch()? {
+    let mut batch = RawBatch::default();
+    while reader.next_batch(&mut batch)? {
         if let Some(b) = std::mem::take(&mut batch.broken).into_iter().next() {
             return Err(b.into_error(file));
         }
@@ -755,19 +760,19 @@ impl CsvBatchReader {
 }
 
 impl BatchReader for CsvBatchReader {
-    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+    fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool> {
+        batch.reset(self.indices.len());
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut batch = RawBatch::new(self.indices.len());
         // A record left over from the header read (files without a header).
         if !self.record.is_empty() {
-            self.push_record(&mut batch);
+            self.push_record(batch);
             self.record.clear();
         }
         while batch.rows_read() < BATCH_ROWS {
             match self.reader.read_byte_record(&mut self.record) {
-                Ok(true) => self.push_record(&mut batch),
+                Ok(true) => self.push_record(batch),
                 Ok(false) => {
                     self.done = true;
                     break;
@@ -778,7 +783,7 @@ impl BatchReader for CsvBatchReader {
             }
         }
         self.record.clear();
-        Ok(Some(batch))
+        Ok(true)
     }
 }
 
@@ -830,11 +835,11 @@ impl NdjsonBatchReader {
 }
 
 impl BatchReader for NdjsonBatchReader {
-    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+    fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool> {
+        batch.reset(self.wanted.len());
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut batch = RawBatch::new(self.wanted.len());
         while batch.rows_read() < BATCH_ROWS {
             let Some(line) = self.lines.next() else {
                 self.done = true;
@@ -879,7 +884,7 @@ impl BatchReader for NdjsonBatchReader {
             for (i, key) in self.wanted.iter().enumerate() {
                 let v = object.get(key);
                 self.seen[i] |= v.is_some();
-                Self::push_json(&mut batch, i, v);
+                Self::push_json(batch, i, v);
             }
             batch.lines.push(line_no);
             self.decoded_rows += 1;
@@ -895,7 +900,7 @@ impl BatchReader for NdjsonBatchReader {
                 });
             }
         }
-        Ok(Some(batch))
+        Ok(true)
     }
 }
 
@@ -1014,7 +1019,8 @@ impl ParquetBatchReader {
 }
 
 impl BatchReader for ParquetBatchReader {
-    fn next_batch(&mut self) -> Result<Option<RawBatch>> {
+    fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool> {
+        batch.reset(self.wanted.len());
         let df = loop {
             match &self.frame {
                 Some(df) if self.offset < df.height() => break df,
@@ -1026,7 +1032,7 @@ impl BatchReader for ParquetBatchReader {
                 }
                 None => {
                     let Some(&rows) = self.windows.get(self.window) else {
-                        return Ok(None);
+                        return Ok(false);
                     };
                     let f = crate::files::open(&self.file)?;
                     let mut reader = ParquetReader::new(f);
@@ -1040,24 +1046,23 @@ impl BatchReader for ParquetBatchReader {
                         })?;
                     if df.height() == 0 {
                         // Fewer rows than the metadata said: nothing more to read.
-                        return Ok(None);
+                        return Ok(false);
                     }
                     self.frame = Some(df);
                 }
             }
         };
         let part = df.slice(self.offset as i64, BATCH_ROWS);
-        let mut batch = RawBatch::new(self.wanted.len());
         for (i, name) in self.wanted.iter().enumerate() {
             let column = part
                 .column(name)
                 .map_err(|e| Error::format(&self.file, e.to_string()))?;
-            self.push_column(&mut batch, i, column)?;
+            self.push_column(batch, i, column)?;
         }
         let first = (self.window_start + self.offset) as u64 + 1;
-        batch.lines = (first..first + part.height() as u64).collect();
+        batch.lines.extend(first..first + part.height() as u64);
         self.offset += part.height();
-        Ok(Some(batch))
+        Ok(true)
     }
 }
 
@@ -1098,7 +1103,8 @@ mod tests {
             )
             .expect("opens");
             let mut rows = Vec::new();
-            while let Some(batch) = reader.next_batch().expect("batch") {
+            let mut batch = RawBatch::default();
+            while reader.next_batch(&mut batch).expect("batch") {
                 for (r, line) in batch.lines.iter().enumerate() {
                     rows.push((*line, batch.cell(0, r).text()));
                 }

@@ -87,7 +87,8 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
     for file in &files {
         spend.account.files += 1;
         let mut reader = raw::open(file, format, &spec.csv, &wanted, SOURCE)?;
-        while let Some(batch) = reader.next_batch()? {
+        let mut batch = raw::RawBatch::default();
+        while reader.next_batch(&mut batch)? {
             spend.account.rows_read += batch.rows_read() as u64;
             for b in &batch.broken {
                 spend.account.reject(b.reason);
