@@ -357,26 +357,17 @@ pub fn build_rows(
         .collect();
 
     let mut stats = JourneyStats::default();
-    let mut order: Vec<(u32, i64, u32)> = Vec::with_capacity(rows.ts.len());
     for (r, &person) in people.person_of_row.iter().enumerate() {
-        if person != crate::identity::NONE {
-            order.push((person, rows.ts[r], r as u32));
-        } else if rows.is_conversion[r] {
-            stats.conversions_without_person += 1;
-        } else {
-            stats.touches_without_person += 1;
+        if person == crate::identity::NONE {
+            if rows.is_conversion[r] {
+                stats.conversions_without_person += 1;
+            } else {
+                stats.touches_without_person += 1;
+            }
         }
     }
     let conversions_in = rows.is_conversion.iter().filter(|c| **c).count() as u64;
-    order.par_sort_unstable();
-    let mut groups = Vec::new();
-    let mut start = 0;
-    for i in 1..=order.len() {
-        if i == order.len() || order[i].0 != order[start].0 {
-            groups.push(start..i);
-            start = i;
-        }
-    }
+    let (order, groups) = group_by_person(&people.person_of_row);
     let ctx = Walk {
         rows,
         device: &people.device_of_row,
@@ -395,10 +386,15 @@ pub fn build_rows(
             let mut journeys = Vec::new();
             let mut stats = JourneyStats::default();
             let mut idx: Vec<usize> = Vec::new();
-            for g in gs {
-                let person = order[g.start].0;
+            for &(person, start, end) in gs {
                 idx.clear();
-                idx.extend(order[g.clone()].iter().map(|o| o.2 as usize));
+                idx.extend(
+                    order[start as usize..end as usize]
+                        .iter()
+                        .map(|&r| r as usize),
+                );
+                // Stable: rows at the same time stay in row order.
+                idx.sort_by_key(|&r| rows.ts[r]);
                 ctx.person(person, &idx, &mut journeys, &mut stats);
             }
             (journeys, stats)
@@ -416,6 +412,40 @@ pub fn build_rows(
         conversions_in,
         split_by_type: options.split_by_type,
     }
+}
+
+/// The rows that have a person, grouped by person (people in order, each person's rows in row
+/// order), and each person's group as (person, start, end) in that order. A counting sort:
+/// people are dense numbers with few rows each, so this beats sorting the rows.
+fn group_by_person(person_of_row: &[u32]) -> (Vec<u32>, Vec<(u32, u32, u32)>) {
+    let people = person_of_row
+        .par_iter()
+        .filter(|&&p| p != crate::identity::NONE)
+        .max()
+        .map_or(0, |&p| p as usize + 1);
+    // Rows per person, then where each person's next row goes.
+    let mut next = vec![0u32; people];
+    for &p in person_of_row {
+        if let Some(n) = next.get_mut(p as usize) {
+            *n += 1;
+        }
+    }
+    let mut groups = Vec::new();
+    let mut at = 0u32;
+    for (p, n) in next.iter_mut().enumerate() {
+        if *n > 0 {
+            groups.push((p as u32, at, at + *n));
+        }
+        (*n, at) = (at, at + *n);
+    }
+    let mut order = vec![0u32; at as usize];
+    for (r, &p) in person_of_row.iter().enumerate() {
+        if let Some(to) = next.get_mut(p as usize) {
+            order[*to as usize] = r as u32;
+            *to += 1;
+        }
+    }
+    (order, groups)
 }
 
 /// Whether the values hold more than one distinct value (one differs from the first).
@@ -634,5 +664,37 @@ impl Journeys {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::NONE;
+
+    proptest::proptest! {
+        /// Grouping by counting orders rows as sorting them by (person, row) does, and leaves
+        /// out the rows without a person.
+        #[test]
+        fn grouping_by_person_sorts_rows_by_person(
+            people in proptest::collection::vec(proptest::option::of(0u32..20), 0..200)
+        ) {
+            let person_of_row: Vec<u32> = people.iter().map(|p| p.unwrap_or(NONE)).collect();
+            let (order, groups) = group_by_person(&person_of_row);
+            let mut expected: Vec<(u32, u32)> = person_of_row
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| **p != NONE)
+                .map(|(r, p)| (*p, r as u32))
+                .collect();
+            expected.sort_unstable();
+            let got: Vec<(u32, u32)> = groups
+                .iter()
+                .flat_map(|&(p, start, end)| order[start as usize..end as usize].iter().map(move |&r| (p, r)))
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+            // One group per person, in order, covering the rows end to end.
+            proptest::prop_assert!(groups.windows(2).all(|w| w[0].0 < w[1].0 && w[0].2 == w[1].1));
+        }
     }
 }
