@@ -17,6 +17,7 @@ mod union_find;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -285,11 +286,19 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
             local.into_iter().map(|(_, i)| i).collect::<Vec<u32>>()
         })
         .collect();
-    for (k, local) in sorted_kinds.iter().enumerate() {
-        for (pos, &i) in local.iter().enumerate() {
-            value_pos[(offsets[k] + i) as usize] = pos as u32;
-        }
+    // Each kind's nodes are a range of value_pos: kinds in parallel.
+    let mut rest = &mut value_pos[..];
+    let mut per_kind = Vec::with_capacity(sorted_kinds.len());
+    for local in &sorted_kinds {
+        let (here, after) = std::mem::take(&mut rest).split_at_mut(local.len());
+        per_kind.push((here, local));
+        rest = after;
     }
+    per_kind.into_par_iter().for_each(|(here, local)| {
+        for (pos, &i) in local.iter().enumerate() {
+            here[i as usize] = pos as u32;
+        }
+    });
     // Only the map reads the sorted values again.
     let sorted_kinds = if options.keep_map {
         sorted_kinds
@@ -304,29 +313,38 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
             | u64::from(k) << 32
             | u64::from(value_pos[n as usize])
     };
-    let roots: Vec<u32> = (0..n_nodes as u32).map(|n| uf.find(n)).collect();
-    drop(uf);
-    let mut best = vec![u32::MAX; n_nodes];
-    for (n, &root) in roots.iter().enumerate() {
-        let b = &mut best[root as usize];
-        if *b == u32::MAX || key(n as u32) < key(*b) {
-            *b = n as u32;
-        }
-    }
+    let roots = uf.into_roots();
+    // Per root: its node of the smallest key (keys are unique, so the order of the updates
+    // does not matter); then, once people are numbered, the person of the root.
+    let best: Vec<AtomicU32> = (0..n_nodes)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    roots.par_iter().enumerate().for_each(|(n, &root)| {
+        let (n, k) = (n as u32, key(n as u32));
+        let _ = best[root as usize].fetch_update(Relaxed, Relaxed, |b| {
+            (b == u32::MAX || k < key(b)).then_some(n)
+        });
+    });
     let mut components: Vec<(u64, u32)> = best
-        .iter()
+        .par_iter()
         .enumerate()
-        .filter(|(_, b)| **b != u32::MAX)
-        .map(|(root, b)| (key(*b), root as u32))
+        .filter_map(|(root, b)| {
+            let b = b.load(Relaxed);
+            (b != u32::MAX).then(|| (key(b), root as u32))
+        })
         .collect();
     components.par_sort_unstable();
-    let mut person_of_root = vec![0u32; n_nodes];
-    for (p, (_, root)) in components.iter().enumerate() {
-        person_of_root[*root as usize] = p as u32;
-    }
-    let node_person: Vec<u32> = roots.iter().map(|r| person_of_root[*r as usize]).collect();
+    components
+        .par_iter()
+        .enumerate()
+        .for_each(|(p, (_, root))| best[*root as usize].store(p as u32, Relaxed));
+    let mut node_person = roots;
+    node_person
+        .par_iter_mut()
+        .for_each(|r| *r = best[*r as usize].load(Relaxed));
     let people = components.len() as u32;
-    drop((roots, best, person_of_root, components));
+    drop((best, components));
 
     // Written in place, a segment per task: no second copy of two values per row.
     let mut person_of_row: Vec<u32> = vec![NONE; n_frame];
@@ -428,22 +446,27 @@ fn frame_rows(t: &Touchpoints, ids: &InternedIds) -> usize {
     }
 }
 
-/// Statistics over people shared by [`stitch`] and [`apply_map`]; `identifiers` holds the
-/// person and the kind of every identifier (two slices of one length).
-pub(crate) fn person_stats(
-    t: &Touchpoints,
+/// Per person, from `identifiers` (person and kind of each): identifiers, and the large
+/// components (at most ten, largest first, with their counts per kind) and how many there are,
+/// and how many people have more than one device identifier.
+type IdentifierCounts = (
+    Vec<u32>,
+    Vec<(u64, u32)>,
+    u64,
+    HashMap<u32, BTreeMap<String, u64>>,
+    u64,
+);
+
+fn identifier_counts(
     kinds: &[String],
     identifiers: (&[u32], &[u16]),
-    person_of_row: &[u32],
-    people: u32,
+    people: usize,
     is_device: &[bool],
     large_threshold: usize,
-) -> StitchStats {
-    let p = people as usize;
+) -> IdentifierCounts {
     // Per-person counters are u32 (a person has fewer identifiers than there are nodes).
-    let mut ids = vec![0u32; p];
+    let mut ids = vec![0u32; people];
     let mut per_kind: HashMap<u32, BTreeMap<String, u64>> = HashMap::new();
-    let n_identifiers = identifiers.0.len() as u64;
     let identifiers = || {
         identifiers
             .0
@@ -468,7 +491,7 @@ pub(crate) fn person_stats(
     for (_, person) in &large {
         per_kind.insert(*person, BTreeMap::new());
     }
-    let mut device_ids = vec![0u32; p];
+    let mut device_ids = vec![0u32; people];
     for (person, kind) in identifiers() {
         if let Some(counts) = per_kind.get_mut(&person) {
             *counts.entry(kinds[kind as usize].clone()).or_default() += 1;
@@ -479,16 +502,20 @@ pub(crate) fn person_stats(
             }
         }
     }
+    let multi_device = device_ids.iter().filter(|n| **n > 1).count() as u64;
+    (ids, large, large_count, per_kind, multi_device)
+}
 
-    // Sources per person. Frame rows come in runs of one file, so of one source.
+/// People seen in more than one source. Frame rows come in runs of one file, so of one source.
+fn multi_source_people(t: &Touchpoints, person_of_row: &[u32], people: usize) -> u64 {
     let source_of_row = t
         .file_sources
         .iter()
         .zip(&t.rows_per_file)
         .flat_map(|(s, n)| std::iter::repeat_n(*s as u32, *n));
     // Per person: the first source seen (u32::MAX: none yet), and whether another followed.
-    let mut first_source = vec![u32::MAX; p];
-    let mut multi_source = vec![false; p];
+    let mut first_source = vec![u32::MAX; people];
+    let mut multi_source = vec![false; people];
     for (idx, &person) in source_of_row.zip(person_of_row) {
         if person != NONE {
             let person = person as usize;
@@ -501,6 +528,27 @@ pub(crate) fn person_stats(
             }
         }
     }
+    multi_source.iter().filter(|m| **m).count() as u64
+}
+
+/// Statistics over people shared by [`stitch`] and [`apply_map`]; `identifiers` holds the
+/// person and the kind of every identifier (two slices of one length).
+pub(crate) fn person_stats(
+    t: &Touchpoints,
+    kinds: &[String],
+    identifiers: (&[u32], &[u16]),
+    person_of_row: &[u32],
+    people: u32,
+    is_device: &[bool],
+    large_threshold: usize,
+) -> StitchStats {
+    let p = people as usize;
+    let n_identifiers = identifiers.0.len() as u64;
+    // What the identifiers tell and what the rows tell, side by side.
+    let ((ids, large, large_count, mut per_kind, multi_device), multi_source) = rayon::join(
+        || identifier_counts(kinds, identifiers, p, is_device, large_threshold),
+        || multi_source_people(t, person_of_row, p),
+    );
 
     const BUCKETS: [&str; 7] = ["0", "1", "2", "3", "4", "5-9", "10+"];
     let mut buckets = [0u64; BUCKETS.len()];
@@ -524,8 +572,8 @@ pub(crate) fn person_stats(
         rows_without_person: person_of_row.iter().filter(|p| **p == NONE).count() as u64,
         identifiers_per_person: histogram,
         max_identifiers: ids.iter().copied().max().map_or(0, u64::from),
-        multi_device_people: device_ids.iter().filter(|n| **n > 1).count() as u64,
-        multi_source_people: multi_source.iter().filter(|m| **m).count() as u64,
+        multi_device_people: multi_device,
+        multi_source_people: multi_source,
         large_components: large
             .into_iter()
             .map(|(n, person)| LargeComponent {

@@ -1,5 +1,7 @@
 //! Union-find with path compression, union by rank, and per-kind size limits.
 
+use rayon::prelude::*;
+
 /// Disjoint sets over node ids, counting each component's nodes per kind.
 ///
 /// Most components stay single identifiers, whose counts follow from their kind: only a
@@ -48,6 +50,20 @@ impl<'a> UnionFind<'a> {
             x = next;
         }
         root
+    }
+
+    /// Every node's root, found in parallel (read only: union by rank keeps the paths short).
+    pub fn into_roots(self) -> Vec<u32> {
+        let parent = &self.parent;
+        (0..parent.len() as u32)
+            .into_par_iter()
+            .map(|mut x| {
+                while parent[x as usize] != x {
+                    x = parent[x as usize];
+                }
+                x
+            })
+            .collect()
     }
 
     /// Nodes of kind `k` in the component of `root`.
