@@ -81,6 +81,13 @@ pub struct CompactFile {
 }
 
 impl CompactFile {
+    /// Room for `rows` more rows.
+    pub(super) fn reserve(&mut self, rows: usize) {
+        self.ts.reserve(rows);
+        self.channel.reserve(rows);
+        self.kind.reserve(rows);
+    }
+
     /// Adds a row: a conversion has a type (and value), a touch none.
     pub(super) fn push(&mut self, ts: i64, channel: Option<u32>, conversion: Option<(&str, f64)>) {
         self.ts.push(ts);

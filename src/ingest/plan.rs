@@ -420,6 +420,14 @@ impl SourcePlan {
             ids: (part.ids == IdCells::Interned).then(|| FileIds::new(n_ids)),
             compact: part.compact.then(CompactFile::default),
         };
+        if let Some(rows) = reader.rows_left() {
+            if let Some(ids) = &mut out.ids {
+                ids.reserve(self.ids.iter().map(|(slot, _)| *slot), rows);
+            }
+            if let Some(compact) = &mut out.compact {
+                compact.reserve(rows);
+            }
+        }
         let mut channels = Interner::default();
         let mut kept: HashMap<RejectReason, usize> = HashMap::new();
         let mut keep = |reason: RejectReason| {
@@ -570,11 +578,13 @@ impl SourcePlan {
             }
         };
 
-        let ids: SmallVec<[(usize, Option<Cow<str>>); 4]> = self
-            .ids
-            .iter()
-            .map(|(slot, c)| (*slot, self.identifier(cell(*c))))
-            .collect();
+        // Filled in place: collecting would build it aside and copy it over.
+        let mut ids: SmallVec<[(usize, Option<Cow<str>>); 4]> = SmallVec::new();
+        ids.extend(
+            self.ids
+                .iter()
+                .map(|(slot, c)| (*slot, self.identifier(cell(*c)))),
+        );
         if ids.iter().all(|(_, v)| v.is_none()) {
             let names: Vec<String> = self
                 .ids
@@ -694,12 +704,13 @@ impl SourcePlan {
         }
         let rows = &mut out.rows;
         rows.is_conversion.push(is_conversion);
-        let ids = match &mut out.ids {
+        // Interned here, or else kept as columns below.
+        let interned = match &mut out.ids {
             Some(f) => {
                 f.push(false, &ids);
-                SmallVec::new()
+                true
             }
-            None => ids,
+            None => false,
         };
         let conversion_type = is_conversion.then(|| match &self.conversion_type {
             ConversionTypePlan::Fixed(v) => Cow::Borrowed(v.as_str()),
@@ -718,8 +729,10 @@ impl SourcePlan {
         rows.value.push(value);
         rows.conversion_type
             .push(conversion_type.map(|t| CompactString::new(&*t)));
-        for (slot, v) in ids {
-            rows.ids[slot].push(v.as_deref().map(CompactString::new));
+        if !interned {
+            for (slot, v) in &ids {
+                rows.ids[*slot].push(v.as_deref().map(CompactString::new));
+            }
         }
         for (slot, c) in &self.dims {
             rows.dims[*slot].push(cell(*c).compact_text());

@@ -226,6 +226,12 @@ impl RawBatch {
 pub trait BatchReader: Send {
     /// Refills `batch` with the next rows; false (and an empty batch) at the end of the file.
     fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool>;
+
+    /// The rows still to come, when the file says (Parquet does), so that what holds them can
+    /// be sized once.
+    fn rows_left(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Parses the configured CSV delimiter: one ASCII character or `tab`; the default is `,`,
@@ -1019,6 +1025,11 @@ impl ParquetBatchReader {
 }
 
 impl BatchReader for ParquetBatchReader {
+    fn rows_left(&self) -> Option<usize> {
+        let unread: usize = self.windows.iter().skip(self.window).sum();
+        Some(unread.saturating_sub(self.offset))
+    }
+
     fn next_batch(&mut self, batch: &mut RawBatch) -> Result<bool> {
         batch.reset(self.wanted.len());
         let df = loop {
