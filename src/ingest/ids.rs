@@ -295,6 +295,7 @@ impl LocalDict {
     }
 
     /// The cells of `rows` rows (those after the last cell are empty).
+    #[cfg(test)]
     fn cells(&self, rows: usize) -> impl Iterator<Item = u32> + '_ {
         let missing = rows.saturating_sub(self.cells.len());
         self.cells
@@ -311,6 +312,13 @@ impl FileIds {
             links: (0..kinds).map(|_| LocalDict::default()).collect(),
             frame_rows: 0,
             link_rows: 0,
+        }
+    }
+
+    /// Room for `rows` more frame rows of the kinds in `slots`.
+    pub fn reserve(&mut self, slots: impl Iterator<Item = usize>, rows: usize) {
+        for slot in slots {
+            self.frame[slot].cells.reserve(rows);
         }
     }
 
@@ -396,6 +404,8 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
             *joined = Dict::from_hashes(values, &hashes);
             None
         } else {
+            // At most this many values are new: the table grows once, not by doublings.
+            joined.index.reserve(values.len(), |&(eh, _)| spread(eh));
             Some(
                 values
                     .iter()
@@ -405,23 +415,14 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
             )
         };
         if !d.cells.is_empty() {
-            let run = match remap {
-                None => {
-                    let mut cells = std::mem::take(&mut d.cells);
-                    cells.resize(n, NO_VALUE);
-                    cells
+            // Renumbered in place: no second copy of the file's cells.
+            let mut run = std::mem::take(&mut d.cells);
+            if let Some(remap) = remap {
+                for c in run.iter_mut().filter(|c| **c != NO_VALUE) {
+                    *c = remap[*c as usize];
                 }
-                Some(remap) => d
-                    .cells(n)
-                    .map(|c| {
-                        if c == NO_VALUE {
-                            NO_VALUE
-                        } else {
-                            remap[c as usize]
-                        }
-                    })
-                    .collect(),
-            };
+            }
+            run.resize(n, NO_VALUE);
             cells.runs.push((start, run));
         }
         start += n;
