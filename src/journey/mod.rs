@@ -386,6 +386,7 @@ pub fn build_rows(
             let mut journeys = Vec::new();
             let mut stats = JourneyStats::default();
             let mut idx: Vec<usize> = Vec::new();
+            let mut scratch = Scratch::default();
             for &(person, start, end) in gs {
                 idx.clear();
                 idx.extend(
@@ -395,7 +396,7 @@ pub fn build_rows(
                 );
                 // Stable: rows at the same time stay in row order.
                 idx.sort_by_key(|&r| rows.ts[r]);
-                ctx.person(person, &idx, &mut journeys, &mut stats);
+                ctx.person(person, &idx, &mut scratch, &mut journeys, &mut stats);
             }
             (journeys, stats)
         })
@@ -466,20 +467,37 @@ struct Walk<'a> {
     data_end: i64,
 }
 
+/// Row lists a walk fills for each person, kept from one person to the next so that most
+/// people cost no allocation.
+#[derive(Default)]
+struct Scratch {
+    /// Touches since the last conversion of any type.
+    pending: Vec<usize>,
+    /// With split_by_type: every touch so far.
+    all: Vec<usize>,
+    /// The touches in a conversion's window.
+    touches: Vec<usize>,
+}
+
 impl Walk<'_> {
     /// Adds the journeys of one person, whose rows `idx` are in time order, and their counts.
     fn person(
         &self,
         person: u32,
         idx: &[usize],
+        scratch: &mut Scratch,
         journeys: &mut Vec<Journey>,
         stats: &mut JourneyStats,
     ) {
         let rows = self.rows;
-        // Touches since the last conversion of any type.
-        let mut pending: Vec<usize> = Vec::new();
-        // With split_by_type: every touch so far, and where each type's window may start.
-        let mut all: Vec<usize> = Vec::new();
+        let Scratch {
+            pending,
+            all,
+            touches,
+        } = scratch;
+        pending.clear();
+        all.clear();
+        // With split_by_type: where each type's window may start in `all`.
         let mut since_type: HashMap<&str, usize> = HashMap::new();
         for &r in idx {
             if !rows.is_conversion[r] {
@@ -500,20 +518,22 @@ impl Walk<'_> {
             let candidates: &[usize] = if self.options.split_by_type {
                 &all[since_type.get(ctype).copied().unwrap_or(0)..]
             } else {
-                &pending
+                pending
             };
-            let touches: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&t| rows.ts[t] >= window_start)
-                .collect();
+            touches.clear();
+            touches.extend(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&t| rows.ts[t] >= window_start),
+            );
             stats.touches_outside_window += (candidates.len() - touches.len()) as u64;
             let conversion = Conversion {
                 ts: rows.ts[r],
                 value: rows.value[r],
                 conversion_type: ctype.to_string(),
             };
-            let j = self.journey(person, &touches, Some((r, conversion)));
+            let j = self.journey(person, touches, Some((r, conversion)));
             if j.unattributed {
                 stats.unattributed += 1;
             } else {
@@ -537,7 +557,7 @@ impl Walk<'_> {
                 stats.open_excluded += 1;
             } else {
                 stats.non_converting += 1;
-                journeys.push(self.journey(person, &pending, None));
+                journeys.push(self.journey(person, pending, None));
             }
         }
     }
