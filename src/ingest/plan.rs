@@ -420,7 +420,9 @@ impl SourcePlan {
             ids: (part.ids == IdCells::Interned).then(|| FileIds::new(n_ids)),
             compact: part.compact.then(CompactFile::default),
         };
-        if let Some(rows) = reader.rows_left() {
+        // An identity source's rows are links: neither frame cells nor compact rows.
+        let links_only = matches!(self.kind, KindPlan::Fixed(RowKind::Identity));
+        if let Some(rows) = reader.rows_left().filter(|_| !links_only) {
             if let Some(ids) = &mut out.ids {
                 ids.reserve(self.ids.iter().map(|(slot, _)| *slot), rows);
             }
