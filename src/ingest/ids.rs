@@ -587,8 +587,6 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
             *joined = Dict::from_hashes(values, &hashes);
             None
         } else {
-            // At most this many values are new: the table grows once, not by doublings.
-            joined.index.resize(joined.index.len + values.len());
             let mut remap = vec![NO_VALUE; values.len()];
             joined.ids_hashed(
                 values.iter().zip(hashes.iter().copied()),
