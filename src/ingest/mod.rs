@@ -18,9 +18,9 @@ pub mod timestamp;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 pub use accounting::{write_rejects, Accounting, Reject, RejectReason, SourceAccount};
 use channels::ChannelRules;
@@ -164,23 +164,28 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         .map(|(j, (.., size))| (*size, j))
         .collect();
     by_size.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut done: Vec<(usize, Result<FileOutput>)> = by_size
-        .into_iter()
-        .par_bridge()
-        .map(|(_, j)| {
+    // Every pool thread takes the next job until none is left. Not `par_bridge`: a thread
+    // waiting inside Polars (which runs its own pool) may run its own queued half of the bridge,
+    // which then returns at once, and every file is left to that one thread (seen on 100M rows:
+    // loading in 42 s on one thread instead of 22 s on two, in about one run in three).
+    let next = AtomicUsize::new(0);
+    let per_thread: Vec<Vec<(usize, Result<FileOutput>)>> = rayon::broadcast(|_| {
+        let mut mine = Vec::new();
+        while let Some(&(_, j)) = by_size.get(next.fetch_add(1, Ordering::Relaxed)) {
             let (i, file, windows, _) = &jobs[j];
-            let part = part_of(keep);
             let out = plans[*i].read_file(
                 file,
                 windows.clone(),
                 &rules,
                 options.keep_all_rejects,
-                part,
+                part_of(keep),
             );
             bar.inc(1);
-            (j, out)
-        })
-        .collect();
+            mine.push((j, out));
+        }
+        mine
+    });
+    let mut done: Vec<(usize, Result<FileOutput>)> = per_thread.into_iter().flatten().collect();
     done.sort_by_key(|(j, _)| *j);
     let outputs: Vec<Result<FileOutput>> = done.into_iter().map(|(_, out)| out).collect();
     bar.finish_and_clear();
