@@ -446,16 +446,20 @@ fn frame_rows(t: &Touchpoints, ids: &InternedIds) -> usize {
     }
 }
 
-/// Per person, from `identifiers` (person and kind of each): identifiers, and the large
-/// components (at most ten, largest first, with their counts per kind) and how many there are,
-/// and how many people have more than one device identifier.
-type IdentifierCounts = (
-    Vec<u32>,
-    Vec<(u64, u32)>,
-    u64,
-    HashMap<u32, BTreeMap<String, u64>>,
-    u64,
-);
+/// What the identifiers tell about people (person and kind of each identifier).
+struct IdentifierCounts {
+    /// Identifiers per person.
+    per_person: Vec<u32>,
+    /// The largest components over the threshold (at most ten, largest first): (identifiers,
+    /// person).
+    large: Vec<(u64, u32)>,
+    /// Components over the threshold in all.
+    large_count: u64,
+    /// Identifiers per kind of each of `large`.
+    per_kind: HashMap<u32, BTreeMap<String, u64>>,
+    /// People with more than one device identifier.
+    multi_device: u64,
+}
 
 fn identifier_counts(
     kinds: &[String],
@@ -502,8 +506,13 @@ fn identifier_counts(
             }
         }
     }
-    let multi_device = device_ids.iter().filter(|n| **n > 1).count() as u64;
-    (ids, large, large_count, per_kind, multi_device)
+    IdentifierCounts {
+        per_person: ids,
+        large,
+        large_count,
+        per_kind,
+        multi_device: device_ids.iter().filter(|n| **n > 1).count() as u64,
+    }
 }
 
 /// People seen in more than one source. Frame rows come in runs of one file, so of one source.
@@ -545,10 +554,17 @@ pub(crate) fn person_stats(
     let p = people as usize;
     let n_identifiers = identifiers.0.len() as u64;
     // What the identifiers tell and what the rows tell, side by side.
-    let ((ids, large, large_count, mut per_kind, multi_device), multi_source) = rayon::join(
+    let (counts, multi_source) = rayon::join(
         || identifier_counts(kinds, identifiers, p, is_device, large_threshold),
         || multi_source_people(t, person_of_row, p),
     );
+    let IdentifierCounts {
+        per_person: ids,
+        large,
+        large_count,
+        mut per_kind,
+        multi_device,
+    } = counts;
 
     const BUCKETS: [&str; 7] = ["0", "1", "2", "3", "4", "5-9", "10+"];
     let mut buckets = [0u64; BUCKETS.len()];
