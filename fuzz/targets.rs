@@ -8,7 +8,7 @@ use std::path::Path;
 use omnitouch::attribution::{self, Catalogue, ModelInput};
 use omnitouch::config::Config;
 use omnitouch::ingest::channels::{default_rules, ChannelRules};
-use omnitouch::ingest::timestamp::{parse_timezone, TimestampFormat, TimestampParser};
+use omnitouch::io::timestamp::{parse_timezone, TimestampFormat, TimestampParser};
 use omnitouch::journey::{path_table, ReadOptions};
 
 /// The path-table reader on arbitrary bytes; every model on what it accepts.

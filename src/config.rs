@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+pub use crate::io::{CsvOptions, Format};
 
 /// Identity kinds every config knows. Users may add more under `[identity] extra_kinds`.
 pub const BUILTIN_ID_KINDS: [&str; 7] = [
@@ -53,6 +54,9 @@ pub struct Config {
     /// Path of the config file, for messages.
     #[serde(skip)]
     pub path: PathBuf,
+    /// Byte offset at which each line of the config text starts, to name lines in messages.
+    #[serde(skip)]
+    line_starts: Vec<usize>,
 }
 
 /// `[settings]`.
@@ -244,37 +248,6 @@ pub struct JourneyConfig {
     pub offline_channels: Option<Vec<String>>,
 }
 
-/// File format of a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Csv,
-    Parquet,
-    Ndjson,
-}
-
-impl Format {
-    /// The format implied by a file extension.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" | "tsv" | "txt" => Some(Format::Csv),
-            "parquet" | "pq" => Some(Format::Parquet),
-            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
-            _ => None,
-        }
-    }
-
-    /// Lower-case name, as written in the config.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Parquet => "parquet",
-            Format::Ndjson => "ndjson",
-        }
-    }
-}
-
 /// What the rows of a source are, when fixed for the whole source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -285,35 +258,6 @@ pub enum RowKind {
     Conversion,
     /// Identity links only (a CRM table): no time, no channel.
     Identity,
-}
-
-/// CSV reading options.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CsvOptions {
-    /// One character, or `tab` (default `,`; `\t` for `.tsv` files).
-    pub delimiter: Option<String>,
-    /// Quote character (default `"`).
-    #[serde(default = "default_quote")]
-    pub quote: String,
-    /// First line names the columns (default true). Without a header, columns are named
-    /// `column_1`, `column_2`, …
-    #[serde(default = "yes")]
-    pub has_header: bool,
-}
-
-impl Default for CsvOptions {
-    fn default() -> Self {
-        CsvOptions {
-            delimiter: None,
-            quote: default_quote(),
-            has_header: true,
-        }
-    }
-}
-
-fn default_quote() -> String {
-    "\"".to_string()
 }
 
 /// How a source's rows get their channel. Exactly one key is set.
@@ -402,7 +346,10 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        config.check(text)?;
+        config.line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        config.check()?;
         Ok(config)
     }
 
@@ -415,15 +362,19 @@ impl Config {
             .collect()
     }
 
-    fn error_at(&self, text: &str, span_start: usize, message: String) -> Error {
-        let line = text[..span_start.min(text.len())].matches('\n').count() + 1;
+    /// An error naming the config file and the line of the config text at byte `span_start`
+    /// (a `Spanned` key's start).
+    pub fn error_at(&self, span_start: usize, message: String) -> Error {
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= span_start);
         Error::Config {
             path: self.path.clone(),
             message: format!("line {line}: {message}"),
         }
     }
 
-    fn check(&self, text: &str) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.sources.is_empty() {
             return Err(Error::Config {
                 path: self.path.clone(),
@@ -443,151 +394,164 @@ impl Config {
         }
         let mut seen = std::collections::HashSet::new();
         for source in &self.sources {
-            let at = |message: String| {
-                self.error_at(
-                    text,
-                    source.name.span().start,
-                    format!("source \"{}\": {message}", source.name.get_ref()),
-                )
-            };
-            let name = source.name.get_ref();
-            if name.trim().is_empty() {
-                return Err(at("`name` is empty".into()));
+            self.check_source(source, &kinds, &mut seen)?;
+        }
+        Ok(())
+    }
+
+    /// An error about `source`, naming it and its line.
+    fn source_error(&self, source: &SourceConfig, message: String) -> Error {
+        self.error_at(
+            source.name.span().start,
+            format!("source \"{}\": {message}", source.name.get_ref()),
+        )
+    }
+
+    /// The checks of one source; `seen` holds the names of the sources before it.
+    fn check_source(
+        &self,
+        source: &SourceConfig,
+        kinds: &[String],
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Result<()> {
+        let at = |message: String| self.source_error(source, message);
+        let name = source.name.get_ref();
+        if name.trim().is_empty() {
+            return Err(at("`name` is empty".into()));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(at("another source has the same name".into()));
+        }
+        if source.path.trim().is_empty() {
+            return Err(at("`path` is empty".into()));
+        }
+        self.check_row_kind(source)?;
+        let identity_only = source.kind == Some(RowKind::Identity);
+        let has_touches = source.kind == Some(RowKind::Touch)
+            || (source.kind_column.is_some() && !source.touch_values.is_empty());
+        if source.ids.is_empty() {
+            return Err(at("`ids` maps no identifier column".into()));
+        }
+        for kind in source.ids.keys() {
+            if !kinds.contains(kind) {
+                return Err(at(format!(
+                    "ids: unknown identity kind \"{kind}\" (known: {}; add others under [identity] extra_kinds)",
+                    kinds.join(", ")
+                )));
             }
-            if !seen.insert(name.clone()) {
-                return Err(at("another source has the same name".into()));
+        }
+        if identity_only {
+            if source.ids.len() < 2 {
+                return Err(at(
+                    "an identity source needs at least two `ids` columns to link".into(),
+                ));
             }
-            if source.path.trim().is_empty() {
-                return Err(at("`path` is empty".into()));
+        } else if source.timestamp.is_none() {
+            return Err(at("`timestamp` (the time column) is missing".into()));
+        }
+        if let Some(fmt) = &source.timestamp_format {
+            crate::io::timestamp::TimestampFormat::parse(fmt)
+                .map_err(|e| at(format!("timestamp_format: {e}")))?;
+        }
+        for tz in [&source.timezone, &self.settings.timezone]
+            .into_iter()
+            .flatten()
+        {
+            crate::io::timestamp::parse_timezone(tz).map_err(|e| at(format!("timezone: {e}")))?;
+        }
+        self.check_channel(source, has_touches)?;
+        if let Some(ct) = &source.conversion_type {
+            if ct.column.is_some() == ct.value.is_some() {
+                return Err(at(
+                    "conversion_type: set exactly one of `column`, `value`".into()
+                ));
             }
-            match (&source.kind, &source.kind_column) {
-                (Some(_), Some(_)) => {
-                    return Err(at("set either `kind` or `kind_column`, not both".into()))
-                }
-                (None, None) => {
+        }
+        crate::io::read::csv_delimiter(source.csv.delimiter.as_deref(), Path::new(""))
+            .map_err(|e| at(format!("csv.delimiter: {e}")))?;
+        if source.csv.quote.len() != 1 {
+            return Err(at("csv.quote must be one ASCII character".into()));
+        }
+        for dim in source.dimensions.keys() {
+            if !valid_name(dim) {
+                return Err(at(format!(
+                    "dimensions: \"{dim}\" is not a valid name (letters, digits, _)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows are of one `kind`, or `kind_column` sorts them with value lists.
+    fn check_row_kind(&self, source: &SourceConfig) -> Result<()> {
+        let at = |message: String| self.source_error(source, message);
+        match (&source.kind, &source.kind_column) {
+            (Some(_), Some(_)) => {
+                return Err(at("set either `kind` or `kind_column`, not both".into()))
+            }
+            (None, None) => {
+                return Err(at(
+                    "set `kind` (touch, conversion, identity) or `kind_column`".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                if source.touch_values.is_empty() && source.conversion_values.is_empty() {
                     return Err(at(
-                        "set `kind` (touch, conversion, identity) or `kind_column`".into(),
-                    ))
-                }
-                (None, Some(_)) => {
-                    if source.touch_values.is_empty() && source.conversion_values.is_empty() {
-                        return Err(at(
-                            "`kind_column` needs `touch_values` and/or `conversion_values`".into(),
-                        ));
-                    }
-                }
-                (Some(_), None) => {
-                    if !source.touch_values.is_empty()
-                        || !source.conversion_values.is_empty()
-                        || !source.ignore_values.is_empty()
-                    {
-                        return Err(at(
-                            "`touch_values`, `conversion_values` and `ignore_values` go with `kind_column`, not `kind`".into(),
-                        ));
-                    }
-                }
-            }
-            let identity_only = source.kind == Some(RowKind::Identity);
-            let has_touches = source.kind == Some(RowKind::Touch)
-                || (source.kind_column.is_some() && !source.touch_values.is_empty());
-            if source.ids.is_empty() {
-                return Err(at("`ids` maps no identifier column".into()));
-            }
-            for kind in source.ids.keys() {
-                if !kinds.contains(kind) {
-                    return Err(at(format!(
-                        "ids: unknown identity kind \"{kind}\" (known: {}; add others under [identity] extra_kinds)",
-                        kinds.join(", ")
-                    )));
-                }
-            }
-            if identity_only {
-                if source.ids.len() < 2 {
-                    return Err(at(
-                        "an identity source needs at least two `ids` columns to link".into(),
-                    ));
-                }
-            } else if source.timestamp.is_none() {
-                return Err(at("`timestamp` (the time column) is missing".into()));
-            }
-            if let Some(fmt) = &source.timestamp_format {
-                crate::ingest::timestamp::TimestampFormat::parse(fmt)
-                    .map_err(|e| at(format!("timestamp_format: {e}")))?;
-            }
-            for tz in [&source.timezone, &self.settings.timezone]
-                .into_iter()
-                .flatten()
-            {
-                crate::ingest::timestamp::parse_timezone(tz)
-                    .map_err(|e| at(format!("timezone: {e}")))?;
-            }
-            match &source.channel {
-                Some(spec) => {
-                    let set = [
-                        spec.column.is_some(),
-                        spec.value.is_some(),
-                        spec.fields.is_some(),
-                    ]
-                    .iter()
-                    .filter(|x| **x)
-                    .count();
-                    if set != 1 {
-                        return Err(at(
-                            "channel: set exactly one of `column`, `value`, `fields`".into()
-                        ));
-                    }
-                    if let Some(fields) = &spec.fields {
-                        if fields.is_empty() {
-                            return Err(at("channel.fields maps no field".into()));
-                        }
-                    }
-                }
-                None if has_touches => {
-                    return Err(at(
-                        "`channel` is missing: a source with touches needs `channel.column`, `channel.value` or `channel.fields`".into(),
-                    ))
-                }
-                None => {}
-            }
-            if let Some(ct) = &source.conversion_type {
-                if ct.column.is_some() == ct.value.is_some() {
-                    return Err(at(
-                        "conversion_type: set exactly one of `column`, `value`".into()
+                        "`kind_column` needs `touch_values` and/or `conversion_values`".into(),
                     ));
                 }
             }
-            crate::ingest::raw::csv_delimiter(source.csv.delimiter.as_deref(), Path::new(""))
-                .map_err(|e| at(format!("csv.delimiter: {e}")))?;
-            if source.csv.quote.len() != 1 {
-                return Err(at("csv.quote must be one ASCII character".into()));
-            }
-            for dim in source.dimensions.keys() {
-                if !valid_name(dim) {
-                    return Err(at(format!(
-                        "dimensions: \"{dim}\" is not a valid name (letters, digits, _)"
-                    )));
-                }
-                if crate::ingest::schema::RESERVED.contains(&dim.as_str()) || kinds.contains(dim) {
-                    return Err(at(format!(
-                        "dimensions: \"{dim}\" clashes with a canonical column or identity kind"
-                    )));
+            (Some(_), None) => {
+                if !source.touch_values.is_empty()
+                    || !source.conversion_values.is_empty()
+                    || !source.ignore_values.is_empty()
+                {
+                    return Err(at(
+                        "`touch_values`, `conversion_values` and `ignore_values` go with `kind_column`, not `kind`".into(),
+                    ));
                 }
             }
         }
-        for rule in &self.channels.rules {
-            crate::ingest::channels::check_rule(rule).map_err(|e| {
-                self.error_at(
-                    text,
-                    rule.channel.span().start,
-                    format!("channel rule \"{}\": {e}", rule.channel.get_ref()),
-                )
-            })?;
+        Ok(())
+    }
+
+    /// A source with touches says where their channel comes from, in exactly one way.
+    fn check_channel(&self, source: &SourceConfig, has_touches: bool) -> Result<()> {
+        let at = |message: String| self.source_error(source, message);
+        match &source.channel {
+            Some(spec) => {
+                let set = [
+                    spec.column.is_some(),
+                    spec.value.is_some(),
+                    spec.fields.is_some(),
+                ]
+                .iter()
+                .filter(|x| **x)
+                .count();
+                if set != 1 {
+                    return Err(at(
+                        "channel: set exactly one of `column`, `value`, `fields`".into()
+                    ));
+                }
+                if let Some(fields) = &spec.fields {
+                    if fields.is_empty() {
+                        return Err(at("channel.fields maps no field".into()));
+                    }
+                }
+            }
+            None if has_touches => {
+                return Err(at(
+                    "`channel` is missing: a source with touches needs `channel.column`, `channel.value` or `channel.fields`".into(),
+                ))
+            }
+            None => {}
         }
         Ok(())
     }
 }
 
-fn valid_name(s: &str) -> bool {
+/// True for a name of letters, digits and `_` (dimensions, extra identity kinds).
+pub fn valid_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

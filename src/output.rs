@@ -77,17 +77,6 @@ pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
     })
 }
 
-/// Writes CSV text as a Parquet file, atomically; column types are inferred from all rows.
-pub fn csv_as_parquet(csv: &str, path: &Path) -> Result<()> {
-    let mut df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(None)
-        .into_reader_with_file_handle(std::io::Cursor::new(csv.as_bytes()))
-        .finish()
-        .map_err(|e| Error::write(path, e))?;
-    write_parquet(path, &mut df)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,67 @@ pub fn shard_of(person: u32, shards: usize) -> usize {
     }
 }
 
+/// Runs the models that read touch times on one shard, adding each channel's credits to
+/// `sums`; returns the shard's results.
+fn run_timed(
+    timed: &[ModelSpec],
+    table: &PathTable,
+    built: &journey::Journeys,
+    sums: &mut [HashMap<String, (f64, f64)>],
+) -> Result<Vec<Attribution>> {
+    let mut results = Vec::with_capacity(timed.len());
+    for (spec, sums) in timed.iter().zip(sums) {
+        let input = ModelInput {
+            table,
+            journeys: Some(built),
+        };
+        let a = attribution::build(spec)?.attribute(&input)?;
+        for (i, channel) in a.channels.iter().enumerate() {
+            let sum = sums.entry(channel.clone()).or_default();
+            sum.0 += a.conversions[i];
+            sum.1 += a.value[i];
+        }
+        results.push(a);
+    }
+    Ok(results)
+}
+
+impl Sharded {
+    /// Adds one shard's journeys: statistics, time to conversion and path table.
+    fn add_shard(&mut self, built: &journey::Journeys, table: &PathTable) {
+        self.journey_stats.add(&built.stats);
+        self.conversions_in += built.conversions_in;
+        let (buckets, _) = crate::journey::time_to_conversion(built);
+        if self.time_to_conversion.is_empty() {
+            self.time_to_conversion = buckets;
+        } else {
+            for (sum, (_, n)) in self.time_to_conversion.iter_mut().zip(buckets) {
+                sum.1 += n;
+            }
+        }
+        self.table = self.table.merge(table);
+    }
+
+    /// Each timed result over the channels of the whole table, in its order, with the sums
+    /// of every shard.
+    fn sum_timed(&mut self, sums: &[HashMap<String, (f64, f64)>]) {
+        // Each timed result over the channels of the whole table, in its order.
+        for (a, sums) in self.timed.iter_mut().zip(sums) {
+            a.channels = self.table.channels.clone();
+            a.conversions = a
+                .channels
+                .iter()
+                .map(|c| sums.get(c).map_or(0.0, |s| s.0))
+                .collect();
+            a.value = a
+                .channels
+                .iter()
+                .map(|c| sums.get(c).map_or(0.0, |s| s.1))
+                .collect();
+        }
+    }
+}
+
 /// Loads, stitches and builds journeys in `shards` shards of people. `people` stitches (or
 /// maps) the first pass's identifiers; `timed` are the models that read touch times, run on
 /// each shard and summed.
@@ -140,49 +201,15 @@ pub fn run(
         let built = journey::build_rows(&rows, &channels, data_end, &people_here, journeys);
         drop((rows, people_here));
         let table = built.path_table();
-        for (spec, sums) in timed.iter().zip(&mut timed_sums) {
-            let input = ModelInput {
-                table: &table,
-                journeys: Some(&built),
-            };
-            let a = attribution::build(spec)?.attribute(&input)?;
-            for (i, channel) in a.channels.iter().enumerate() {
-                let sum = sums.entry(channel.clone()).or_default();
-                sum.0 += a.conversions[i];
-                sum.1 += a.value[i];
-            }
-            if shard == 0 {
-                out.timed.push(a);
-            }
+        let results = run_timed(timed, &table, &built, &mut timed_sums)?;
+        if shard == 0 {
+            out.timed = results;
         }
-        out.journey_stats.add(&built.stats);
-        out.conversions_in += built.conversions_in;
-        let (buckets, _) = crate::report::journeys::time_to_conversion(&built);
-        if out.time_to_conversion.is_empty() {
-            out.time_to_conversion = buckets;
-        } else {
-            for (sum, (_, n)) in out.time_to_conversion.iter_mut().zip(buckets) {
-                sum.1 += n;
-            }
-        }
-        out.table = out.table.merge(&table);
+        out.add_shard(&built, &table);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    // Each timed result over the channels of the whole table, in its order.
-    for (a, sums) in out.timed.iter_mut().zip(&timed_sums) {
-        a.channels = out.table.channels.clone();
-        a.conversions = a
-            .channels
-            .iter()
-            .map(|c| sums.get(c).map_or(0.0, |s| s.0))
-            .collect();
-        a.value = a
-            .channels
-            .iter()
-            .map(|c| sums.get(c).map_or(0.0, |s| s.1))
-            .collect();
-    }
+    out.sum_timed(&timed_sums);
     Ok(out)
 }
 

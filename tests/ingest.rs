@@ -581,7 +581,7 @@ fn parquet_native_datetimes_numbers_and_strings() {
 
 #[test]
 fn large_parquet_files_are_read_in_windows_and_batches_with_the_right_row_numbers() {
-    use omnitouch::ingest::raw::{BATCH_ROWS, WINDOW_ROWS};
+    use omnitouch::io::read::{BATCH_ROWS, WINDOW_ROWS};
     let w = Workdir::new();
     const T: i64 = 1_782_900_000_000_000;
     // Two windows, the second of two batches.

@@ -11,8 +11,8 @@ use omnitouch::config::Config;
 use omnitouch::identity::{self, IdentityOptions};
 use omnitouch::ingest::compact::{NO_CHANNEL, TOUCH};
 use omnitouch::ingest::{self, InternedIds, Keep, LoadOptions};
+use omnitouch::journey::time_to_conversion;
 use omnitouch::journey::{self, JourneyOptions, TouchRows};
-use omnitouch::report::journeys::time_to_conversion;
 use omnitouch::shards;
 
 fn repo() -> &'static Path {

@@ -126,126 +126,141 @@ impl Model for Shapley {
     fn attribute(&self, input: &ModelInput) -> Result<Attribution> {
         let mut a = blank(input.table);
         let sets = channel_sets(input);
-        let names = |set: &[u32]| -> Vec<&str> {
-            set.iter()
-                .map(|c| input.table.channels[*c as usize].as_str())
-                .collect()
-        };
         match self.game {
-            Game::Conversions => {
-                for (set, s) in &sets {
-                    let share = 1.0 / set.len() as f64;
-                    for c in set {
-                        a.conversions[*c as usize] += s.conversions * share;
-                        a.value[*c as usize] += s.value * share;
-                    }
-                }
-                // Diagnostics: R(T) and v(T) for the sets with most conversions.
-                let mut top: Vec<(&Vec<u32>, &SetStats)> = sets
-                    .iter()
-                    .filter(|(_, s)| s.conversions > 0.0)
-                    .map(|(set, s)| (set, s))
-                    .collect();
-                let most_first = |x: &(&Vec<u32>, &SetStats), y: &(&Vec<u32>, &SetStats)| {
-                    y.1.conversions
-                        .total_cmp(&x.1.conversions)
-                        .then(x.0.cmp(y.0))
-                };
-                // A total order, so selecting the first 50 then sorting them is sorting all.
-                if top.len() > TOP_COALITIONS {
-                    top.select_nth_unstable_by(TOP_COALITIONS, most_first);
-                    top.truncate(TOP_COALITIONS);
-                }
-                top.sort_by(most_first);
-                // Subset tests as bitmask operations when every channel id fits in a mask.
-                // Sets without conversions add nothing to any v(T): leave them out.
-                let converting: Vec<&(Vec<u32>, SetStats)> =
-                    sets.iter().filter(|(_, s)| s.conversions > 0.0).collect();
-                let masks: Option<Vec<u128>> = (input.table.channels.len() <= MASK_CHANNELS)
-                    .then(|| converting.iter().map(|(set, _)| mask(set)).collect());
-                let coalitions: Vec<serde_json::Value> = top
-                    .par_iter()
-                    .map(|(set, s)| {
-                        let v: f64 = match &masks {
-                            Some(masks) => {
-                                let m = mask(set);
-                                converting
-                                    .iter()
-                                    .zip(masks)
-                                    .filter(|(_, sub)| *sub & !m == 0)
-                                    .map(|((_, t), _)| t.conversions)
-                                    .sum()
-                            }
-                            None => converting
-                                .iter()
-                                .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
-                                .map(|(_, t)| t.conversions)
-                                .sum(),
-                        };
-                        json!({"channels": names(set), "conversions": s.conversions, "value": s.value, "v": v})
-                    })
-                    .collect();
-                a.diagnostics = json!({ "game": "conversions", "coalitions": coalitions });
-            }
-            Game::ConversionRate => {
-                let rate: HashMap<&[u32], f64> = sets
-                    .iter()
-                    .filter(|(_, s)| s.conversions + s.nulls > 0.0)
-                    .map(|(set, s)| (set.as_slice(), s.conversions / (s.conversions + s.nulls)))
-                    .collect();
-                let mut negatives: BTreeMap<String, f64> = BTreeMap::new();
-                let mut coalitions = Vec::new();
-                for (set, s) in sets.iter().filter(|(_, s)| s.conversions > 0.0) {
-                    let n = set.len();
-                    if n > MAX_EXACT_CHANNELS {
-                        return Err(Error::Config {
-                            path: "--model".into(),
-                            message: format!(
-                                "shapley with value=conversion_rate is exact up to {MAX_EXACT_CHANNELS} channels per journey, and a converting journey has {n}; group channels (with channel rules) or use shapley with value=conversions"
-                            ),
-                        });
-                    }
-                    let phi = exact_shapley(set, &rate);
-                    let total: f64 = phi.iter().sum();
-                    // v(N) = rate(N) > 0 for a converting set, and the φ sum to it.
-                    let scale = if total != 0.0 { 1.0 / total } else { 0.0 };
-                    for (c, p) in set.iter().zip(&phi) {
-                        let share = p * scale;
-                        a.conversions[*c as usize] += share * s.conversions;
-                        a.value[*c as usize] += share * s.value;
-                        if *p < 0.0 {
-                            *negatives
-                                .entry(input.table.channels[*c as usize].clone())
-                                .or_default() += share * s.conversions;
-                        }
-                    }
-                    if coalitions.len() < TOP_COALITIONS {
-                        coalitions.push(json!({
-                            "channels": names(set),
-                            "conversion_rate": rate.get(set.as_slice()).copied().unwrap_or(0.0),
-                            "shapley": phi,
-                        }));
-                    }
-                }
-                if !negatives.is_empty() {
-                    a.notes.push(format!(
-                        "negative contributions (a channel lowered its sets' conversion rate): {}",
-                        negatives
-                            .iter()
-                            .map(|(c, v)| format!("{c} {v:.3}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                a.diagnostics = json!({
-                    "game": "conversion_rate",
-                    "coalitions": coalitions,
-                    "negative_contributions": negatives,
-                });
-            }
+            Game::Conversions => conversions_game(input, &sets, &mut a),
+            Game::ConversionRate => conversion_rate_game(input, &sets, &mut a)?,
         }
         Ok(a)
     }
+}
+
+/// The names of a set's channels.
+fn names<'a>(input: &'a ModelInput, set: &[u32]) -> Vec<&'a str> {
+    set.iter()
+        .map(|c| input.table.channels[*c as usize].as_str())
+        .collect()
+}
+
+/// Simplified Shapley of the conversions game: each converting set's conversions and value
+/// split evenly over its channels; v(T) of the top coalitions as diagnostics.
+fn conversions_game(input: &ModelInput, sets: &[(Vec<u32>, SetStats)], a: &mut Attribution) {
+    for (set, s) in sets {
+        let share = 1.0 / set.len() as f64;
+        for c in set {
+            a.conversions[*c as usize] += s.conversions * share;
+            a.value[*c as usize] += s.value * share;
+        }
+    }
+    // Diagnostics: R(T) and v(T) for the sets with most conversions.
+    let mut top: Vec<(&Vec<u32>, &SetStats)> = sets
+        .iter()
+        .filter(|(_, s)| s.conversions > 0.0)
+        .map(|(set, s)| (set, s))
+        .collect();
+    let most_first = |x: &(&Vec<u32>, &SetStats), y: &(&Vec<u32>, &SetStats)| {
+        y.1.conversions
+            .total_cmp(&x.1.conversions)
+            .then(x.0.cmp(y.0))
+    };
+    // A total order, so selecting the first 50 then sorting them is sorting all.
+    if top.len() > TOP_COALITIONS {
+        top.select_nth_unstable_by(TOP_COALITIONS, most_first);
+        top.truncate(TOP_COALITIONS);
+    }
+    top.sort_by(most_first);
+    // Subset tests as bitmask operations when every channel id fits in a mask.
+    // Sets without conversions add nothing to any v(T): leave them out.
+    let converting: Vec<&(Vec<u32>, SetStats)> =
+        sets.iter().filter(|(_, s)| s.conversions > 0.0).collect();
+    let masks: Option<Vec<u128>> = (input.table.channels.len() <= MASK_CHANNELS)
+        .then(|| converting.iter().map(|(set, _)| mask(set)).collect());
+    let coalitions: Vec<serde_json::Value> = top
+        .par_iter()
+        .map(|(set, s)| {
+            let v: f64 = match &masks {
+                Some(masks) => {
+                    let m = mask(set);
+                    converting
+                        .iter()
+                        .zip(masks)
+                        .filter(|(_, sub)| *sub & !m == 0)
+                        .map(|((_, t), _)| t.conversions)
+                        .sum()
+                }
+                None => converting
+                    .iter()
+                    .filter(|(sub, _)| sub.iter().all(|c| set.binary_search(c).is_ok()))
+                    .map(|(_, t)| t.conversions)
+                    .sum(),
+            };
+            json!({"channels": names(input, set), "conversions": s.conversions, "value": s.value, "v": v})
+        })
+        .collect();
+    a.diagnostics = json!({ "game": "conversions", "coalitions": coalitions });
+}
+
+/// Exact Shapley of the conversion-rate game, per converting set, scaled to its conversions;
+/// negative contributions reported.
+fn conversion_rate_game(
+    input: &ModelInput,
+    sets: &[(Vec<u32>, SetStats)],
+    a: &mut Attribution,
+) -> Result<()> {
+    let rate: HashMap<&[u32], f64> = sets
+        .iter()
+        .filter(|(_, s)| s.conversions + s.nulls > 0.0)
+        .map(|(set, s)| (set.as_slice(), s.conversions / (s.conversions + s.nulls)))
+        .collect();
+    let mut negatives: BTreeMap<String, f64> = BTreeMap::new();
+    let mut coalitions = Vec::new();
+    for (set, s) in sets.iter().filter(|(_, s)| s.conversions > 0.0) {
+        let n = set.len();
+        if n > MAX_EXACT_CHANNELS {
+            return Err(Error::Config {
+                path: "--model".into(),
+                message: format!(
+                    "shapley with value=conversion_rate is exact up to {MAX_EXACT_CHANNELS} channels per journey, and a converting journey has {n}; group channels (with channel rules) or use shapley with value=conversions"
+                ),
+            });
+        }
+        let phi = exact_shapley(set, &rate);
+        let total: f64 = phi.iter().sum();
+        // v(N) = rate(N) > 0 for a converting set, and the φ sum to it.
+        let scale = if total != 0.0 { 1.0 / total } else { 0.0 };
+        for (c, p) in set.iter().zip(&phi) {
+            let share = p * scale;
+            a.conversions[*c as usize] += share * s.conversions;
+            a.value[*c as usize] += share * s.value;
+            if *p < 0.0 {
+                *negatives
+                    .entry(input.table.channels[*c as usize].clone())
+                    .or_default() += share * s.conversions;
+            }
+        }
+        if coalitions.len() < TOP_COALITIONS {
+            coalitions.push(json!({
+                "channels": names(input, set),
+                "conversion_rate": rate.get(set.as_slice()).copied().unwrap_or(0.0),
+                "shapley": phi,
+            }));
+        }
+    }
+    if !negatives.is_empty() {
+        a.notes.push(format!(
+            "negative contributions (a channel lowered its sets' conversion rate): {}",
+            negatives
+                .iter()
+                .map(|(c, v)| format!("{c} {v:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    a.diagnostics = json!({
+        "game": "conversion_rate",
+        "coalitions": coalitions,
+        "negative_contributions": negatives,
+    });
+    Ok(())
 }
 
 /// Exact Shapley values of the players `set` in the game v(S) = rate of S (0 if unseen).

@@ -1,10 +1,10 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
 use super::args::{AttributeArgs, CompareArgs, ModelsArgs};
-use super::pipeline;
 use super::validate::strict_exit;
 use super::Exit;
 use crate::attribution::{Catalogue, ModelInput};
+use crate::pipeline;
 use crate::report::{compare, credits, periods};
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -24,9 +24,8 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap, quiet)?;
     match segments {
         Some(segments) if args.periods.compare_previous => {
-            let text = periods::render(&periods::shifts(&segments), args.destination.format)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            super::emit(&text, &args.destination)?;
+            periods::report(&periods::shifts(&segments))?
+                .write(args.destination.format, args.destination.output.as_deref())?;
         }
         Some(segments) => {
             credits::write_segmented(
@@ -53,9 +52,8 @@ pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
     let a = pipeline::attribute(&input, &args.models, args.baseline.as_deref(), None, quiet)?;
     let rows = compare::compare(&a.results, &a.baseline);
-    let text = compare::render(&a.results, &rows, &a.baseline, args.destination.format)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    super::emit(&text, &args.destination)?;
+    compare::report(&a.results, &rows, &a.baseline)?
+        .write(args.destination.format, args.destination.output.as_deref())?;
     Ok(match a.built {
         Some(b) => strict_exit(&args.input.config, &b.touchpoints.accounting),
         None => Exit::Ok,

@@ -1,10 +1,10 @@
 //! `omnitouch journeys`: journeys and the path table.
 
 use super::args::JourneysArgs;
-use super::pipeline::{self, Input};
 use super::validate::strict_exit;
 use super::Exit;
 use crate::journey::path_table;
+use crate::pipeline::{self, Input};
 use crate::report::{accounting, journeys as tables};
 
 pub fn run(args: &JourneysArgs, quiet: bool) -> anyhow::Result<Exit> {

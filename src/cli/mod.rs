@@ -5,7 +5,6 @@ mod attribute;
 mod budget;
 mod generate;
 mod journeys;
-mod pipeline;
 mod run;
 mod stitch;
 mod validate;
@@ -72,16 +71,4 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Generate(args) => generate::run(args, cli.quiet),
         Command::GeneratePaths(args) => generate::paths(args, cli.quiet),
     }
-}
-
-/// Rendered text to `--output` (atomically) or stdout; Parquet is converted from the CSV
-/// form and needs `--output`.
-fn emit(text: &str, out: &args::OutputArgs) -> anyhow::Result<()> {
-    use crate::report::credits::OutputFormat;
-    match (out.format, out.output.as_deref()) {
-        (OutputFormat::Parquet, Some(path)) => crate::output::csv_as_parquet(text, path)?,
-        (OutputFormat::Parquet, None) => anyhow::bail!("parquet output needs --output FILE"),
-        (_, output) => crate::output::emit_text(output, text)?,
-    }
-    Ok(())
 }

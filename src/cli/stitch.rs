@@ -1,10 +1,11 @@
 //! `omnitouch stitch`: identifiers into people.
 
 use super::args::StitchArgs;
-use super::validate::{load, strict_exit};
+use super::validate::strict_exit;
 use super::Exit;
 use crate::identity::{self, IdentityOptions};
 use crate::ingest::Keep;
+use crate::pipeline::load;
 use crate::report::{accounting, identity as tables};
 
 pub fn run(args: &StitchArgs, quiet: bool) -> anyhow::Result<Exit> {

@@ -7,10 +7,10 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{person_stats, IdentityOptions, StitchStats, Stitched};
-use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
-use crate::ingest::raw::{self, Value};
 use crate::ingest::{InternedIds, Touchpoints, NO_VALUE};
+use crate::io::read::{self as raw, Value};
+use crate::io::{CsvOptions, Format};
 
 /// One identifier and its person.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,7 @@ use serde::Serialize;
 pub use evaluate::{evaluate, read_truth, PairScore};
 pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
 
-use crate::ingest::{segments, InternedIds, NO_VALUE};
+use crate::ingest::{segments, InternedIds, Texts, NO_VALUE};
 pub use options::{
     IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
 };
@@ -139,80 +139,162 @@ pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     }
 }
 
-/// [`stitch`] over identifiers interned per kind.
+/// [`stitch`] over identifiers interned per kind: nodes, links, components, people, then
+/// each row's person and device.
 fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> Result<Stitched> {
     let kinds = &t.id_kinds;
-    let n_frame = frame_rows(t, ids);
-
-    // Junk is judged once per distinct value; the other values become the kind's nodes, in
-    // input order.
-    let interned: Vec<Interned> = (0..kinds.len())
-        .into_par_iter()
-        .map(|k| {
-            let mut value_of_node = Vec::new();
-            let node_of_value: Vec<u32> = ids.values[k]
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    if options.junk.is_junk(v) {
-                        NO_NODE
-                    } else {
-                        value_of_node.push(i as u32);
-                        value_of_node.len() as u32 - 1
-                    }
-                })
-                .collect();
-            let junk = ids.frame[k]
-                .stored()
-                .chain(ids.links[k].stored())
-                .filter(|&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
-                .count() as u64;
-            Interned {
-                value_of_node,
-                junk,
-                node_of_value,
-            }
-        })
-        .collect();
-    let mut offsets = Vec::with_capacity(kinds.len());
-    let mut node_kind: Vec<u16> = Vec::new();
-    for (k, kind) in interned.iter().enumerate() {
-        offsets.push(node_kind.len() as u32);
-        node_kind.extend(std::iter::repeat_n(k as u16, kind.value_of_node.len()));
+    let graph = Graph::new(ids, options);
+    let frame_segments = segments(&ids.frame, CHUNK);
+    let (uf, refused, n_links) = graph.union_links(&frame_segments);
+    let (value_pos, sorted_kinds) = graph.value_positions();
+    // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
+    // the priority list leaves out) are told apart by their order in the config.
+    let key = |n: u32| {
+        let k = graph.node_kind[n as usize];
+        u64::from(options.rank[k as usize]) << 48
+            | u64::from(k) << 32
+            | u64::from(value_pos[n as usize])
+    };
+    let (node_person, people) = number_people(uf.into_roots(), &key);
+    let (person_of_row, device_of_row) =
+        graph.people_of_rows(frame_segments, frame_rows(t, ids), &node_person);
+    let map = if options.keep_map {
+        graph.identity_map(kinds, &node_person, &key, &sorted_kinds)
+    } else {
+        IdentityMap::default()
+    };
+    let mut stats = person_stats(
+        t,
+        kinds,
+        (&node_person, &graph.node_kind),
+        &person_of_row,
+        people,
+        &options.is_device,
+        options.large_component,
+    );
+    stats.links = n_links;
+    for (k, kind) in kinds.iter().enumerate() {
+        if refused[k] > 0 {
+            stats.refused.insert(kind.clone(), refused[k]);
+        }
+        if graph.interned[k].junk > 0 {
+            stats
+                .junk_values
+                .insert(kind.clone(), graph.interned[k].junk);
+        }
     }
-    // Kinds strongest first.
-    let mut order: Vec<usize> = (0..kinds.len()).collect();
-    order.sort_by_key(|&k| (options.rank[k], k));
+    Ok(Stitched {
+        person_of_row,
+        device_of_row,
+        people,
+        map,
+        stats,
+    })
+}
 
-    // Rows go in segments over which each kind is stored or not (a file's rows, cut to
-    // CHUNK): the cells of the kinds stored there, strongest first.
-    const CHUNK: usize = 1 << 16;
-    let present = |links: bool, rows: &Range<usize>| -> Vec<(usize, &[u32])> {
-        let cells = if links { &ids.links } else { &ids.frame };
-        order
+/// Rows go in segments over which each kind is stored or not (a file's rows, cut to CHUNK).
+const CHUNK: usize = 1 << 16;
+
+/// The identity graph's nodes: every usable (kind, value), numbered kind after kind.
+struct Graph<'a> {
+    ids: &'a InternedIds,
+    options: &'a IdentityOptions,
+    /// Per kind: its nodes and junk.
+    interned: Vec<Interned>,
+    /// First node of each kind.
+    offsets: Vec<u32>,
+    /// Kind of each node.
+    node_kind: Vec<u16>,
+    /// Kinds strongest first.
+    order: Vec<usize>,
+}
+
+impl<'a> Graph<'a> {
+    /// Junk is judged once per distinct value; the other values become the kind's nodes, in
+    /// input order.
+    fn new(ids: &'a InternedIds, options: &'a IdentityOptions) -> Graph<'a> {
+        let kinds = ids.values.len();
+        let interned: Vec<Interned> = (0..kinds)
+            .into_par_iter()
+            .map(|k| {
+                let mut value_of_node = Vec::new();
+                let node_of_value: Vec<u32> = ids.values[k]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if options.junk.is_junk(v) {
+                            NO_NODE
+                        } else {
+                            value_of_node.push(i as u32);
+                            value_of_node.len() as u32 - 1
+                        }
+                    })
+                    .collect();
+                let junk = ids.frame[k]
+                    .stored()
+                    .chain(ids.links[k].stored())
+                    .filter(|&c| c != NO_VALUE && node_of_value[c as usize] == NO_NODE)
+                    .count() as u64;
+                Interned {
+                    value_of_node,
+                    junk,
+                    node_of_value,
+                }
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(kinds);
+        let mut node_kind: Vec<u16> = Vec::new();
+        for (k, kind) in interned.iter().enumerate() {
+            offsets.push(node_kind.len() as u32);
+            node_kind.extend(std::iter::repeat_n(k as u16, kind.value_of_node.len()));
+        }
+        let mut order: Vec<usize> = (0..kinds).collect();
+        order.sort_by_key(|&k| (options.rank[k], k));
+        Graph {
+            ids,
+            options,
+            interned,
+            offsets,
+            node_kind,
+            order,
+        }
+    }
+
+    /// The cells of the kinds stored over `rows` (of the links or of the frame), strongest
+    /// first.
+    fn present(&self, links: bool, rows: &Range<usize>) -> Vec<(usize, &'a [u32])> {
+        let cells = if links {
+            &self.ids.links
+        } else {
+            &self.ids.frame
+        };
+        self.order
             .iter()
             .filter_map(|&k| cells[k].slice(rows.clone()).map(|c| (k, c)))
             .collect()
-    };
-    // Row `i` of a segment: its strongest node (the anchor), its device node, and its links;
-    // into a buffer reused from row to row.
-    let row_nodes = |present: &[(usize, &[u32])], i: usize, nodes: &mut Vec<(usize, u32)>| {
+    }
+
+    /// Row `i` of a segment: its strongest node (the anchor), its device node, and its
+    /// links; into a buffer reused from row to row.
+    fn row_nodes(&self, present: &[(usize, &[u32])], i: usize, nodes: &mut Vec<(usize, u32)>) {
         nodes.clear();
         nodes.extend(present.iter().filter_map(|&(k, cells)| {
             let value = cells[i];
             if value == NO_VALUE {
                 return None;
             }
-            let local = interned[k].node_of_value[value as usize];
-            (local != NO_NODE).then(|| (k, offsets[k] + local))
+            let local = self.interned[k].node_of_value[value as usize];
+            (local != NO_NODE).then(|| (k, self.offsets[k] + local))
         }));
-    };
-    let edges_of = |links: bool, rows: Range<usize>| {
+    }
+
+    /// The links of a segment, (rank of the weaker kind, node, node), each once.
+    fn edges_of(&self, links: bool, rows: Range<usize>) -> Vec<(u8, u32, u32)> {
         let mut edges: Vec<(u8, u32, u32)> = Vec::new();
         let mut nodes = Vec::new();
-        let present = present(links, &rows);
+        let present = self.present(links, &rows);
         for i in 0..rows.len() {
-            row_nodes(&present, i, &mut nodes);
+            self.row_nodes(&present, i, &mut nodes);
             if let Some((_, anchor)) = nodes.first() {
                 for (k, n) in &nodes[1..] {
                     let (a, b) = if anchor < n {
@@ -220,7 +302,7 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
                     } else {
                         (*n, *anchor)
                     };
-                    edges.push((options.rank[*k], a, b));
+                    edges.push((self.options.rank[*k], a, b));
                 }
             }
         }
@@ -229,94 +311,170 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
         edges.sort_unstable();
         edges.dedup();
         edges
-    };
-    let frame_segments = segments(&ids.frame, CHUNK);
-    let mut edges: Vec<(u8, u32, u32)> = frame_segments
-        .iter()
-        .map(|r| (false, r.clone()))
-        .chain(segments(&ids.links, CHUNK).into_iter().map(|r| (true, r)))
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .flat_map_iter(|(links, rows)| edges_of(links, rows))
-        .collect();
-    edges.par_sort_unstable();
-    edges.dedup();
+    }
 
-    let mut uf = UnionFind::new(&node_kind, kinds.len());
-    let mut refused = vec![0u64; kinds.len()];
-    for &(_, a, b) in &edges {
-        if let Err(k) = uf.union(a, b, &options.limits, &order) {
-            refused[k] += 1;
+    /// Applies every distinct link, strongest first, under the limits: the components, the
+    /// links refused per kind, and the links seen.
+    fn union_links(&self, frame_segments: &[Range<usize>]) -> (UnionFind<'_>, Vec<u64>, u64) {
+        let mut edges: Vec<(u8, u32, u32)> = frame_segments
+            .iter()
+            .map(|r| (false, r.clone()))
+            .chain(
+                segments(&self.ids.links, CHUNK)
+                    .into_iter()
+                    .map(|r| (true, r)),
+            )
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .flat_map_iter(|(links, rows)| self.edges_of(links, rows))
+            .collect();
+        edges.par_sort_unstable();
+        edges.dedup();
+        let kinds = self.interned.len();
+        let mut uf = UnionFind::new(&self.node_kind, kinds);
+        let mut refused = vec![0u64; kinds];
+        for &(_, a, b) in &edges {
+            if let Err(k) = uf.union(a, b, &self.options.limits, &self.order) {
+                refused[k] += 1;
+            }
+        }
+        (uf, refused, edges.len() as u64)
+    }
+
+    /// Each node's place in its kind's value order, and each kind's nodes in that order
+    /// (kept only for the map). Each kind's values are sorted once; after that every order
+    /// is an integer order.
+    fn value_positions(&self) -> (Vec<u32>, Vec<Vec<u32>>) {
+        let mut value_pos = vec![0u32; self.node_kind.len()];
+        let sorted_kinds: Vec<Vec<u32>> = self
+            .interned
+            .par_iter()
+            .zip(&self.ids.values)
+            .map(|(kind, all)| sorted_nodes(kind, all))
+            .collect();
+        // Each kind's nodes are a range of value_pos: kinds in parallel.
+        let mut rest = &mut value_pos[..];
+        let mut per_kind = Vec::with_capacity(sorted_kinds.len());
+        for local in &sorted_kinds {
+            let (here, after) = std::mem::take(&mut rest).split_at_mut(local.len());
+            per_kind.push((here, local));
+            rest = after;
+        }
+        per_kind.into_par_iter().for_each(|(here, local)| {
+            for (pos, &i) in local.iter().enumerate() {
+                here[i as usize] = pos as u32;
+            }
+        });
+        // Only the map reads the sorted values again.
+        let sorted_kinds = if self.options.keep_map {
+            sorted_kinds
+        } else {
+            Vec::new()
+        };
+        (value_pos, sorted_kinds)
+    }
+
+    /// The person and device of every frame row, written in place, a segment per task: no
+    /// second copy of two values per row.
+    fn people_of_rows(
+        &self,
+        frame_segments: Vec<Range<usize>>,
+        n_frame: usize,
+        node_person: &[u32],
+    ) -> (Vec<u32>, Vec<u32>) {
+        let mut person_of_row: Vec<u32> = vec![NONE; n_frame];
+        let mut device_of_row: Vec<u32> = vec![NONE; n_frame];
+        let mut jobs = Vec::with_capacity(frame_segments.len());
+        let (mut persons, mut devices) = (&mut person_of_row[..], &mut device_of_row[..]);
+        // Segments cover the frame's rows in order.
+        for rows in frame_segments {
+            let (p, rest_p) = std::mem::take(&mut persons).split_at_mut(rows.len());
+            let (d, rest_d) = std::mem::take(&mut devices).split_at_mut(rows.len());
+            (persons, devices) = (rest_p, rest_d);
+            jobs.push((rows, p, d));
+        }
+        jobs.into_par_iter().for_each(|(rows, persons, devices)| {
+            let present = self.present(false, &rows);
+            let mut nodes = Vec::new();
+            for (i, (person, device)) in persons.iter_mut().zip(devices.iter_mut()).enumerate() {
+                self.row_nodes(&present, i, &mut nodes);
+                *person = nodes
+                    .first()
+                    .map_or(NONE, |(_, n)| node_person[*n as usize]);
+                *device = nodes
+                    .iter()
+                    .find(|(k, _)| self.options.is_device[*k])
+                    .map_or(NONE, |(_, n)| *n);
+            }
+        });
+        (person_of_row, device_of_row)
+    }
+
+    /// The map in its order (person, kind rank, value): sorted as integers.
+    fn identity_map(
+        &self,
+        kinds: &[String],
+        node_person: &[u32],
+        key: &(impl Fn(u32) -> u64 + Sync),
+        sorted_kinds: &[Vec<u32>],
+    ) -> IdentityMap {
+        let mut by_person: Vec<(u32, u64)> = (0..self.node_kind.len() as u32)
+            .map(|n| (node_person[n as usize], key(n)))
+            .collect();
+        by_person.par_sort_unstable();
+        let entries: Vec<MapEntry> = by_person
+            .par_iter()
+            .map(|&(person, key)| {
+                let kind = (key >> 32) as u16;
+                let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
+                MapEntry {
+                    kind,
+                    value: self.ids.values[kind as usize]
+                        .get(self.interned[kind as usize].value_of_node[local as usize] as usize)
+                        .to_string(),
+                    person,
+                }
+            })
+            .collect();
+        IdentityMap {
+            kinds: kinds.to_vec(),
+            entries,
         }
     }
-    let n_links = edges.len() as u64;
-    drop(edges);
+}
 
-    // Number people by their smallest (kind rank, value) identifier. Each kind's values are
-    // sorted once; after that every order is an integer order.
-    let n_nodes = node_kind.len();
-    let mut value_pos = vec![0u32; n_nodes];
-    let sorted_kinds: Vec<Vec<u32>> = interned
-        .par_iter()
-        .zip(&ids.values)
-        .map(|(kind, all)| {
-            let n = kind.value_of_node.len() as u32;
-            let value = |node: u32| {
-                all.get(kind.value_of_node[node as usize] as usize)
-                    .as_bytes()
-            };
-            // Bytes every value of the kind starts with ("GA1.2." of every cookie) order
-            // nothing: comparisons start after them.
-            let skip = match n {
-                0 => 0,
-                _ => (1..n).fold(value(0).len(), |common, node| {
-                    value(0)[..common]
-                        .iter()
-                        .zip(value(node))
-                        .take_while(|(a, b)| a == b)
-                        .count()
-                }),
-            };
-            let value = |node: u32| &value(node)[skip..];
-            // Most comparisons settle on the next eight bytes, held as an integer.
-            let mut local: Vec<(u64, u32)> = (0..n).map(|n| (prefix(value(n)), n)).collect();
-            local.par_sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0).then_with(|| value(a.1).cmp(value(b.1)))
-            });
-            local.into_iter().map(|(_, i)| i).collect::<Vec<u32>>()
-        })
-        .collect();
-    // Each kind's nodes are a range of value_pos: kinds in parallel.
-    let mut rest = &mut value_pos[..];
-    let mut per_kind = Vec::with_capacity(sorted_kinds.len());
-    for local in &sorted_kinds {
-        let (here, after) = std::mem::take(&mut rest).split_at_mut(local.len());
-        per_kind.push((here, local));
-        rest = after;
-    }
-    per_kind.into_par_iter().for_each(|(here, local)| {
-        for (pos, &i) in local.iter().enumerate() {
-            here[i as usize] = pos as u32;
-        }
-    });
-    // Only the map reads the sorted values again.
-    let sorted_kinds = if options.keep_map {
-        sorted_kinds
-    } else {
-        Vec::new()
+/// One kind's nodes sorted by their values.
+fn sorted_nodes(kind: &Interned, all: &Texts) -> Vec<u32> {
+    let n = kind.value_of_node.len() as u32;
+    let value = |node: u32| {
+        all.get(kind.value_of_node[node as usize] as usize)
+            .as_bytes()
     };
-    // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
-    // the priority list leaves out) are told apart by their order in the config.
-    let key = |n: u32| {
-        let k = node_kind[n as usize];
-        u64::from(options.rank[k as usize]) << 48
-            | u64::from(k) << 32
-            | u64::from(value_pos[n as usize])
+    // Bytes every value of the kind starts with ("GA1.2." of every cookie) order nothing:
+    // comparisons start after them.
+    let skip = match n {
+        0 => 0,
+        _ => (1..n).fold(value(0).len(), |common, node| {
+            value(0)[..common]
+                .iter()
+                .zip(value(node))
+                .take_while(|(a, b)| a == b)
+                .count()
+        }),
     };
-    let roots = uf.into_roots();
+    let value = |node: u32| &value(node)[skip..];
+    // Most comparisons settle on the next eight bytes, held as an integer.
+    let mut local: Vec<(u64, u32)> = (0..n).map(|n| (prefix(value(n)), n)).collect();
+    local.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| value(a.1).cmp(value(b.1))));
+    local.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Numbers people by their smallest identifier `key`: the person of every node, and the
+/// number of people.
+fn number_people(roots: Vec<u32>, key: &(impl Fn(u32) -> u64 + Sync)) -> (Vec<u32>, u32) {
     // Per root: its node of the smallest key (keys are unique, so the order of the updates
     // does not matter); then, once people are numbered, the person of the root.
-    let best: Vec<AtomicU32> = (0..n_nodes)
+    let best: Vec<AtomicU32> = (0..roots.len())
         .into_par_iter()
         .map(|_| AtomicU32::new(u32::MAX))
         .collect();
@@ -343,89 +501,7 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
     node_person
         .par_iter_mut()
         .for_each(|r| *r = best[*r as usize].load(Relaxed));
-    let people = components.len() as u32;
-    drop((best, components));
-
-    // Written in place, a segment per task: no second copy of two values per row.
-    let mut person_of_row: Vec<u32> = vec![NONE; n_frame];
-    let mut device_of_row: Vec<u32> = vec![NONE; n_frame];
-    let mut jobs = Vec::with_capacity(frame_segments.len());
-    let (mut persons, mut devices) = (&mut person_of_row[..], &mut device_of_row[..]);
-    // Segments cover the frame's rows in order.
-    for rows in frame_segments {
-        let (p, rest_p) = std::mem::take(&mut persons).split_at_mut(rows.len());
-        let (d, rest_d) = std::mem::take(&mut devices).split_at_mut(rows.len());
-        (persons, devices) = (rest_p, rest_d);
-        jobs.push((rows, p, d));
-    }
-    jobs.into_par_iter().for_each(|(rows, persons, devices)| {
-        let present = present(false, &rows);
-        let mut nodes = Vec::new();
-        for (i, (person, device)) in persons.iter_mut().zip(devices.iter_mut()).enumerate() {
-            row_nodes(&present, i, &mut nodes);
-            *person = nodes
-                .first()
-                .map_or(NONE, |(_, n)| node_person[*n as usize]);
-            *device = nodes
-                .iter()
-                .find(|(k, _)| options.is_device[*k])
-                .map_or(NONE, |(_, n)| *n);
-        }
-    });
-
-    // The map in its order (person, kind rank, value): sorted as integers.
-    let map = if options.keep_map {
-        let mut by_person: Vec<(u32, u64)> = (0..n_nodes as u32)
-            .map(|n| (node_person[n as usize], key(n)))
-            .collect();
-        by_person.par_sort_unstable();
-        let entries: Vec<MapEntry> = by_person
-            .par_iter()
-            .map(|&(person, key)| {
-                let kind = (key >> 32) as u16;
-                let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
-                MapEntry {
-                    kind,
-                    value: ids.values[kind as usize]
-                        .get(interned[kind as usize].value_of_node[local as usize] as usize)
-                        .to_string(),
-                    person,
-                }
-            })
-            .collect();
-        IdentityMap {
-            kinds: kinds.clone(),
-            entries,
-        }
-    } else {
-        IdentityMap::default()
-    };
-
-    let mut stats = person_stats(
-        t,
-        kinds,
-        (&node_person, &node_kind),
-        &person_of_row,
-        people,
-        &options.is_device,
-        options.large_component,
-    );
-    stats.links = n_links;
-    for (k, kind) in kinds.iter().enumerate() {
-        if refused[k] > 0 {
-            stats.refused.insert(kind.clone(), refused[k]);
-        }
-        if interned[k].junk > 0 {
-            stats.junk_values.insert(kind.clone(), interned[k].junk);
-        }
-    }
-    Ok(Stitched {
-        person_of_row,
-        device_of_row,
-        people,
-        map,
-        stats,
-    })
+    (node_person, components.len() as u32)
 }
 
 /// The first eight bytes of a text as a big-endian integer (zero-padded): texts whose

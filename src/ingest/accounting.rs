@@ -34,6 +34,16 @@ pub enum RejectReason {
     MissingChannel,
 }
 
+impl From<crate::io::BrokenReason> for RejectReason {
+    fn from(reason: crate::io::BrokenReason) -> Self {
+        match reason {
+            crate::io::BrokenReason::RaggedRow => RejectReason::RaggedRow,
+            crate::io::BrokenReason::InvalidEncoding => RejectReason::InvalidEncoding,
+            crate::io::BrokenReason::InvalidJson => RejectReason::InvalidJson,
+        }
+    }
+}
+
 impl RejectReason {
     /// Stable snake_case name.
     pub fn name(self) -> &'static str {

@@ -9,12 +9,11 @@ pub mod accounting;
 pub mod channels;
 pub mod compact;
 pub mod ids;
+pub mod junk;
 mod plan;
 pub mod privacy;
-pub mod raw;
 pub mod schema;
 mod spend;
-pub mod timestamp;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -30,8 +29,10 @@ pub use ids::{segments, Cells, InternedIds, Texts, NO_VALUE};
 use plan::{FileOutput, IdCells, Part, SourcePlan};
 pub use spend::{load_spend, Spend, SpendRow};
 
-use crate::config::{Config, Format};
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::io::read as raw;
+use crate::io::Format;
 
 /// How to load.
 #[derive(Debug, Clone, Copy)]
@@ -103,21 +104,44 @@ pub struct Touchpoints {
     pub compact: Option<CompactRows>,
 }
 
-impl Touchpoints {
-    /// The canonical frame as a lazy query.
-    pub fn lazy(&self) -> LazyFrame {
-        self.frame.clone().lazy()
-    }
-}
-
 /// Loads every source of `config`.
 pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
     load_part(config, options, Keep::All)
 }
 
+/// The checks of a config that need ingest's knowledge (the canonical columns a dimension
+/// may not shadow, channel rules that compile); [`Config::load`] has made every other check.
+/// Each error names the config line of the source or rule.
+pub fn check_config(config: &Config) -> Result<()> {
+    let kinds = config.id_kinds();
+    for source in &config.sources {
+        for dim in source.dimensions.keys() {
+            if schema::RESERVED.contains(&dim.as_str()) || kinds.contains(dim) {
+                return Err(config.error_at(
+                    source.name.span().start,
+                    format!(
+                        "source \"{}\": dimensions: \"{dim}\" clashes with a canonical column or identity kind",
+                        source.name.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    for rule in &config.channels.rules {
+        channels::check_rule(rule).map_err(|e| {
+            config.error_at(
+                rule.channel.span().start,
+                format!("channel rule \"{}\": {e}", rule.channel.get_ref()),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// Loads the rows and columns of every source of `config` that `keep` says. Accounting and
 /// rejects always cover every row read.
 pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<Touchpoints> {
+    check_config(config)?;
     let rules = ChannelRules::from_config(&config.channels).map_err(|e| Error::Config {
         path: config.path.clone(),
         message: e,
@@ -304,6 +328,27 @@ pub fn export_sizes(config: &Config) -> Result<Vec<(Format, u64)>> {
 }
 
 /// Puts the per-file outputs together, interning channels to sorted global ids.
+/// The rejected rows a load keeps: all of them, or the first [`REJECT_EXAMPLES`] per source
+/// and reason.
+#[derive(Default)]
+struct KeptRejects {
+    all: bool,
+    rows: Vec<Reject>,
+    seen: HashMap<(usize, RejectReason), usize>,
+}
+
+impl KeptRejects {
+    fn keep(&mut self, source: usize, rejects: Vec<Reject>) {
+        for r in rejects {
+            let seen = self.seen.entry((source, r.reason)).or_default();
+            if self.all || *seen < REJECT_EXAMPLES {
+                self.rows.push(r);
+            }
+            *seen += 1;
+        }
+    }
+}
+
 fn assemble(
     plans: &[SourcePlan],
     files: Vec<(usize, FileOutput)>,
@@ -315,6 +360,7 @@ fn assemble(
 ) -> Result<Touchpoints> {
     let identities_only = !part.frame;
     let id_columns = part.ids == IdCells::Columns;
+    // One channel dictionary, sorted by name, for every file's channels.
     let channels: Vec<String> = files
         .iter()
         .flat_map(|(_, f)| f.channel_names.iter().cloned())
@@ -327,22 +373,18 @@ fn assemble(
         .map(|(i, c)| (c.as_str(), i as u32))
         .collect();
 
-    let (n, n_links) = if identities_only {
-        (0, 0)
+    let mut row_columns = if identities_only {
+        RowColumns::default()
     } else {
-        (
+        RowColumns::with_capacity(
             files.iter().map(|(_, f)| f.rows.len()).sum(),
             files.iter().map(|(_, f)| f.link_rows).sum(),
         )
     };
-    let mut ts = Vec::with_capacity(n);
-    let mut source = Vec::with_capacity(n);
-    let mut kind = Vec::with_capacity(n);
-    let mut channel_id: Vec<Option<u32>> = Vec::with_capacity(n);
-    let mut value = Vec::with_capacity(n);
-    let mut link_source = Vec::with_capacity(n_links);
-    let mut rejects = Vec::new();
-    let mut examples: HashMap<(usize, RejectReason), usize> = HashMap::new();
+    let mut rejects = KeptRejects {
+        all: keep_all_rejects,
+        ..KeptRejects::default()
+    };
     let mut files = files;
     let file_sources: Vec<usize> = files.iter().map(|(i, _)| *i).collect();
     let mut compact = part.compact.then(CompactRows::default);
@@ -357,28 +399,10 @@ fn assemble(
         if let (Some(rows), Some(file)) = (&mut compact, out.compact.take()) {
             rows.append(file, *i as u32, &remap, &mut conversion_types);
         }
-        let rows = &out.rows;
         if !identities_only {
-            source.extend(std::iter::repeat_n(name, rows.len()));
-            ts.extend_from_slice(&rows.ts);
-            kind.extend(rows.is_conversion.iter().map(|&c| {
-                if c {
-                    schema::KIND_CONVERSION
-                } else {
-                    schema::KIND_TOUCH
-                }
-            }));
-            channel_id.extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
-            value.extend_from_slice(&rows.value);
-            link_source.extend(std::iter::repeat_n(name, out.link_rows));
+            row_columns.append(name, out, &remap);
         }
-        for r in std::mem::take(&mut out.rejects) {
-            let seen = examples.entry((*i, r.reason)).or_default();
-            if keep_all_rejects || *seen < REJECT_EXAMPLES {
-                rejects.push(r);
-            }
-            *seen += 1;
-        }
+        rejects.keep(*i, std::mem::take(&mut out.rejects));
     }
 
     if let Some(rows) = &mut compact {
@@ -395,7 +419,7 @@ fn assemble(
             id_kinds,
             dimensions,
             accounting: Accounting { sources: accounts },
-            rejects,
+            rejects: rejects.rows,
             rows_per_file: Vec::new(),
             file_sources,
             data_end: 0,
@@ -408,8 +432,95 @@ fn assemble(
         ids::join(parts, id_kinds.len())
     });
 
+    let (frame, links) = frames(
+        files,
+        row_columns,
+        &channels,
+        &id_kinds,
+        &dimensions,
+        id_columns,
+    )?;
+
+    Ok(Touchpoints {
+        frame,
+        links,
+        channels,
+        id_kinds,
+        dimensions,
+        ids: interned,
+        accounting: Accounting { sources: accounts },
+        rejects: rejects.rows,
+        rows_per_file: Vec::new(),
+        file_sources,
+        data_end: 0,
+        compact,
+    })
+}
+
+/// The frame's row columns, in load order, before they become the canonical frame.
+#[derive(Default)]
+struct RowColumns<'a> {
+    ts: Vec<i64>,
+    source: Vec<&'a str>,
+    kind: Vec<&'static str>,
+    channel_id: Vec<Option<u32>>,
+    value: Vec<f64>,
+    link_source: Vec<&'a str>,
+}
+
+impl<'a> RowColumns<'a> {
+    fn with_capacity(rows: usize, links: usize) -> RowColumns<'a> {
+        RowColumns {
+            ts: Vec::with_capacity(rows),
+            source: Vec::with_capacity(rows),
+            kind: Vec::with_capacity(rows),
+            channel_id: Vec::with_capacity(rows),
+            value: Vec::with_capacity(rows),
+            link_source: Vec::with_capacity(links),
+        }
+    }
+
+    /// Appends a file's rows of source `name`, its channels renumbered by `remap`.
+    fn append(&mut self, name: &'a str, out: &FileOutput, remap: &[u32]) {
+        let rows = &out.rows;
+        self.source.extend(std::iter::repeat_n(name, rows.len()));
+        self.ts.extend_from_slice(&rows.ts);
+        self.kind.extend(rows.is_conversion.iter().map(|&c| {
+            if c {
+                schema::KIND_CONVERSION
+            } else {
+                schema::KIND_TOUCH
+            }
+        }));
+        self.channel_id
+            .extend(rows.channel.iter().map(|c| c.map(|l| remap[l as usize])));
+        self.value.extend_from_slice(&rows.value);
+        self.link_source
+            .extend(std::iter::repeat_n(name, out.link_rows));
+    }
+}
+
+/// The canonical frame and the identity links frame, from the row columns and each file's
+/// text columns (conversion type, identifiers when kept as columns, dimensions).
+fn frames(
+    files: Vec<(usize, FileOutput)>,
+    rows: RowColumns,
+    channels: &[String],
+    id_kinds: &[String],
+    dimensions: &[String],
+    id_columns: bool,
+) -> Result<(DataFrame, DataFrame)> {
+    let RowColumns {
+        ts,
+        source,
+        kind,
+        channel_id,
+        value,
+        link_source,
+    } = rows;
+    let (n, n_links) = (ts.len(), link_source.len());
     // Text columns: each file's Arrow columns appended as chunks, without copying cells.
-    let id_names: &[String] = if id_columns { &id_kinds } else { &[] };
+    let id_names: &[String] = if id_columns { id_kinds } else { &[] };
     let names: Vec<&str> = std::iter::once(schema::CONVERSION_TYPE)
         .chain(id_names.iter().map(String::as_str))
         .chain(dimensions.iter().map(String::as_str))
@@ -466,18 +577,5 @@ fn assemble(
     link_columns.extend(link_ids);
     let links = DataFrame::new(n_links, link_columns).map_err(|e| Error::format("(links)", e))?;
 
-    Ok(Touchpoints {
-        frame,
-        links,
-        channels,
-        id_kinds,
-        dimensions,
-        ids: interned,
-        accounting: Accounting { sources: accounts },
-        rejects,
-        rows_per_file: Vec::new(),
-        file_sources,
-        data_end: 0,
-        compact,
-    })
+    Ok((frame, links))
 }

@@ -16,11 +16,11 @@ use super::channels::{ChannelRules, UNASSIGNED};
 use super::compact::CompactFile;
 use super::ids::FileIds;
 use super::privacy::IdHasher;
-use super::raw::{self, RawBatch, Value};
 use super::schema::DEFAULT_CONVERSION_TYPE;
-use super::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
 use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
 use crate::error::{Error, Result};
+use crate::io::read::{self as raw, RawBatch, Value};
+use crate::io::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
 use crate::names::Names;
 
 /// Longest offending value quoted in a reject's detail.
@@ -219,9 +219,110 @@ impl FileOutput {
 /// A row's fault: reason, column index, detail.
 type Fault = (RejectReason, Option<usize>, String);
 
+/// A row's identifiers: (kind slot, value), most rows having four kinds at most.
+type RowIds<'a> = SmallVec<[(usize, Option<Cow<'a, str>>); 4]>;
+
 enum Outcome {
     Loaded,
     Ignored,
+}
+
+/// The columns a source reads, each once, with the config key that names it (for messages).
+#[derive(Default)]
+struct WantedColumns {
+    names: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl WantedColumns {
+    /// The position of `column` among the wanted ones, added under `key` when new.
+    fn index(&mut self, column: &str, key: String) -> usize {
+        match self.names.iter().position(|w| w == column) {
+            Some(i) => i,
+            None => {
+                self.names.push(column.to_string());
+                self.keys.push(key);
+                self.names.len() - 1
+            }
+        }
+    }
+}
+
+/// How a source's rows get their kind; None when the config sets neither way.
+fn kind_plan(source: &SourceConfig, cols: &mut WantedColumns) -> Option<KindPlan> {
+    let lower_set =
+        |v: &[String]| -> HashSet<String> { v.iter().map(|s| s.trim().to_lowercase()).collect() };
+    match (&source.kind, &source.kind_column) {
+        (Some(k), _) => Some(KindPlan::Fixed(*k)),
+        (None, Some(c)) => Some(KindPlan::Column {
+            col: cols.index(c, "kind_column".into()),
+            touch: lower_set(&source.touch_values),
+            conversion: lower_set(&source.conversion_values),
+            ignore: lower_set(&source.ignore_values),
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The time column and its parser (format and time zone); None for identity sources.
+fn timestamp_plan(
+    config: &Config,
+    source: &SourceConfig,
+    cols: &mut WantedColumns,
+) -> std::result::Result<Option<(usize, TimestampParser)>, String> {
+    match &source.timestamp {
+        Some(c) if source.kind != Some(RowKind::Identity) => {
+            let fmt = TimestampFormat::parse(source.timestamp_format.as_deref().unwrap_or("auto"))
+                .map_err(|e| format!("timestamp_format: {e}"))?;
+            let tz_name = source
+                .timezone
+                .as_deref()
+                .or(config.settings.timezone.as_deref())
+                .unwrap_or("UTC");
+            let tz = parse_timezone(tz_name).map_err(|e| format!("timezone: {e}"))?;
+            Ok(Some((
+                cols.index(c, "timestamp".into()),
+                TimestampParser::new(fmt, tz),
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Where a source's channel comes from: a fixed value, a column, or the rules over fields.
+fn channel_plan(
+    source: &SourceConfig,
+    rules: &ChannelRules,
+    cols: &mut WantedColumns,
+) -> std::result::Result<ChannelPlan, String> {
+    let Some(spec) = &source.channel else {
+        return Ok(ChannelPlan::None);
+    };
+    Ok(if let Some(v) = &spec.value {
+        ChannelPlan::Fixed(v.clone())
+    } else if let Some(c) = &spec.column {
+        ChannelPlan::Column(cols.index(c, "channel.column".into()))
+    } else if let Some(fields) = &spec.fields {
+        if let Some(unknown) = fields.keys().find(|f| !rules.fields().contains(f)) {
+            return Err(format!(
+                "channel.fields: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
+                rules.fields().join(", ")
+            ));
+        }
+        ChannelPlan::Rules(
+            rules
+                .fields()
+                .iter()
+                .map(|f| {
+                    fields
+                        .get(f)
+                        .map(|c| cols.index(c, format!("channel.fields.{f}")))
+                })
+                .collect(),
+        )
+    } else {
+        ChannelPlan::None
+    })
 }
 
 impl SourcePlan {
@@ -248,50 +349,10 @@ impl SourcePlan {
             })?,
         };
 
-        let mut wanted: Vec<String> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
-        let mut col = |column: &str, key: String| -> usize {
-            match wanted.iter().position(|w| w == column) {
-                Some(i) => i,
-                None => {
-                    wanted.push(column.to_string());
-                    keys.push(key);
-                    wanted.len() - 1
-                }
-            }
-        };
-
-        let lower_set = |v: &[String]| -> HashSet<String> {
-            v.iter().map(|s| s.trim().to_lowercase()).collect()
-        };
-        let kind = match (&source.kind, &source.kind_column) {
-            (Some(k), _) => KindPlan::Fixed(*k),
-            (None, Some(c)) => KindPlan::Column {
-                col: col(c, "kind_column".into()),
-                touch: lower_set(&source.touch_values),
-                conversion: lower_set(&source.conversion_values),
-                ignore: lower_set(&source.ignore_values),
-            },
-            (None, None) => return Err(config_error("set `kind` or `kind_column`".into())),
-        };
-
-        let ts = match &source.timestamp {
-            Some(c) if source.kind != Some(RowKind::Identity) => {
-                let fmt =
-                    TimestampFormat::parse(source.timestamp_format.as_deref().unwrap_or("auto"))
-                        .map_err(|e| config_error(format!("timestamp_format: {e}")))?;
-                let tz_name = source
-                    .timezone
-                    .as_deref()
-                    .or(config.settings.timezone.as_deref())
-                    .unwrap_or("UTC");
-                let tz =
-                    parse_timezone(tz_name).map_err(|e| config_error(format!("timezone: {e}")))?;
-                Some((col(c, "timestamp".into()), TimestampParser::new(fmt, tz)))
-            }
-            _ => None,
-        };
-
+        let mut cols = WantedColumns::default();
+        let kind = kind_plan(source, &mut cols)
+            .ok_or_else(|| config_error("set `kind` or `kind_column`".into()))?;
+        let ts = timestamp_plan(config, source, &mut cols).map_err(config_error)?;
         let mut ids = Vec::new();
         for (kind_name, column) in &source.ids {
             let slot = id_kinds
@@ -300,43 +361,18 @@ impl SourcePlan {
                 .ok_or_else(|| {
                     config_error(format!("ids: unknown identity kind \"{kind_name}\""))
                 })?;
-            ids.push((slot, col(column, format!("ids.{kind_name}"))));
+            ids.push((slot, cols.index(column, format!("ids.{kind_name}"))));
         }
-
-        let channel = match &source.channel {
-            None => ChannelPlan::None,
-            Some(spec) => {
-                if let Some(v) = &spec.value {
-                    ChannelPlan::Fixed(v.clone())
-                } else if let Some(c) = &spec.column {
-                    ChannelPlan::Column(col(c, "channel.column".into()))
-                } else if let Some(fields) = &spec.fields {
-                    if let Some(unknown) = fields.keys().find(|f| !rules.fields().contains(f)) {
-                        return Err(config_error(format!(
-                            "channel.fields: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
-                            rules.fields().join(", ")
-                        )));
-                    }
-                    ChannelPlan::Rules(
-                        rules
-                            .fields()
-                            .iter()
-                            .map(|f| fields.get(f).map(|c| col(c, format!("channel.fields.{f}"))))
-                            .collect(),
-                    )
-                } else {
-                    ChannelPlan::None
-                }
-            }
-        };
-
+        let channel = channel_plan(source, rules, &mut cols).map_err(config_error)?;
         let value = source
             .value_column
             .as_deref()
-            .map(|c| col(c, "value_column".into()));
+            .map(|c| cols.index(c, "value_column".into()));
         let conversion_type = match &source.conversion_type {
             Some(spec) => match (&spec.column, &spec.value) {
-                (Some(c), _) => ConversionTypePlan::Column(col(c, "conversion_type.column".into())),
+                (Some(c), _) => {
+                    ConversionTypePlan::Column(cols.index(c, "conversion_type.column".into()))
+                }
                 (None, Some(v)) => ConversionTypePlan::Fixed(v.clone()),
                 (None, None) => ConversionTypePlan::Fixed(DEFAULT_CONVERSION_TYPE.into()),
             },
@@ -348,8 +384,12 @@ impl SourcePlan {
                 .iter()
                 .position(|d| d == dim)
                 .ok_or_else(|| config_error(format!("dimensions: unknown dimension \"{dim}\"")))?;
-            dims.push((slot, col(column, format!("dimensions.{dim}"))));
+            dims.push((slot, cols.index(column, format!("dimensions.{dim}"))));
         }
+        let WantedColumns {
+            names: wanted,
+            keys,
+        } = cols;
 
         Ok(SourcePlan {
             name,
@@ -444,13 +484,13 @@ impl SourcePlan {
         {
             out.account.rows_read += batch.rows_read() as u64;
             for broken in &batch.broken {
-                out.account.reject(broken.reason);
-                if keep(broken.reason) {
+                out.account.reject(broken.reason.into());
+                if keep(broken.reason.into()) {
                     out.rejects.push(Reject {
                         source: self.name.clone(),
                         file: file.to_path_buf(),
                         line: broken.line,
-                        reason: broken.reason,
+                        reason: broken.reason.into(),
                         column: None,
                         detail: broken.detail.clone(),
                         row: String::new(),
@@ -542,6 +582,7 @@ impl SourcePlan {
         }
     }
 
+    /// Loads one row into `out` (or says why it is ignored or rejected).
     fn row(
         &self,
         batch: &RawBatch,
@@ -553,100 +594,19 @@ impl SourcePlan {
     ) -> Result<Outcome, Fault> {
         let cell = |c: usize| batch.cell(c, r);
 
-        let kind = match &self.kind {
-            KindPlan::Fixed(k) => *k,
-            KindPlan::Column {
-                col,
-                touch,
-                conversion,
-                ignore,
-            } => {
-                let v = cell(*col).trimmed().unwrap_or_default();
-                // Lower-cased only when it needs to be: most exports write one spelling.
-                let v = if v.chars().any(char::is_uppercase) {
-                    Cow::Owned(v.to_lowercase())
-                } else {
-                    v
-                };
-                if touch.contains(&*v) {
-                    RowKind::Touch
-                } else if conversion.contains(&*v) {
-                    RowKind::Conversion
-                } else if ignore.contains(&*v) {
-                    return Ok(Outcome::Ignored);
-                } else {
-                    return Err((RejectReason::UnknownKind, Some(*col), quote(&v)));
-                }
-            }
+        let Some(kind) = self.row_kind(batch, r)? else {
+            return Ok(Outcome::Ignored);
         };
 
-        // Filled in place: collecting would build it aside and copy it over.
-        let mut ids: SmallVec<[(usize, Option<Cow<str>>); 4]> = SmallVec::new();
-        ids.extend(
-            self.ids
-                .iter()
-                .map(|(slot, c)| (*slot, self.identifier(cell(*c)))),
-        );
-        if ids.iter().all(|(_, v)| v.is_none()) {
-            let names: Vec<String> = self
-                .ids
-                .iter()
-                .map(|(_, c)| self.wanted[*c].clone())
-                .collect();
-            return Err((
-                RejectReason::NoIdentifier,
-                None,
-                format!("no value in {}", names.join(", ")),
-            ));
-        }
+        let ids = self.identifiers(batch, r)?;
 
         if kind == RowKind::Identity {
             out.account.identity_rows += 1;
-            match (part.ids, &mut out.ids) {
-                (IdCells::Interned, Some(f)) => f.push(true, &ids),
-                (IdCells::Columns, _) => {
-                    let links = &mut out.links.ids;
-                    for (slot, v) in ids {
-                        links[slot].push(v.as_deref().map(CompactString::new));
-                    }
-                    let n = links.iter().map(Vec::len).max().unwrap_or(0);
-                    pad(links, n);
-                }
-                _ => {}
-            }
+            push_links(part, out, ids);
             return Ok(Outcome::Loaded);
         }
 
-        let ts = match &self.ts {
-            Some((c, parser)) => {
-                let parsed = match cell(*c) {
-                    Value::Null => Err(TimestampError::Unparseable),
-                    Value::Str(s) => parser.parse_str(s),
-                    Value::Int(i) => parser.parse_i64(i),
-                    Value::Float(f) => parser.parse_f64(f),
-                    Value::Datetime { micros, utc } => parser.from_native(micros, utc),
-                };
-                parsed.map_err(|e| {
-                    let reason = match e {
-                        TimestampError::Unparseable => RejectReason::BadTimestamp,
-                        TimestampError::OutOfRange => RejectReason::TimestampOutOfRange,
-                        TimestampError::NonexistentLocalTime => RejectReason::NonexistentLocalTime,
-                    };
-                    (
-                        reason,
-                        Some(*c),
-                        quote(&cell(*c).text().unwrap_or_default()),
-                    )
-                })?
-            }
-            None => {
-                return Err((
-                    RejectReason::BadTimestamp,
-                    None,
-                    "no timestamp column".into(),
-                ))
-            }
-        };
+        let ts = self.timestamp(batch, r)?;
 
         let is_conversion = kind == RowKind::Conversion;
         let value = match (is_conversion, self.value) {
@@ -656,44 +616,7 @@ impl SourcePlan {
             _ => 0.0,
         };
 
-        let channel = match &self.channel {
-            ChannelPlan::None => None,
-            ChannelPlan::Fixed(v) => Some(channels.id(v)),
-            ChannelPlan::Column(c) => {
-                Some(channels.id(cell(*c).trimmed().as_deref().unwrap_or(UNASSIGNED)))
-            }
-            ChannelPlan::Rules(cols) => {
-                // The trimmed fields, each with its length first, as one reused key: a row
-                // whose fields were seen before costs no allocation.
-                let key = &mut channels.cache.key;
-                key.clear();
-                for c in cols {
-                    let text = c.and_then(|c| cell(c).trimmed());
-                    match text.as_deref() {
-                        Some(t) if !t.is_empty() => {
-                            // Writing to a String cannot fail.
-                            let _ = write!(key, "{}:{t}", t.len());
-                        }
-                        _ => key.push('-'),
-                    }
-                }
-                let id = match channels.cache.ids.get(key.as_str()) {
-                    Some(id) => *id,
-                    None => {
-                        let values: Vec<Option<String>> = cols
-                            .iter()
-                            .map(|c| c.and_then(|c| cell(c).text()))
-                            .collect();
-                        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
-                        let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
-                        let key = channels.cache.key.clone();
-                        channels.cache.ids.insert(key, id);
-                        id
-                    }
-                };
-                Some(id)
-            }
-        };
+        let channel = self.channel(batch, r, rules, channels);
         if !is_conversion && channels.touch(channel) {
             out.account.unassigned += 1;
         }
@@ -745,6 +668,161 @@ impl SourcePlan {
         }
         pad(&mut rows.dims, n);
         Ok(Outcome::Loaded)
+    }
+
+    /// The row's identifiers (slot, value), refused when it has none.
+    fn identifiers<'b>(&self, batch: &'b RawBatch, r: usize) -> Result<RowIds<'b>, Fault> {
+        // Filled in place: collecting would build it aside and copy it over.
+        let mut ids: RowIds = SmallVec::new();
+        ids.extend(
+            self.ids
+                .iter()
+                .map(|(slot, c)| (*slot, self.identifier(batch.cell(*c, r)))),
+        );
+        if ids.iter().all(|(_, v)| v.is_none()) {
+            let names: Vec<String> = self
+                .ids
+                .iter()
+                .map(|(_, c)| self.wanted[*c].clone())
+                .collect();
+            return Err((
+                RejectReason::NoIdentifier,
+                None,
+                format!("no value in {}", names.join(", ")),
+            ));
+        }
+        Ok(ids)
+    }
+
+    /// Whether the row is a touch, a conversion or an identity row; None when its kind
+    /// value says to ignore it.
+    fn row_kind(&self, batch: &RawBatch, r: usize) -> Result<Option<RowKind>, Fault> {
+        let cell = |c: usize| batch.cell(c, r);
+        Ok(Some(match &self.kind {
+            KindPlan::Fixed(k) => *k,
+            KindPlan::Column {
+                col,
+                touch,
+                conversion,
+                ignore,
+            } => {
+                let v = cell(*col).trimmed().unwrap_or_default();
+                // Lower-cased only when it needs to be: most exports write one spelling.
+                let v = if v.chars().any(char::is_uppercase) {
+                    Cow::Owned(v.to_lowercase())
+                } else {
+                    v
+                };
+                if touch.contains(&*v) {
+                    RowKind::Touch
+                } else if conversion.contains(&*v) {
+                    RowKind::Conversion
+                } else if ignore.contains(&*v) {
+                    return Ok(None);
+                } else {
+                    return Err((RejectReason::UnknownKind, Some(*col), quote(&v)));
+                }
+            }
+        }))
+    }
+
+    /// The row's time, in microseconds since the epoch, UTC.
+    fn timestamp(&self, batch: &RawBatch, r: usize) -> Result<i64, Fault> {
+        let cell = |c: usize| batch.cell(c, r);
+        match &self.ts {
+            Some((c, parser)) => {
+                let parsed = match cell(*c) {
+                    Value::Null => Err(TimestampError::Unparseable),
+                    Value::Str(s) => parser.parse_str(s),
+                    Value::Int(i) => parser.parse_i64(i),
+                    Value::Float(f) => parser.parse_f64(f),
+                    Value::Datetime { micros, utc } => parser.from_native(micros, utc),
+                };
+                parsed.map_err(|e| {
+                    let reason = match e {
+                        TimestampError::Unparseable => RejectReason::BadTimestamp,
+                        TimestampError::OutOfRange => RejectReason::TimestampOutOfRange,
+                        TimestampError::NonexistentLocalTime => RejectReason::NonexistentLocalTime,
+                    };
+                    (
+                        reason,
+                        Some(*c),
+                        quote(&cell(*c).text().unwrap_or_default()),
+                    )
+                })
+            }
+            None => Err((
+                RejectReason::BadTimestamp,
+                None,
+                "no timestamp column".into(),
+            )),
+        }
+    }
+
+    /// The row's channel: fixed, from a column, or by the rules (each combination of rule
+    /// fields classified once).
+    fn channel(
+        &self,
+        batch: &RawBatch,
+        r: usize,
+        rules: &ChannelRules,
+        channels: &mut Interner,
+    ) -> Option<u32> {
+        let cell = |c: usize| batch.cell(c, r);
+        match &self.channel {
+            ChannelPlan::None => None,
+            ChannelPlan::Fixed(v) => Some(channels.id(v)),
+            ChannelPlan::Column(c) => {
+                Some(channels.id(cell(*c).trimmed().as_deref().unwrap_or(UNASSIGNED)))
+            }
+            ChannelPlan::Rules(cols) => {
+                // The trimmed fields, each with its length first, as one reused key: a row
+                // whose fields were seen before costs no allocation.
+                let key = &mut channels.cache.key;
+                key.clear();
+                for c in cols {
+                    let text = c.and_then(|c| cell(c).trimmed());
+                    match text.as_deref() {
+                        Some(t) if !t.is_empty() => {
+                            // Writing to a String cannot fail.
+                            let _ = write!(key, "{}:{t}", t.len());
+                        }
+                        _ => key.push('-'),
+                    }
+                }
+                let id = match channels.cache.ids.get(key.as_str()) {
+                    Some(id) => *id,
+                    None => {
+                        let values: Vec<Option<String>> = cols
+                            .iter()
+                            .map(|c| c.and_then(|c| cell(c).text()))
+                            .collect();
+                        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+                        let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
+                        let key = channels.cache.key.clone();
+                        channels.cache.ids.insert(key, id);
+                        id
+                    }
+                };
+                Some(id)
+            }
+        }
+    }
+}
+
+/// An identity row's identifiers, as the part keeps them (interned, or as link columns).
+fn push_links(part: Part, out: &mut FileOutput, ids: RowIds) {
+    match (part.ids, &mut out.ids) {
+        (IdCells::Interned, Some(f)) => f.push(true, &ids),
+        (IdCells::Columns, _) => {
+            let links = &mut out.links.ids;
+            for (slot, v) in ids {
+                links[slot].push(v.as_deref().map(CompactString::new));
+            }
+            let n = links.iter().map(Vec::len).max().unwrap_or(0);
+            pad(links, n);
+        }
+        _ => {}
     }
 }
 

@@ -4,9 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
+use super::junk::{JunkFilter, HASHED_JUNK};
 use crate::config::Config;
 use crate::error::Result;
-use crate::identity::{JunkFilter, HASHED_JUNK};
 
 /// Environment variable read for the salt when the config gives none, so the salt need not be
 /// committed with the config.

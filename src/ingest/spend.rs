@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::plan::resolve_files;
-use super::raw::{self, Value};
-use super::timestamp::{parse_timezone, TimestampFormat, TimestampParser};
 use crate::config::{Config, Format};
 use crate::error::{Error, Result};
+use crate::io::read::{self as raw, Value};
+use crate::io::timestamp::{parse_timezone, TimestampFormat, TimestampParser};
 
 /// Name of the spend source in accounting and rejects.
 const SOURCE: &str = "spend";
@@ -91,12 +91,12 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
         while reader.next_batch(&mut batch)? {
             spend.account.rows_read += batch.rows_read() as u64;
             for b in &batch.broken {
-                spend.account.reject(b.reason);
+                spend.account.reject(b.reason.into());
                 spend.rejects.push(Reject {
                     source: SOURCE.into(),
                     file: file.clone(),
                     line: b.line,
-                    reason: b.reason,
+                    reason: b.reason.into(),
                     column: None,
                     detail: b.detail.clone(),
                     row: String::new(),
@@ -109,7 +109,7 @@ pub fn load_spend(config: &Config) -> Result<Option<Spend>> {
                     Value::Int(i) => parser.parse_i64(i),
                     Value::Float(f) => parser.parse_f64(f),
                     Value::Datetime { micros, utc } => parser.from_native(micros, utc),
-                    Value::Null => Err(super::timestamp::TimestampError::Unparseable),
+                    Value::Null => Err(crate::io::timestamp::TimestampError::Unparseable),
                 };
                 // An empty cost is a fault here: a spend row exists to give one.
                 let cost = match cell(2) {

@@ -9,6 +9,7 @@
 
 pub mod path_table;
 pub mod periods;
+mod timing;
 mod transforms;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,6 +20,7 @@ use serde::Serialize;
 
 pub use path_table::{PathRow, PathTable, ReadOptions};
 pub use periods::Period;
+pub use timing::time_to_conversion;
 pub use transforms::{Touch, Transform};
 
 use crate::config::Config;

@@ -16,9 +16,9 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::config::{CsvOptions, Format};
 use crate::error::{Error, Result};
-use crate::ingest::raw::{self, Value};
+use crate::io::read::{self as raw, Value};
+use crate::io::{CsvOptions, Format};
 use crate::names::Names;
 
 /// Version of the path table layout written by this build.

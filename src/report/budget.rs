@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{Cell, Table};
+use polars::prelude::*;
 use serde::Serialize;
 
-use super::table::{self, right};
+use super::render::{number_column, text_column, Align, Report, View};
 
 /// The method, as the output states it.
 pub const METHOD: &str = "Each channel with spend gets a budget in proportion to its attributed value (today's spend × attributed ROAS), limited to today's spend ± the maximum change; the proportion is chosen so the budgets add up to the total. Expected value assumes each channel keeps its attributed ROAS at the new budget (no diminishing returns).";
@@ -128,47 +128,130 @@ pub fn propose(
     }
 }
 
-/// The plan as a terminal table.
-pub fn plan_table(plan: &Plan) -> Table {
-    let mut t = table::new(&[
-        "channel",
-        "current spend",
-        "ROAS",
-        "proposed",
-        "change",
-        "expected value",
-    ]);
-    for p in &plan.channels {
-        t.add_row(vec![
-            Cell::new(&p.channel),
-            right(format!("{:.2}", p.current)),
-            right(format!("{:.2}", p.roas)),
-            right(format!("{:.2}", p.proposed)),
-            right(format!("{:+.1}%", 100.0 * p.change)),
-            right(format!("{:.2}", p.expected_value)),
-        ]);
-    }
+/// The plan as people read it: one row per channel and a total row.
+fn plan_rows(plan: &Plan) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = plan
+        .channels
+        .iter()
+        .map(|p| {
+            vec![
+                p.channel.clone(),
+                format!("{:.2}", p.current),
+                format!("{:.2}", p.roas),
+                format!("{:.2}", p.proposed),
+                format!("{:+.1}%", 100.0 * p.change),
+                format!("{:.2}", p.expected_value),
+            ]
+        })
+        .collect();
     let current: f64 = plan.channels.iter().map(|p| p.current).sum();
     let proposed: f64 = plan.channels.iter().map(|p| p.proposed).sum();
     let today: f64 = plan.channels.iter().map(|p| p.current * p.roas).sum();
     let expected: f64 = plan.channels.iter().map(|p| p.expected_value).sum();
-    t.add_row(vec![
-        Cell::new("total"),
-        right(format!("{current:.2}")),
-        right(if current > 0.0 {
+    rows.push(vec![
+        "total".into(),
+        format!("{current:.2}"),
+        if current > 0.0 {
             format!("{:.2}", today / current)
         } else {
             "-".into()
-        }),
-        right(format!("{proposed:.2}")),
-        right(if current > 0.0 {
+        },
+        format!("{proposed:.2}"),
+        if current > 0.0 {
             format!("{:+.1}%", 100.0 * (proposed - current) / current)
         } else {
             "-".into()
-        }),
-        right(format!("{expected:.2}")),
+        },
+        format!("{expected:.2}"),
     ]);
-    t
+    rows
+}
+
+/// The JSON document of a plan (keys in alphabetical order).
+#[derive(Serialize)]
+struct PlanDoc<'a> {
+    method: &'a str,
+    model: &'a str,
+    plan: &'a Plan,
+    version: u32,
+}
+
+/// The typed frame: one row per channel.
+fn frame(plan: &Plan) -> PolarsResult<DataFrame> {
+    let number = |name: &str, f: fn(&Proposal) -> f64| number_column(name, &plan.channels, f);
+    DataFrame::new(
+        plan.channels.len(),
+        vec![
+            text_column("channel", &plan.channels, |p| &p.channel),
+            number("current", |p| p.current),
+            number("roas", |p| p.roas),
+            number("proposed", |p| p.proposed),
+            number("change", |p| p.change),
+            number("expected_value", |p| p.expected_value),
+        ],
+    )
+}
+
+/// A plan proposed from `model`'s credits, as a report. The Markdown view lists the
+/// channels; the terminal view adds a total row.
+pub fn report(plan: &Plan, model: &str, version: u32) -> crate::Result<Report> {
+    let frame = frame(plan).map_err(|e| crate::Error::write("(budget)", e))?;
+    let json = super::render::json_text(&PlanDoc {
+        method: METHOD,
+        model,
+        plan,
+        version,
+    });
+    let align = Align::label_then_numbers(6);
+    let mut rows = plan_rows(plan);
+    let terminal = View {
+        headers: [
+            "channel",
+            "current spend",
+            "ROAS",
+            "proposed",
+            "change",
+            "expected value",
+        ]
+        .map(String::from)
+        .to_vec(),
+        align,
+        rows: rows.clone(),
+        before: format!(
+            "Budget proposal from {model} (total {:.2}, each channel within ±{:.0}%)\n",
+            plan.total,
+            100.0 * plan.max_change,
+        ),
+        after: plan
+            .note
+            .iter()
+            .map(|n| format!("note: {n}\n"))
+            .chain([format!("method: {METHOD}\n")])
+            .collect(),
+        ..View::default()
+    };
+    rows.pop();
+    let markdown = View {
+        rows,
+        before: format!(
+            "Budget proposal from {model}: total {:.2}, each channel within ±{:.0}%.\n\n",
+            plan.total,
+            100.0 * plan.max_change
+        ),
+        after: plan
+            .note
+            .iter()
+            .map(|n| format!("\nNote: {n}\n"))
+            .chain([format!("\nMethod: {METHOD}\n")])
+            .collect(),
+        ..terminal.clone()
+    };
+    Ok(Report {
+        frame,
+        json,
+        markdown,
+        terminal,
+    })
 }
 
 #[cfg(test)]

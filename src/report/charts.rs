@@ -56,22 +56,9 @@ fn color(i: usize) -> RGBColor {
     }
 }
 
-/// A bar chart of `categories` × `series` as an SVG document. Labels are escaped by the SVG
-/// backend.
-pub fn bar_chart(
-    title: &str,
-    y_desc: &str,
-    categories: &[String],
-    series: &[Series],
-    layout: Layout,
-) -> Result<String, String> {
-    let n = categories.len();
-    let m = series.len().max(1);
-    // Grouped: each category takes m bar slots and one gap slot; stacked: one bar, one gap.
-    let per = match layout {
-        Layout::Grouped => m + 1,
-        Layout::Stacked => 2,
-    };
+/// The y range: from the lowest value (or 0) to 8 % above the highest bar, whisker or
+/// stack.
+fn value_range(series: &[Series], layout: Layout, n: usize) -> (f64, f64) {
     let top = match layout {
         Layout::Grouped => series
             .iter()
@@ -95,34 +82,60 @@ pub fn bar_chart(
     } else {
         top * 1.08
     };
+    (bottom, top)
+}
+
+/// Room below the axis and the style of category names: long names are written downwards
+/// from the axis; short ones stay level.
+fn category_labels(categories: &[String]) -> (u32, TextStyle<'static>) {
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    let rotate = longest > 6;
+    let label_area = if rotate {
+        14 + 7 * longest.min(24) as u32
+    } else {
+        40
+    };
+    let label_style: TextStyle = if rotate {
+        TextStyle::from(
+            ("sans-serif", 12)
+                .into_font()
+                .transform(FontTransform::Rotate90),
+        )
+        .pos(Pos::new(HPos::Left, VPos::Center))
+    } else {
+        TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top))
+    };
+    (label_area, label_style)
+}
+
+/// A bar chart of `categories` × `series` as an SVG document. Labels are escaped by the SVG
+/// backend.
+pub fn bar_chart(
+    title: &str,
+    y_desc: &str,
+    categories: &[String],
+    series: &[Series],
+    layout: Layout,
+) -> Result<String, String> {
+    let n = categories.len();
+    let m = series.len().max(1);
+    // Grouped: each category takes m bar slots and one gap slot; stacked: one bar, one gap.
+    let per = match layout {
+        Layout::Grouped => m + 1,
+        Layout::Stacked => 2,
+    };
+    let (bottom, top) = value_range(series, layout, n);
     let err = |e: &dyn std::fmt::Display| format!("chart \"{title}\": {e}");
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let slots = (n * per).max(1) as i32;
-        // Long category names are written downwards from the axis; short ones stay level.
-        let longest = categories
-            .iter()
-            .map(|c| c.chars().count())
-            .max()
-            .unwrap_or(0);
-        let rotate = longest > 6;
-        let label_area = if rotate {
-            14 + 7 * longest.min(24) as u32
-        } else {
-            40
-        };
-        let label_style: TextStyle = if rotate {
-            TextStyle::from(
-                ("sans-serif", 12)
-                    .into_font()
-                    .transform(FontTransform::Rotate90),
-            )
-            .pos(Pos::new(HPos::Left, VPos::Center))
-        } else {
-            TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top))
-        };
+        let (label_area, label_style) = category_labels(categories);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)

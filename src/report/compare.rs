@@ -1,9 +1,9 @@
 //! Side-by-side model comparison: one row per channel, one column per model.
 
-use comfy_table::{Cell, Table};
+use polars::prelude::*;
 use serde::Serialize;
 
-use super::table::{self, right};
+use super::render::{self, Align, Report, View};
 use crate::attribution::Attribution;
 
 /// How many channels are marked as most disputed.
@@ -87,120 +87,132 @@ pub fn compare(results: &[Attribution], baseline: &str) -> Vec<ChannelComparison
     rows
 }
 
-/// The comparison as a terminal table: shares per model, spread, and the baseline.
-pub fn compare_table(results: &[Attribution], rows: &[ChannelComparison], baseline: &str) -> Table {
-    let mut header: Vec<String> = vec!["channel".into()];
-    header.extend(results.iter().map(|a| a.model.clone()));
-    header.push("spread".into());
-    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut t = table::new(&header_refs);
-    for r in rows {
-        let mut cells = vec![Cell::new(if r.disputed {
-            format!("{} *", r.channel)
-        } else {
-            r.channel.clone()
-        })];
-        for (i, s) in r.shares.iter().enumerate() {
-            let d = r.delta_vs_baseline[i];
-            let text = if results[i].model == baseline || d.abs() < 0.0005 {
-                format!("{:.1}%", 100.0 * s)
+/// The comparison as people read it: one row per channel (marked `*` when disputed), each
+/// model's share with its change against the baseline in points, and the spread.
+fn view(results: &[Attribution], rows: &[ChannelComparison], baseline: &str) -> View {
+    let mut headers: Vec<String> = vec!["channel".into()];
+    headers.extend(results.iter().map(|a| a.model.clone()));
+    headers.push("spread".into());
+    let align = Align::label_then_numbers(headers.len());
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![if r.disputed {
+                format!("{} *", r.channel)
             } else {
-                format!("{:.1}% ({:+.1})", 100.0 * s, 100.0 * d)
-            };
-            cells.push(right(text));
-        }
-        cells.push(right(format!("{:.1} pp", 100.0 * r.spread)));
-        t.add_row(cells);
+                r.channel.clone()
+            }];
+            for (i, s) in r.shares.iter().enumerate() {
+                let d = r.delta_vs_baseline[i];
+                cells.push(if results[i].model == baseline || d.abs() < 0.0005 {
+                    format!("{:.1}%", 100.0 * s)
+                } else {
+                    format!("{:.1}% ({:+.1})", 100.0 * s, 100.0 * d)
+                });
+            }
+            cells.push(format!("{:.1} pp", 100.0 * r.spread));
+            cells
+        })
+        .collect();
+    View {
+        headers,
+        align,
+        rows: cells,
+        ..View::default()
     }
-    t
 }
 
-/// Renders a comparison as CSV (one row per channel and model), JSON or Markdown.
-pub fn render(
+/// The comparison as a terminal table: shares per model, spread, and the baseline.
+pub fn compare_table(
     results: &[Attribution],
     rows: &[ChannelComparison],
     baseline: &str,
-    format: super::credits::OutputFormat,
-) -> std::result::Result<String, crate::output::WriteError> {
-    use super::credits::OutputFormat;
+) -> String {
+    render::terminal(&view(results, rows, baseline))
+}
+
+/// The JSON document of a comparison (`compare --format json`, the report folder's
+/// `compare.json`).
+#[derive(Serialize)]
+struct CompareDoc<'a> {
+    baseline: &'a str,
+    channels: &'a [ChannelComparison],
+    models: Vec<&'a str>,
+    version: u32,
+}
+
+/// The typed frame: one row per channel and model.
+fn frame(models: &[&str], rows: &[ChannelComparison]) -> PolarsResult<DataFrame> {
+    let pairs = || {
+        rows.iter()
+            .flat_map(|r| (0..models.len()).map(move |i| (r, i)))
+    };
+    let n = rows.len() * models.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "channel".into(),
+                pairs().map(|(r, _)| r.channel.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "model".into(),
+                pairs().map(|(_, i)| models[i]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "conversions_share".into(),
+                pairs().map(|(r, i)| r.shares[i]).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "delta_vs_baseline".into(),
+                pairs()
+                    .map(|(r, i)| r.delta_vs_baseline[i])
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rank".into(),
+                pairs().map(|(r, i)| r.ranks[i] as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "spread".into(),
+                pairs().map(|(r, _)| r.spread).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "disputed".into(),
+                pairs().map(|(r, _)| r.disputed).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// A comparison as a report: the frame has one row per channel and model; the views one row
+/// per channel.
+pub fn report(
+    results: &[Attribution],
+    rows: &[ChannelComparison],
+    baseline: &str,
+) -> crate::Result<Report> {
     let models: Vec<&str> = results.iter().map(|a| a.model.as_str()).collect();
-    Ok(match format {
-        OutputFormat::Table => format!("{}\n", compare_table(results, rows, baseline)),
-        // Parquet is written from the CSV form (see cli::emit).
-        OutputFormat::Csv | OutputFormat::Parquet => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([
-                "channel",
-                "model",
-                "conversions_share",
-                "delta_vs_baseline",
-                "rank",
-                "spread",
-                "disputed",
-            ])?;
-            for r in rows {
-                for (i, m) in models.iter().enumerate() {
-                    w.write_record([
-                        r.channel.clone(),
-                        m.to_string(),
-                        format!("{}", r.shares[i]),
-                        format!("{}", r.delta_vs_baseline[i]),
-                        r.ranks[i].to_string(),
-                        format!("{}", r.spread),
-                        r.disputed.to_string(),
-                    ])?;
-                }
-            }
-            String::from_utf8(w.into_inner().map_err(|e| e.to_string())?)?
-        }
-        OutputFormat::Json => {
-            let doc = serde_json::json!({
-                "version": super::credits::JSON_VERSION,
-                "baseline": baseline,
-                "models": models,
-                "channels": rows,
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
-        }
-        OutputFormat::Markdown => {
-            let esc = |t: &str| t.replace('|', "\\|");
-            let mut s = format!(
-                "| channel | {} | spread |\n|---|{}---:|\n",
-                models
-                    .iter()
-                    .map(|m| esc(m))
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-                "---:|".repeat(models.len())
-            );
-            for r in rows {
-                let cells: Vec<String> = r
-                    .shares
-                    .iter()
-                    .zip(&r.delta_vs_baseline)
-                    .enumerate()
-                    .map(|(i, (sh, d))| {
-                        if models[i] == baseline || d.abs() < 0.0005 {
-                            format!("{:.1}%", 100.0 * sh)
-                        } else {
-                            format!("{:.1}% ({:+.1})", 100.0 * sh, 100.0 * d)
-                        }
-                    })
-                    .collect();
-                s.push_str(&format!(
-                    "| {}{} | {} | {:.1} pp |\n",
-                    esc(&r.channel),
-                    if r.disputed { " *" } else { "" },
-                    cells.join(" | "),
-                    100.0 * r.spread
-                ));
-            }
-            s.push_str(&format!(
-                "\nShares of conversions; in brackets the change in points against {}; * = the channels the models disagree on most.\n",
-                esc(baseline)
-            ));
-            s
-        }
+    let frame = frame(&models, rows).map_err(|e| crate::Error::write("(comparison)", e))?;
+    let json = render::json_text(&CompareDoc {
+        baseline,
+        channels: rows,
+        models: models.clone(),
+        version: super::credits::JSON_VERSION,
+    });
+    let terminal = view(results, rows, baseline);
+    let markdown = View {
+        after: format!(
+            "\nShares of conversions; in brackets the change in points against {}; * = the channels the models disagree on most.\n",
+            baseline.replace('|', "\\|")
+        ),
+        ..terminal.clone()
+    };
+    Ok(Report {
+        frame,
+        json,
+        markdown,
+        terminal,
     })
 }
 

@@ -5,25 +5,16 @@ use std::path::Path;
 use comfy_table::Cell;
 use polars::prelude::*;
 use serde::Serialize;
-use serde_json::json;
 
-use super::table::{self, right};
+pub use super::render::OutputFormat;
+use super::render::{self, number_column, text_column, Align, FrameRows, Report, View};
+use super::table;
 use crate::attribution::bootstrap::{Interval, Intervals};
 use crate::attribution::Attribution;
 use crate::error::{Error, Result};
 
 /// Version of the JSON layout.
 pub const JSON_VERSION: u32 = 1;
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Csv,
-    Json,
-    Markdown,
-    Parquet,
-}
 
 /// One channel's credit under one model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,7 +65,12 @@ pub fn write(
     format: OutputFormat,
     output: Option<&Path>,
 ) -> Result<()> {
-    write_rows(&rows(results, intervals), results, format, output)
+    report(results, intervals)?.write(format, output)
+}
+
+/// The credits of `results` as a report.
+pub fn report(results: &[Attribution], intervals: Option<&Intervals>) -> Result<Report> {
+    build(&rows(results, intervals), results)
 }
 
 /// One segment's results and intervals.
@@ -90,6 +86,11 @@ pub fn write_segmented(
     format: OutputFormat,
     output: Option<&Path>,
 ) -> Result<()> {
+    segmented_report(segments)?.write(format, output)
+}
+
+/// Credits broken down by segment or period, as a report with a leading `segment` column.
+pub fn segmented_report(segments: &[SegmentResults]) -> Result<Report> {
     let mut all_rows = Vec::new();
     let mut all_results = Vec::new();
     for s in segments {
@@ -103,71 +104,137 @@ pub fn write_segmented(
             all_results.push(a);
         }
     }
-    write_rows(&all_rows, &all_results, format, output)
+    build(&all_rows, &all_results)
 }
 
-fn write_rows(
-    rows: &[CreditRow],
-    results: &[Attribution],
-    format: OutputFormat,
-    output: Option<&Path>,
-) -> Result<()> {
-    let segmented = rows.iter().any(|r| r.segment.is_some());
-    if format == OutputFormat::Parquet {
-        let path = output.ok_or_else(|| Error::Config {
-            path: "--format".into(),
-            message: "parquet output needs --output FILE".into(),
-        })?;
-        let mut columns = Vec::new();
-        if segmented {
-            columns.push(Column::new(
-                "segment".into(),
-                rows.iter()
-                    .map(|r| r.segment.clone().unwrap_or_default())
-                    .collect::<Vec<_>>(),
-            ));
-        }
-        columns.extend([
-            Column::new(
-                "model".into(),
-                rows.iter().map(|r| r.model.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "channel".into(),
-                rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "conversions".into(),
-                rows.iter().map(|r| r.conversions).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "value".into(),
-                rows.iter().map(|r| r.value).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "conversions_share".into(),
-                rows.iter().map(|r| r.conversions_share).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "value_share".into(),
-                rows.iter().map(|r| r.value_share).collect::<Vec<_>>(),
-            ),
-        ]);
-        for (name, values) in interval_columns(rows) {
-            columns.push(Column::new(name.into(), values));
-        }
-        let mut df = DataFrame::new(rows.len(), columns).map_err(|e| Error::write(path, e))?;
-        return crate::output::write_parquet(path, &mut df);
-    }
-    let text = match format {
-        OutputFormat::Table => render_table(results, rows),
-        OutputFormat::Csv => render_csv(rows)
-            .map_err(|e| Error::write(output.unwrap_or(Path::new("(stdout)")), e))?,
-        OutputFormat::Json => render_json(results, rows),
-        OutputFormat::Markdown => render_markdown(results, rows),
-        OutputFormat::Parquet => unreachable!("handled above"),
+/// The JSON document of credits (keys in alphabetical order).
+#[derive(Serialize)]
+struct CreditsDoc<'a> {
+    /// Each model's totals, notes and diagnostics.
+    models: Vec<ModelSummary<'a>>,
+    /// One object per credit row, keys as the CSV columns.
+    rows: FrameRows<'a>,
+    version: u32,
+}
+
+/// One model's totals in the JSON document.
+#[derive(Serialize)]
+struct ModelSummary<'a> {
+    conversions: f64,
+    diagnostics: &'a serde_json::Value,
+    model: &'a str,
+    notes: &'a [String],
+    value: f64,
+}
+
+fn build(rows: &[CreditRow], results: &[Attribution]) -> Result<Report> {
+    let frame = frame(rows).map_err(|e| Error::write("(credits)", e))?;
+    let models = results
+        .iter()
+        .map(|a| ModelSummary {
+            conversions: a.total_conversions(),
+            diagnostics: &a.diagnostics,
+            model: &a.model,
+            notes: &a.notes,
+            value: a.total_value(),
+        })
+        .collect();
+    let json = render::json_text(&CreditsDoc {
+        models,
+        rows: FrameRows(&frame),
+        version: JSON_VERSION,
+    });
+    let cells: Vec<Vec<String>> = rows.iter().map(view_row).collect();
+    let notes = |line: &dyn Fn(&str, &str) -> String| -> String {
+        results
+            .iter()
+            .flat_map(|a| a.notes.iter().map(|n| line(&a.model, n)))
+            .collect()
     };
-    crate::output::emit_text(output, &text)
+    let esc = |t: &str| t.replace('|', "\\|");
+    let align = vec![
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+    ];
+    let markdown = View {
+        headers: [
+            "model",
+            "channel",
+            "conversions",
+            "conversions share",
+            "value",
+            "value share",
+        ]
+        .map(String::from)
+        .to_vec(),
+        align: align.clone(),
+        rows: cells.clone(),
+        after: notes(&|m, n| format!("\n> note ({}): {}\n", esc(m), esc(n))),
+        ..View::default()
+    };
+    let terminal = View {
+        headers: ["model", "channel", "conversions", "share", "value", "share"]
+            .map(String::from)
+            .to_vec(),
+        align,
+        rows: cells,
+        after: notes(&|m, n| format!("note ({m}): {n}\n")),
+        ..View::default()
+    };
+    Ok(Report {
+        frame,
+        json,
+        markdown,
+        terminal,
+    })
+}
+
+/// The typed frame: `segment` (when broken down), model, channel, conversions, value, both
+/// shares, and the four interval bounds when there are intervals.
+fn frame(rows: &[CreditRow]) -> PolarsResult<DataFrame> {
+    let mut columns = Vec::new();
+    if rows.iter().any(|r| r.segment.is_some()) {
+        columns.push(Column::new(
+            "segment".into(),
+            rows.iter()
+                .map(|r| r.segment.clone().unwrap_or_default())
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let text = |name: &str, f: fn(&CreditRow) -> &str| text_column(name, rows, f);
+    let number = |name: &str, f: fn(&CreditRow) -> f64| number_column(name, rows, f);
+    columns.extend([
+        text("model", |r| &r.model),
+        text("channel", |r| &r.channel),
+        number("conversions", |r| r.conversions),
+        number("value", |r| r.value),
+        number("conversions_share", |r| r.conversions_share),
+        number("value_share", |r| r.value_share),
+    ]);
+    for (name, values) in interval_columns(rows) {
+        columns.push(Column::new(name.into(), values));
+    }
+    DataFrame::new(rows.len(), columns)
+}
+
+/// A credit row as people read it: shares in percent, amounts with their interval.
+fn view_row(r: &CreditRow) -> Vec<String> {
+    let iv = r.interval.as_ref();
+    vec![
+        model_label(r),
+        r.channel.clone(),
+        with_interval(
+            r.conversions,
+            iv.map(|i| (i.conversions_low, i.conversions_high)),
+        ),
+        format!("{:.1}%", 100.0 * r.conversions_share),
+        with_interval(r.value, iv.map(|i| (i.value_low, i.value_high))),
+        format!("{:.1}%", 100.0 * r.value_share),
+    ]
 }
 
 /// The four interval columns, when the rows have intervals.
@@ -202,121 +269,6 @@ fn with_interval(x: f64, interval: Option<(f64, f64)>) -> String {
         Some((lo, hi)) => format!("{x:.2} [{lo:.2}–{hi:.2}]"),
         None => format!("{x:.2}"),
     }
-}
-
-fn render_table(results: &[Attribution], rows: &[CreditRow]) -> String {
-    let mut t = table::new(&["model", "channel", "conversions", "share", "value", "share"]);
-    for r in rows {
-        let iv = r.interval.as_ref();
-        t.add_row(vec![
-            Cell::new(model_label(r)),
-            Cell::new(&r.channel),
-            right(with_interval(
-                r.conversions,
-                iv.map(|i| (i.conversions_low, i.conversions_high)),
-            )),
-            right(format!("{:.1}%", 100.0 * r.conversions_share)),
-            right(with_interval(
-                r.value,
-                iv.map(|i| (i.value_low, i.value_high)),
-            )),
-            right(format!("{:.1}%", 100.0 * r.value_share)),
-        ]);
-    }
-    let mut s = format!("{t}\n");
-    for a in results {
-        for n in &a.notes {
-            s.push_str(&format!("note ({}): {n}\n", a.model));
-        }
-    }
-    s
-}
-
-fn render_csv(rows: &[CreditRow]) -> std::result::Result<String, crate::output::WriteError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let extra = interval_columns(rows);
-    let segmented = rows.iter().any(|r| r.segment.is_some());
-    let mut header = if segmented {
-        vec!["segment"]
-    } else {
-        Vec::new()
-    };
-    header.extend([
-        "model",
-        "channel",
-        "conversions",
-        "value",
-        "conversions_share",
-        "value_share",
-    ]);
-    header.extend(extra.iter().map(|(n, _)| *n));
-    w.write_record(&header)?;
-    for (k, r) in rows.iter().enumerate() {
-        // `{}` prints the shortest text that reads back to the same f64: full precision.
-        let mut record = if segmented {
-            vec![r.segment.clone().unwrap_or_default()]
-        } else {
-            Vec::new()
-        };
-        record.extend([
-            r.model.clone(),
-            r.channel.clone(),
-            format!("{}", r.conversions),
-            format!("{}", r.value),
-            format!("{}", r.conversions_share),
-            format!("{}", r.value_share),
-        ]);
-        record.extend(extra.iter().map(|(_, v)| format!("{}", v[k])));
-        w.write_record(&record)?;
-    }
-    Ok(String::from_utf8(
-        w.into_inner().map_err(|e| e.to_string())?,
-    )?)
-}
-
-fn render_json(results: &[Attribution], rows: &[CreditRow]) -> String {
-    let models: Vec<serde_json::Value> = results
-        .iter()
-        .map(|a| {
-            json!({
-                "model": a.model,
-                "conversions": a.total_conversions(),
-                "value": a.total_value(),
-                "notes": a.notes,
-                "diagnostics": a.diagnostics,
-            })
-        })
-        .collect();
-    let doc = json!({ "version": JSON_VERSION, "rows": rows, "models": models });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
-}
-
-fn render_markdown(results: &[Attribution], rows: &[CreditRow]) -> String {
-    let mut s = String::from(
-        "| model | channel | conversions | conversions share | value | value share |\n|---|---|---:|---:|---:|---:|\n",
-    );
-    let esc = |t: &str| t.replace('|', "\\|");
-    for r in rows {
-        let iv = r.interval.as_ref();
-        s.push_str(&format!(
-            "| {} | {} | {} | {:.1}% | {} | {:.1}% |\n",
-            esc(&model_label(r)),
-            esc(&r.channel),
-            with_interval(
-                r.conversions,
-                iv.map(|i| (i.conversions_low, i.conversions_high))
-            ),
-            100.0 * r.conversions_share,
-            with_interval(r.value, iv.map(|i| (i.value_low, i.value_high))),
-            100.0 * r.value_share
-        ));
-    }
-    for a in results {
-        for n in &a.notes {
-            s.push_str(&format!("\n> note ({}): {}\n", esc(&a.model), esc(n)));
-        }
-    }
-    s
 }
 
 /// The models of a catalogue as a table.

@@ -105,34 +105,29 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-/// Renders the report.
-pub fn render(page: &Page) -> Result<String, String> {
-    let channels: Vec<String> = page.comparison.iter().map(|c| c.channel.clone()).collect();
-    let models: Vec<String> = page.results.iter().map(|a| a.model.clone()).collect();
-    let mut body = String::new();
-
-    // Headline figures.
+/// The headline figures: conversions, value, rows, people, journeys.
+fn headline_cards(page: &Page, body: &mut String) {
     body.push_str("<div class=\"cards\">");
     card(
-        &mut body,
+        body,
         &page.table.conversions().to_string(),
         "attributed conversions",
     );
     card(
-        &mut body,
+        body,
         &format!("{:.2}", page.table.value()),
         "attributed value",
     );
     card(
-        &mut body,
+        body,
         &page.table.nulls().to_string(),
         "non-converting journeys",
     );
     if let Some(a) = page.accounting {
         let t = a.total();
-        card(&mut body, &t.rows_read.to_string(), "rows read");
+        card(body, &t.rows_read.to_string(), "rows read");
         card(
-            &mut body,
+            body,
             &format!(
                 "{} ({})",
                 t.rejected_total(),
@@ -142,28 +137,35 @@ pub fn render(page: &Page) -> Result<String, String> {
         );
     }
     if let Some(p) = page.people {
-        card(&mut body, &p.people.to_string(), "people");
+        card(body, &p.people.to_string(), "people");
     }
     if let Some(j) = page.journeys {
         card(
-            &mut body,
+            body,
             &j.stats.unattributed.to_string(),
             "unattributed conversions",
         );
         card(
-            &mut body,
+            body,
             &j.stats.cross_device.to_string(),
             "cross-device journeys",
         );
         card(
-            &mut body,
+            body,
             &j.stats.online_to_offline.to_string(),
             "online → offline journeys",
         );
     }
     body.push_str("</div>");
+}
 
-    // Credit per channel per model.
+/// Each model's share per channel, as a grouped chart and a table.
+fn credit_section(
+    page: &Page,
+    channels: &[String],
+    models: &[String],
+    body: &mut String,
+) -> Result<(), String> {
     let shares: Vec<Series> = models
         .iter()
         .enumerate()
@@ -188,7 +190,7 @@ pub fn render(page: &Page) -> Result<String, String> {
     let chart = bar_chart(
         "Conversion share by channel and model",
         "share of conversions (%)",
-        &channels,
+        channels,
         &shares,
         Layout::Grouped,
     )?;
@@ -215,7 +217,7 @@ pub fn render(page: &Page) -> Result<String, String> {
         .map(|c| if c.disputed { "disputed" } else { "" })
         .collect();
     section(
-        &mut body,
+        body,
         "Credit by channel and model",
         &format!(
             "Each model's share of the attributed conversions{}. * marks the channels the models disagree on most; the baseline is {}.",
@@ -224,8 +226,16 @@ pub fn render(page: &Page) -> Result<String, String> {
         ),
         &format!("{chart}{}", table(&header, &rows, &classes)),
     );
+    Ok(())
+}
 
-    // Disagreement.
+/// The spread of each channel's share across models, and each model's change against the baseline.
+fn disagreement_section(
+    page: &Page,
+    channels: &[String],
+    models: &[String],
+    body: &mut String,
+) -> Result<(), String> {
     let spread = Series {
         errors: None,
         name: "spread".into(),
@@ -248,17 +258,20 @@ pub fn render(page: &Page) -> Result<String, String> {
         })
         .collect();
     section(
-        &mut body,
+        body,
         "Where the models disagree",
         "The largest minus the smallest share each channel gets across models, and each model's change against the baseline.",
         &format!(
             "{}{}",
-            bar_chart("Spread of conversion share across models", "percentage points", &channels, std::slice::from_ref(&spread), Layout::Grouped)?,
+            bar_chart("Spread of conversion share across models", "percentage points", channels, std::slice::from_ref(&spread), Layout::Grouped)?,
             table(&delta_header, &delta_rows, &[])
         ),
     );
+    Ok(())
+}
 
-    // Top paths.
+/// The paths with most conversions.
+fn top_paths_section(page: &Page, body: &mut String) -> Result<(), String> {
     let top = page.table.top_rows(10);
     let ranks: Vec<String> = (1..=top.len()).map(|i| format!("#{i}")).collect();
     let top_chart = bar_chart(
@@ -286,7 +299,7 @@ pub fn render(page: &Page) -> Result<String, String> {
         })
         .collect();
     section(
-        &mut body,
+        body,
         "Top paths",
         "The paths with most conversions, with their non-converting journeys.",
         &format!(
@@ -305,15 +318,18 @@ pub fn render(page: &Page) -> Result<String, String> {
             )
         ),
     );
+    Ok(())
+}
 
-    // Path lengths.
+/// Touches per journey, converting and not.
+fn path_length_section(page: &Page, body: &mut String) -> Result<(), String> {
     let lengths = super::journeys::path_lengths(page.table);
     let (conv, nulls) = (
         page.table.conversions().max(1) as f64,
         page.table.nulls().max(1) as f64,
     );
     section(
-        &mut body,
+        body,
         "Path length",
         "Touches per journey after path transforms, as a share of converting and of non-converting journeys.",
         &bar_chart(
@@ -327,11 +343,15 @@ pub fn render(page: &Page) -> Result<String, String> {
             Layout::Grouped,
         )?,
     );
+    Ok(())
+}
 
+/// Time from first touch to conversion.
+fn time_to_conversion_section(page: &Page, body: &mut String) -> Result<(), String> {
     if let Some(j) = page.journeys {
         let buckets = j.time_to_conversion;
         section(
-            &mut body,
+            body,
             "Time to conversion",
             "Time from a journey's first touch to its conversion.",
             &bar_chart(
@@ -347,7 +367,11 @@ pub fn render(page: &Page) -> Result<String, String> {
             )?,
         );
     }
+    Ok(())
+}
 
+/// Rows per source loaded, ignored and rejected, and the reasons.
+fn data_quality_section(page: &Page, body: &mut String) -> Result<(), String> {
     if let Some(a) = page.accounting {
         let sources: Vec<String> = a.sources.iter().map(|s| s.source.clone()).collect();
         let series = [
@@ -385,7 +409,7 @@ pub fn render(page: &Page) -> Result<String, String> {
             })
             .collect();
         section(
-            &mut body,
+            body,
             "Data quality",
             "Every input row is loaded, deliberately ignored, or rejected with a reason.",
             &format!(
@@ -405,7 +429,11 @@ pub fn render(page: &Page) -> Result<String, String> {
             ),
         );
     }
+    Ok(())
+}
 
+/// ROAS and CPA per channel and model.
+fn spend_section(page: &Page, models: &[String], body: &mut String) -> Result<(), String> {
     if let Some(spend) = page.spend {
         let mut spend_channels: Vec<String> = spend.iter().map(|e| e.channel.clone()).collect();
         spend_channels.sort();
@@ -442,7 +470,7 @@ pub fn render(page: &Page) -> Result<String, String> {
             })
             .collect();
         section(
-            &mut body,
+            body,
             "Spend and return",
             "Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), by model.",
             &format!(
@@ -452,7 +480,11 @@ pub fn render(page: &Page) -> Result<String, String> {
             ),
         );
     }
+    Ok(())
+}
 
+/// The models' notes.
+fn notes_section(page: &Page, body: &mut String) {
     let notes: Vec<String> = page
         .results
         .iter()
@@ -463,13 +495,24 @@ pub fn render(page: &Page) -> Result<String, String> {
             .iter()
             .map(|n| format!("<p class=\"note\">{}</p>", escape(n)))
             .collect();
-        section(
-            &mut body,
-            "Notes",
-            "What the models want you to know.",
-            &list,
-        );
+        section(body, "Notes", "What the models want you to know.", &list);
     }
+}
+
+/// Renders the report: a header, then one section after another.
+pub fn render(page: &Page) -> Result<String, String> {
+    let channels: Vec<String> = page.comparison.iter().map(|c| c.channel.clone()).collect();
+    let models: Vec<String> = page.results.iter().map(|a| a.model.clone()).collect();
+    let mut body = String::new();
+    headline_cards(page, &mut body);
+    credit_section(page, &channels, &models, &mut body)?;
+    disagreement_section(page, &channels, &models, &mut body)?;
+    top_paths_section(page, &mut body)?;
+    path_length_section(page, &mut body)?;
+    time_to_conversion_section(page, &mut body)?;
+    data_quality_section(page, &mut body)?;
+    spend_section(page, &models, &mut body)?;
+    notes_section(page, &mut body);
 
     Ok(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p></header><main>{body}</main></body></html>\n",

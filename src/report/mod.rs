@@ -9,6 +9,7 @@ pub mod html;
 pub mod identity;
 pub mod journeys;
 pub mod periods;
+pub mod render;
 pub mod spend;
 pub mod table;
 pub mod thresholds;

@@ -1,10 +1,10 @@
 //! Period over period: each channel's share change against the previous period.
 
-use comfy_table::Cell;
+use polars::prelude::*;
 use serde::Serialize;
 
 use super::credits::SegmentResults;
-use super::table::{self, right};
+use super::render::{self, number_column, text_column, Align, FrameRows, Report, View};
 
 /// One channel under one model in one period, against the period before.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,8 +61,9 @@ pub fn shifts(periods: &[SegmentResults]) -> Vec<Shift> {
     out
 }
 
-/// The latest period's shifts as a table: one row per channel, one column per model.
-pub fn latest_table(shifts: &[Shift]) -> Option<comfy_table::Table> {
+/// The latest period's shifts as people read them: one row per channel, one column per
+/// model; None without two periods to compare.
+fn latest_view(shifts: &[Shift]) -> Option<View> {
     let last = shifts.last()?.period.clone();
     let latest: Vec<&Shift> = shifts.iter().filter(|s| s.period == last).collect();
     let mut models: Vec<&String> = latest.iter().map(|s| &s.model).collect();
@@ -70,23 +71,36 @@ pub fn latest_table(shifts: &[Shift]) -> Option<comfy_table::Table> {
     let mut channels: Vec<&String> = latest.iter().map(|s| &s.channel).collect();
     channels.sort();
     channels.dedup();
-    let mut header = vec![format!("channel ({} vs {})", last, latest[0].previous)];
-    header.extend(models.iter().map(|m| m.to_string()));
-    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut t = table::new(&refs);
-    for c in channels {
-        let mut row = vec![Cell::new(c)];
-        for m in &models {
-            let cell = latest
-                .iter()
-                .find(|s| &s.channel == c && &s.model == *m)
-                .map(|s| format!("{:.1}% ({:+.1} pp)", 100.0 * s.share, 100.0 * s.shift))
-                .unwrap_or_default();
-            row.push(right(cell));
-        }
-        t.add_row(row);
-    }
-    Some(t)
+    let mut headers = vec![format!("channel ({} vs {})", last, latest[0].previous)];
+    headers.extend(models.iter().map(|m| m.to_string()));
+    let align = Align::label_then_numbers(headers.len());
+    let rows = channels
+        .into_iter()
+        .map(|c| {
+            let mut row = vec![c.clone()];
+            for m in &models {
+                row.push(
+                    latest
+                        .iter()
+                        .find(|s| &s.channel == c && &s.model == *m)
+                        .map(|s| format!("{:.1}% ({:+.1} pp)", 100.0 * s.share, 100.0 * s.shift))
+                        .unwrap_or_default(),
+                );
+            }
+            row
+        })
+        .collect();
+    Some(View {
+        headers,
+        align,
+        rows,
+        ..View::default()
+    })
+}
+
+/// The latest period's shifts as a terminal table; None without two periods to compare.
+pub fn latest_table(shifts: &[Shift]) -> Option<String> {
+    latest_view(shifts).map(|v| render::terminal(&v))
 }
 
 /// The largest share shift of the latest period, in points, with where it happened.
@@ -98,65 +112,80 @@ pub fn largest_latest(shifts: &[Shift]) -> Option<&Shift> {
         .max_by(|a, b| a.shift.abs().total_cmp(&b.shift.abs()))
 }
 
-/// Renders shifts as CSV, JSON, Markdown or a table (of the latest period).
-pub fn render(
-    shifts: &[Shift],
-    format: super::credits::OutputFormat,
-) -> std::result::Result<String, crate::output::WriteError> {
-    use super::credits::OutputFormat;
-    Ok(match format {
-        OutputFormat::Table => match latest_table(shifts) {
-            Some(t) => format!("{t}\n"),
-            None => "no two periods to compare\n".into(),
-        },
-        // Parquet is written from the CSV form (see cli::emit).
-        OutputFormat::Csv | OutputFormat::Parquet => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([
-                "period",
-                "previous",
-                "model",
-                "channel",
-                "share",
-                "previous_share",
-                "shift",
-            ])?;
-            for s in shifts {
-                w.write_record([
-                    s.period.clone(),
-                    s.previous.clone(),
-                    s.model.clone(),
-                    s.channel.clone(),
-                    format!("{}", s.share),
-                    format!("{}", s.previous_share),
-                    format!("{}", s.shift),
-                ])?;
-            }
-            String::from_utf8(w.into_inner().map_err(|e| e.to_string())?)?
-        }
-        OutputFormat::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({
-                "version": super::credits::JSON_VERSION,
-                "shifts": shifts,
-            }))? + "\n"
-        }
-        OutputFormat::Markdown => {
-            let esc = |t: &str| t.replace('|', "\\|");
-            let mut s = String::from("| period | previous | model | channel | share | previous share | shift |\n|---|---|---|---|---:|---:|---:|\n");
-            for x in shifts {
-                s.push_str(&format!(
-                    "| {} | {} | {} | {} | {:.1}% | {:.1}% | {:+.1} pp |\n",
-                    esc(&x.period),
-                    esc(&x.previous),
-                    esc(&x.model),
-                    esc(&x.channel),
-                    100.0 * x.share,
-                    100.0 * x.previous_share,
-                    100.0 * x.shift
-                ));
-            }
-            s
-        }
+/// The JSON document of period shifts (keys in alphabetical order).
+#[derive(Serialize)]
+struct ShiftsDoc<'a> {
+    shifts: FrameRows<'a>,
+    version: u32,
+}
+
+/// The typed frame: one row per period, model and channel.
+fn frame(shifts: &[Shift]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: fn(&Shift) -> &str| text_column(name, shifts, f);
+    let number = |name: &str, f: fn(&Shift) -> f64| number_column(name, shifts, f);
+    DataFrame::new(
+        shifts.len(),
+        vec![
+            text("period", |s| &s.period),
+            text("previous", |s| &s.previous),
+            text("model", |s| &s.model),
+            text("channel", |s| &s.channel),
+            number("share", |s| s.share),
+            number("previous_share", |s| s.previous_share),
+            number("shift", |s| s.shift),
+        ],
+    )
+}
+
+/// Shifts as a report: every period in the data formats and Markdown; the latest period,
+/// one column per model, on the terminal.
+pub fn report(shifts: &[Shift]) -> crate::Result<Report> {
+    let frame = frame(shifts).map_err(|e| crate::Error::write("(period shifts)", e))?;
+    let json = render::json_text(&ShiftsDoc {
+        shifts: FrameRows(&frame),
+        version: super::credits::JSON_VERSION,
+    });
+    let markdown = View {
+        headers: [
+            "period",
+            "previous",
+            "model",
+            "channel",
+            "share",
+            "previous share",
+            "shift",
+        ]
+        .map(String::from)
+        .to_vec(),
+        align: [Align::Left; 4]
+            .into_iter()
+            .chain([Align::Right; 3])
+            .collect(),
+        rows: shifts
+            .iter()
+            .map(|x| {
+                vec![
+                    x.period.clone(),
+                    x.previous.clone(),
+                    x.model.clone(),
+                    x.channel.clone(),
+                    format!("{:.1}%", 100.0 * x.share),
+                    format!("{:.1}%", 100.0 * x.previous_share),
+                    format!("{:+.1} pp", 100.0 * x.shift),
+                ]
+            })
+            .collect(),
+        ..View::default()
+    };
+    let terminal = latest_view(shifts).unwrap_or_else(|| View {
+        after: "no two periods to compare\n".into(),
+        ..View::default()
+    });
+    Ok(Report {
+        frame,
+        json,
+        markdown,
+        terminal,
     })
 }
 

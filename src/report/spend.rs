@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{Cell, Table};
+use polars::prelude::*;
 use serde::Serialize;
 
-use super::table::{self, right};
+use super::render::{self, number_column, text_column, Align, FrameRows, Report, View};
 use crate::attribution::Attribution;
 
 /// One channel under one model.
@@ -44,60 +44,76 @@ pub fn efficiency(results: &[Attribution], cost: &BTreeMap<String, f64>) -> Vec<
     rows
 }
 
-/// Channels with spend: cost, then ROAS and CPA under each model.
-pub fn efficiency_table(results: &[Attribution], rows: &[Efficiency]) -> Table {
-    let mut header = vec!["channel".to_string(), "cost".to_string()];
-    header.extend(results.iter().map(|a| format!("{} ROAS / CPA", a.model)));
-    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut t = table::new(&refs);
-    let channels: Vec<&String> = {
-        let mut c: Vec<&String> = rows.iter().map(|r| &r.channel).collect();
-        c.sort();
-        c.dedup();
-        c
-    };
-    for ch in channels {
-        let of: Vec<&Efficiency> = rows.iter().filter(|r| &r.channel == ch).collect();
-        let mut cells = vec![Cell::new(ch), right(format!("{:.2}", of[0].cost))];
-        for r in &of {
-            let roas = r.roas.map_or("-".to_string(), |x| format!("{x:.2}"));
-            let cpa = r.cpa.map_or("-".to_string(), |x| format!("{x:.2}"));
-            cells.push(right(format!("{roas} / {cpa}")));
-        }
-        t.add_row(cells);
+/// Channels with spend as people read them: cost, then ROAS and CPA under each model.
+fn view(results: &[Attribution], rows: &[Efficiency]) -> View {
+    let mut headers = vec!["channel".to_string(), "cost".to_string()];
+    headers.extend(results.iter().map(|a| format!("{} ROAS / CPA", a.model)));
+    let align = Align::label_then_numbers(headers.len());
+    let mut channels: Vec<&String> = rows.iter().map(|r| &r.channel).collect();
+    channels.sort();
+    channels.dedup();
+    let cells = channels
+        .into_iter()
+        .map(|ch| {
+            let of: Vec<&Efficiency> = rows.iter().filter(|r| &r.channel == ch).collect();
+            let mut cells = vec![ch.clone(), format!("{:.2}", of[0].cost)];
+            for r in &of {
+                let roas = r.roas.map_or("-".to_string(), |x| format!("{x:.2}"));
+                let cpa = r.cpa.map_or("-".to_string(), |x| format!("{x:.2}"));
+                cells.push(format!("{roas} / {cpa}"));
+            }
+            cells
+        })
+        .collect();
+    View {
+        headers,
+        align,
+        rows: cells,
+        ..View::default()
     }
-    t
 }
 
-/// The rows as CSV, full precision; empty cells where CPA or ROAS is undefined.
-pub fn efficiency_csv(
-    rows: &[Efficiency],
-) -> std::result::Result<String, crate::output::WriteError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "model",
-        "channel",
-        "cost",
-        "conversions",
-        "cpa",
-        "value",
-        "roas",
-    ])?;
-    let opt = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v}"));
-    for r in rows {
-        w.write_record([
-            r.model.clone(),
-            r.channel.clone(),
-            format!("{}", r.cost),
-            format!("{}", r.conversions),
-            opt(r.cpa),
-            format!("{}", r.value),
-            opt(r.roas),
-        ])?;
-    }
-    Ok(String::from_utf8(
-        w.into_inner().map_err(|e| e.to_string())?,
-    )?)
+/// The JSON document of spend efficiency (keys in alphabetical order).
+#[derive(Serialize)]
+struct EfficiencyDoc<'a> {
+    rows: FrameRows<'a>,
+    version: u32,
+}
+
+/// The typed frame: one row per model and channel with spend; CPA and ROAS null where
+/// undefined.
+fn frame(rows: &[Efficiency]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: fn(&Efficiency) -> &str| text_column(name, rows, f);
+    let number = |name: &str, f: fn(&Efficiency) -> Option<f64>| number_column(name, rows, f);
+    DataFrame::new(
+        rows.len(),
+        vec![
+            text("model", |r| &r.model),
+            text("channel", |r| &r.channel),
+            number("cost", |r| Some(r.cost)),
+            number("conversions", |r| Some(r.conversions)),
+            number("cpa", |r| r.cpa),
+            number("value", |r| Some(r.value)),
+            number("roas", |r| r.roas),
+        ],
+    )
+}
+
+/// Spend efficiency as a report: one row per model and channel in the data formats, one row
+/// per channel (a column per model) for people.
+pub fn report(results: &[Attribution], rows: &[Efficiency]) -> crate::Result<Report> {
+    let frame = frame(rows).map_err(|e| crate::Error::write("(spend)", e))?;
+    let json = render::json_text(&EfficiencyDoc {
+        rows: FrameRows(&frame),
+        version: super::credits::JSON_VERSION,
+    });
+    let terminal = view(results, rows);
+    Ok(Report {
+        frame,
+        json,
+        markdown: terminal.clone(),
+        terminal,
+    })
 }
 
 #[cfg(test)]

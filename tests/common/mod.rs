@@ -101,6 +101,13 @@ pub fn assert_parquet_matches_csv(parquet: &Path, csv_text: &str) {
     let df = ParquetReader::new(std::fs::File::open(parquet).expect("parquet file"))
         .finish()
         .expect("reads as parquet");
+    assert_frame_matches_csv(&df, csv_text);
+}
+
+/// Asserts that a frame holds the same table as a CSV text: same columns, same rows, same
+/// cells (numbers compared as numbers).
+pub fn assert_frame_matches_csv(df: &polars::prelude::DataFrame, csv_text: &str) {
+    use polars::prelude::*;
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header: Vec<String> = reader
         .headers()

@@ -100,7 +100,6 @@ fn solve_component(
     x: &mut [[f64; 2]],
 ) -> Result<()> {
     let m = comp.len();
-    let local = |s: usize| comp.binary_search(&s).ok();
     // b = rhs + flows into already solved nodes outside the component.
     let mut b: Vec<[f64; 2]> = comp.iter().map(|&s| rhs[s]).collect();
     for (i, &s) in comp.iter().enumerate() {
@@ -125,61 +124,85 @@ fn solve_component(
         x[s] = [b[0][0] / d, b[0][1] / d];
         return Ok(());
     }
-    if m <= DIRECT_MAX {
-        // Augmented matrix [I − Q | b].
-        let w = m + 2;
-        let mut a = vec![0.0; m * w];
-        for (i, &s) in comp.iter().enumerate() {
-            a[i * w + i] += 1.0;
-            for &(t, p) in &out[s] {
-                if let Some(j) = local(t) {
-                    a[i * w + j] -= p;
-                }
-            }
-            a[i * w + m] = b[i][0];
-            a[i * w + m + 1] = b[i][1];
-        }
-        for col in 0..m {
-            let pivot = (col..m)
-                .max_by(|&r1, &r2| a[r1 * w + col].abs().total_cmp(&a[r2 * w + col].abs()))
-                .unwrap_or(col);
-            if a[pivot * w + col].abs() < 1e-300 {
-                return Err(Error::format(
-                    "(markov chain)",
-                    "singular system: a set of states never leaves",
-                ));
-            }
-            if pivot != col {
-                for k in 0..w {
-                    a.swap(col * w + k, pivot * w + k);
-                }
-            }
-            let d = a[col * w + col];
-            for r in col + 1..m {
-                let f = a[r * w + col] / d;
-                if f != 0.0 {
-                    for k in col..w {
-                        a[r * w + k] -= f * a[col * w + k];
-                    }
-                }
-            }
-        }
-        let mut sol = vec![[0.0; 2]; m];
-        for i in (0..m).rev() {
-            let mut v = [a[i * w + m], a[i * w + m + 1]];
-            for j in i + 1..m {
-                v[0] -= a[i * w + j] * sol[j][0];
-                v[1] -= a[i * w + j] * sol[j][1];
-            }
-            let d = a[i * w + i];
-            sol[i] = [v[0] / d, v[1] / d];
-        }
-        for (i, &s) in comp.iter().enumerate() {
-            x[s] = sol[i];
-        }
-        return Ok(());
+    let local = |s: usize| comp.binary_search(&s).ok();
+    let sol = if m <= DIRECT_MAX {
+        solve_dense(out, comp, &b, local)?
+    } else {
+        solve_iterative(out, comp, &b, local)?
+    };
+    for (i, &s) in comp.iter().enumerate() {
+        x[s] = sol[i];
     }
-    // Gauss–Seidel to machine precision for very large components.
+    Ok(())
+}
+
+/// Solves (I − Q) x = b for a component by Gaussian elimination with partial pivoting.
+fn solve_dense(
+    out: &[Vec<(usize, f64)>],
+    comp: &[usize],
+    b: &[[f64; 2]],
+    local: impl Fn(usize) -> Option<usize>,
+) -> Result<Vec<[f64; 2]>> {
+    let m = comp.len();
+    // Augmented matrix [I − Q | b].
+    let w = m + 2;
+    let mut a = vec![0.0; m * w];
+    for (i, &s) in comp.iter().enumerate() {
+        a[i * w + i] += 1.0;
+        for &(t, p) in &out[s] {
+            if let Some(j) = local(t) {
+                a[i * w + j] -= p;
+            }
+        }
+        a[i * w + m] = b[i][0];
+        a[i * w + m + 1] = b[i][1];
+    }
+    for col in 0..m {
+        let pivot = (col..m)
+            .max_by(|&r1, &r2| a[r1 * w + col].abs().total_cmp(&a[r2 * w + col].abs()))
+            .unwrap_or(col);
+        if a[pivot * w + col].abs() < 1e-300 {
+            return Err(Error::format(
+                "(markov chain)",
+                "singular system: a set of states never leaves",
+            ));
+        }
+        if pivot != col {
+            for k in 0..w {
+                a.swap(col * w + k, pivot * w + k);
+            }
+        }
+        let d = a[col * w + col];
+        for r in col + 1..m {
+            let f = a[r * w + col] / d;
+            if f != 0.0 {
+                for k in col..w {
+                    a[r * w + k] -= f * a[col * w + k];
+                }
+            }
+        }
+    }
+    let mut sol = vec![[0.0; 2]; m];
+    for i in (0..m).rev() {
+        let mut v = [a[i * w + m], a[i * w + m + 1]];
+        for j in i + 1..m {
+            v[0] -= a[i * w + j] * sol[j][0];
+            v[1] -= a[i * w + j] * sol[j][1];
+        }
+        let d = a[i * w + i];
+        sol[i] = [v[0] / d, v[1] / d];
+    }
+    Ok(sol)
+}
+
+/// Solves (I − Q) x = b for a very large component: Gauss–Seidel to machine precision.
+fn solve_iterative(
+    out: &[Vec<(usize, f64)>],
+    comp: &[usize],
+    b: &[[f64; 2]],
+    local: impl Fn(usize) -> Option<usize>,
+) -> Result<Vec<[f64; 2]>> {
+    let m = comp.len();
     let inner: Vec<Vec<(usize, f64)>> = comp
         .iter()
         .map(|&s| {
@@ -211,10 +234,7 @@ fn solve_component(
             sol[i] = new;
         }
         if change <= 1e-15 {
-            for (i, &s) in comp.iter().enumerate() {
-                x[s] = sol[i];
-            }
-            return Ok(());
+            return Ok(sol);
         }
     }
     Err(Error::format(

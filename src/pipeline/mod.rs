@@ -1,23 +1,33 @@
-//! The steps shared by commands that start from raw exports: people, then journeys.
+//! The main job as a library call: load → stitch → journeys → models → report data. Every
+//! command that starts from exports or a path table runs its steps through here; the command
+//! line only parses options into [`options`] and renders what comes back.
+
+pub mod main_job;
+pub mod options;
+pub mod report_folder;
 
 use std::borrow::Cow;
+use std::path::PathBuf;
 
-use super::args::{
-    BootstrapArgs, InputArgs, JourneyArgs, ModelChoice, PathsFormatArgs, PeopleArgs, PeriodArgs,
-};
-use super::validate::{config_path, load, write_rejects};
+use anyhow::Context;
+
 use crate::attribution::bootstrap::{self, Intervals};
 use crate::attribution::{self, spec, Attribution, Catalogue, ModelInput, ModelSpec};
-use crate::config::Config;
+use crate::config::{default_config_path, Config};
 use crate::identity::StitchStats;
 use crate::identity::{self, IdentityOptions, Stitched};
-use crate::ingest::{Accounting, Keep, LoadOptions, Reject, Touchpoints};
+use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, Touchpoints};
 use crate::journey::{
     self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, ReadOptions, Transform,
 };
 use crate::progress;
 use crate::report::credits::SegmentResults;
 use crate::shards::Sharded;
+pub use main_job::{main_job, MainJob};
+pub use options::{
+    BootstrapArgs, ConfigArgs, InputArgs, JourneyArgs, MainJobOptions, ModelChoice,
+    PathsFormatArgs, PeopleArgs, PeriodArgs,
+};
 
 /// Raw exports taken through loading, stitching and journey building.
 pub struct Built {
@@ -89,7 +99,7 @@ impl Input {
                 people: b.people.people,
                 journey_stats: &b.journeys.stats,
                 conversions_in: b.journeys.conversions_in,
-                time_to_conversion: crate::report::journeys::time_to_conversion(&b.journeys).0,
+                time_to_conversion: crate::journey::time_to_conversion(&b.journeys).0,
             }),
             Input::Sharded { config, data } => Some(Summary {
                 config,
@@ -104,6 +114,53 @@ impl Input {
             Input::Paths(_) => None,
         }
     }
+}
+
+/// Loads the config's data (what `keep` says of it) and writes `--rejects`. Shared by every
+/// command that starts from raw exports.
+pub fn load(args: &ConfigArgs, keep: Keep, quiet: bool) -> anyhow::Result<(Config, Touchpoints)> {
+    let path = config_path(args)?;
+    if !quiet {
+        eprintln!("config: {}", path.display());
+    }
+    let config = Config::load(&path)?;
+    let options = LoadOptions {
+        keep_all_rejects: args.rejects.is_some(),
+        progress: !quiet,
+    };
+    let loaded = ingest::load_part(&config, &options, keep)?;
+    write_rejects(args, &loaded.rejects, quiet)?;
+    Ok((config, loaded))
+}
+
+/// The config given, else the default one.
+pub fn config_path(args: &ConfigArgs) -> anyhow::Result<PathBuf> {
+    match &args.config {
+        Some(p) => Ok(p.clone()),
+        None => default_config_path().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no config given and neither ./omnitouch.toml nor ./sample-data/omnitouch.toml exists: pass --config FILE"
+            )
+        }),
+    }
+}
+
+/// Writes the rejected rows to `--rejects`, when given.
+pub fn write_rejects(args: &ConfigArgs, rejects: &[Reject], quiet: bool) -> anyhow::Result<()> {
+    if let Some(out) = &args.rejects {
+        ingest::write_rejects(out, rejects)
+            .with_context(|| format!("writing rejects to {}", out.display()))?;
+        if !quiet {
+            eprintln!("wrote {} rejected rows to {}", rejects.len(), out.display());
+        }
+    }
+    Ok(())
+}
+
+/// Rows rejected when `--strict` forbids any (None when the run may go on).
+pub fn strict_failure(args: &ConfigArgs, accounting: &Accounting) -> Option<u64> {
+    let rejected = accounting.total().rejected_total();
+    (args.strict && rejected > 0).then_some(rejected)
 }
 
 /// Whether a spec's model reads touch times (which a path table does not hold).

@@ -14,8 +14,7 @@ use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::RejectReason;
-use crate::config::{CsvOptions, Format};
+use super::{CsvOptions, Format};
 use crate::error::{Error, Result};
 
 /// Rows per batch for the streaming readers.
@@ -120,13 +119,24 @@ fn checked_amount(x: f64) -> std::result::Result<f64, String> {
     }
 }
 
+/// Why a reader could not decode a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenReason {
+    /// A CSV row with a different number of fields than the header.
+    RaggedRow,
+    /// A cell or line that is not valid UTF-8.
+    InvalidEncoding,
+    /// An NDJSON line that is not a JSON object.
+    InvalidJson,
+}
+
 /// A row the reader could not decode.
 #[derive(Debug, Clone)]
 pub struct BrokenRow {
     /// Line (CSV, NDJSON) of the row.
     pub line: u64,
     /// Why.
-    pub reason: RejectReason,
+    pub reason: BrokenReason,
     /// What was wrong, without the row's content.
     pub detail: String,
 }
@@ -564,14 +574,14 @@ impl TextColumns<'_> {
         if record.len() != self.header.len() {
             return Err(BrokenRow {
                 line: line(),
-                reason: RejectReason::RaggedRow,
+                reason: BrokenReason::RaggedRow,
                 detail: format!("{} fields, expected {}", record.len(), self.header.len()),
             });
         }
         for (cell, &i) in cells.iter_mut().zip(self.indices) {
             *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
                 line: line(),
-                reason: RejectReason::InvalidEncoding,
+                reason: BrokenReason::InvalidEncoding,
                 detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
             })?;
         }
@@ -858,7 +868,7 @@ impl BatchReader for NdjsonBatchReader {
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                     batch.broken.push(BrokenRow {
                         line: line_no,
-                        reason: RejectReason::InvalidEncoding,
+                        reason: BrokenReason::InvalidEncoding,
                         detail: "line is not valid UTF-8".into(),
                     });
                     continue;
@@ -873,7 +883,7 @@ impl BatchReader for NdjsonBatchReader {
                 Ok(_) => {
                     batch.broken.push(BrokenRow {
                         line: line_no,
-                        reason: RejectReason::InvalidJson,
+                        reason: BrokenReason::InvalidJson,
                         detail: "line is not a JSON object".into(),
                     });
                     continue;
@@ -881,7 +891,7 @@ impl BatchReader for NdjsonBatchReader {
                 Err(e) => {
                     batch.broken.push(BrokenRow {
                         line: line_no,
-                        reason: RejectReason::InvalidJson,
+                        reason: BrokenReason::InvalidJson,
                         detail: format!("column {}: {}", e.column(), e.classify_name()),
                     });
                     continue;
