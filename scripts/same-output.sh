@@ -3,7 +3,7 @@
 # binary of a base revision and with the working tree's, on the bundled sample data and on a
 # generated set of about 1M rows, and compares every file written and everything printed.
 #
-# Usage: scripts/same-output.sh [BASE_REV]            (default: origin/main, else HEAD~1)
+# Usage: scripts/same-output.sh [BASE_REV]   (default: HEAD, i.e. the uncommitted change)
 #   BASE_BIN=/path/to/omnitouch  skips building the base and uses that binary
 #   PEOPLE=230000                size of the generated set (about 4.4 rows a person: ~1M rows)
 #   PROFILE=release              build profile of both binaries (default: dev)
@@ -20,10 +20,7 @@ people=${PEOPLE:-230000}
 work=${WORK:-$(mktemp -d /var/tmp/omnitouch-same-output.XXXXXX)}
 mkdir -p "$work"
 
-base_rev=${1:-}
-if [ -z "$base_rev" ]; then
-  base_rev=$(git rev-parse -q --verify origin/main || git rev-parse HEAD~1)
-fi
+base_rev=$(git rev-parse "${1:-HEAD}")
 
 build() { # build DIR TARGET_DIR -> path of the binary
   (cd "$1" && CARGO_TARGET_DIR="$2" cargo build -q --profile "$profile" --bin omnitouch >&2)
@@ -42,7 +39,7 @@ fi
 # Copied aside, so a build started while the commands run cannot swap the binary under them.
 cp "$(build "$root" "${CARGO_TARGET_DIR:-$root/target}")" "$work/omnitouch-new"
 new_bin="$work/omnitouch-new"
-echo "base: $base_bin ($base_rev)"
+echo "base: $base_bin (${BASE_BIN:+given; }$([ -n "${BASE_BIN:-}" ] && echo "its revision is the caller's to know" || echo "$base_rev"))"
 echo "new:  $new_bin (working tree)"
 
 # The commands whose outputs are compared, run from the data folder ($1 = binary, $2 = out).

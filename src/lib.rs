@@ -1,10 +1,11 @@
 //! omnitouch: omnichannel multi-touch attribution.
 //!
-//! The stages, each with a narrow interface to the next:
-//! [`ingest`] (exports → canonical touchpoint frame) → [`identity`] → [`journey`] →
-//! [`attribution`] → [`report`]. [`cli`] only parses arguments and calls them. [`shards`] runs the first three
-//! stages one shard of people at a time, for data larger than memory. [`generate`] writes realistic
-//! synthetic export sets with a ground-truth file.
+//! The stages, each importing only the ones before it (`tests/architecture.rs` checks it):
+//! [`ingest`] (exports → canonical touchpoints, read through [`io`]) → [`identity`] →
+//! [`journey`] → [`attribution`] → [`report`]. [`pipeline`] runs them as the main job and
+//! returns what the reports need; [`cli`] only parses arguments and prints. [`shards`] runs
+//! the first three stages one shard of people at a time, for data larger than memory.
+//! [`generate`] writes realistic synthetic export sets with a ground-truth file.
 
 pub mod attribution;
 pub mod cli;

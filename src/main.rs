@@ -19,6 +19,13 @@ unsafe extern "C" {
 }
 
 fn main() -> std::process::ExitCode {
+    // A reader that stops early (`omnitouch run | head`) closes the pipe: end quietly, as
+    // command-line tools do, instead of panicking on the next `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: mimalloc (the global allocator above, linked in) only stores the option.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };

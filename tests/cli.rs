@@ -16,6 +16,32 @@ fn no_panic() -> impl Predicate<str> {
 }
 
 #[test]
+fn a_reader_that_stops_early_gets_no_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("dir");
+    let bin = assert_cmd::cargo::cargo_bin("omnitouch");
+    let mut child = std::process::Command::new(bin)
+        .args(["-q", "run", "--config"])
+        .arg(repo().join("sample-data/omnitouch.toml"))
+        .arg("--out")
+        .arg(dir.path().join("report"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    // The reader is gone (as `| head -1` would be) before the tables are printed.
+    let out = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(first.contains("rows read"), "{first}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn validate_with_no_arguments_uses_the_bundled_sample_data() {
     let mut cmd = Workdir::new().cmd();
     cmd.current_dir(repo())

@@ -20,7 +20,7 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
     };
     let spend = crate::ingest::load_spend(&built.config)?.ok_or_else(|| {
         anyhow::anyhow!(
-            "the config has no [spend] section: budget needs today's spend per channel (see the README)"
+            "the config has no [spend] section: budget needs today's spend per channel (see docs/config.md, `[spend]`)"
         )
     })?;
     let attributed = pipeline::attribute(&input, &choice, None, None, quiet)?;

@@ -72,7 +72,7 @@ pub const REJECT_EXAMPLES: usize = 5;
 /// The loaded data.
 #[derive(Debug)]
 pub struct Touchpoints {
-    /// Touches and conversions in the canonical schema (see [`schema`] and the README):
+    /// Touches and conversions in the canonical schema (see [`schema`] and docs/outputs.md):
     /// ts, source, kind, channel, channel_id, value, conversion_type, seq, then one column
     /// per identity kind in `id_kinds` (with [`Keep::All`] only), then one per dimension in
     /// `dimensions`. Empty with [`Keep::Identities`].

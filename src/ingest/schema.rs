@@ -1,4 +1,4 @@
-//! Column names of the canonical touchpoint frame (documented in the README).
+//! Column names of the canonical touchpoint frame (documented in docs/outputs.md).
 
 /// Event time, `Datetime[μs, UTC]`.
 pub const TS: &str = "ts";
