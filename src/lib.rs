@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod generate;
+pub mod hash;
 pub mod identity;
 pub mod ingest;
 pub mod io;

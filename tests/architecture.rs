@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 /// The top-level modules, each allowed to use only the modules before it.
 const ORDER: &[&str] = &[
     "error",
+    "hash",
     "names",
     "progress",
     "files",

@@ -2,6 +2,7 @@
 //! and invariants (credits sum to totals, relabelling, splitting, thread count).
 
 use omnitouch::attribution::{self, Attribution, Catalogue, ModelInput, ModelSpec};
+use omnitouch::journey::path_table::NamedRow;
 use omnitouch::journey::{Conversion, Journey, JourneyStats, Journeys, PathTable, Touch};
 use proptest::prelude::*;
 
@@ -436,8 +437,9 @@ proptest! {
     #[test]
     fn relabelling_channels_relabels_credits(t in arb_table()) {
         // Reversing the names also reverses their sort order, so rows and ids all move.
-        let renamed = PathTable::from_named(t.named_rows().map(|(p, ct, s, c, v, n)| {
-            (p.iter().map(|x| format!("z{}", 9 - x[2..].parse::<u32>().unwrap_or(0))).collect(), ct, s, c, v, n)
+        let renamed = PathTable::from_named(t.named_rows().map(|r| NamedRow {
+            path: r.path.iter().map(|x| format!("z{}", 9 - x[2..].parse::<u32>().unwrap_or(0))).collect(),
+            ..r
         }));
         for (a, b) in run_all(&t).iter().zip(run_all(&renamed)) {
             for (i, ch) in a.channels.iter().enumerate() {
@@ -454,7 +456,8 @@ proptest! {
         // Split every row's counts (and its whole-number value) into two shards.
         let mut left = Vec::new();
         let mut right = Vec::new();
-        for (i, (p, ct, s, c, v, n)) in t.named_rows().enumerate() {
+        for (i, r) in t.named_rows().enumerate() {
+            let NamedRow { path: p, conversion_type: ct, segment: s, conversions: c, value: v, nulls: n } = r;
             let k = cut.rotate_left(i as u32);
             let (c1, n1) = (k % (c + 1), (k >> 8) % (n + 1));
             let v1 = if c1 == c { v } else if c1 == 0 { 0.0 } else { (v * c1 as f64 / c as f64).floor() };
@@ -463,8 +466,8 @@ proptest! {
         }
         let merged = PathTable::from_named(left).merge(&PathTable::from_named(right));
         // Zero rows (no conversions, no nulls) may appear from the split; drop them.
-        let merged = PathTable::from_named(merged.named_rows().filter(|r| r.3 + r.5 > 0 || r.4 > 0.0));
-        let original = PathTable::from_named(t.named_rows().filter(|r| r.3 + r.5 > 0 || r.4 > 0.0));
+        let merged = PathTable::from_named(merged.named_rows().filter(|r| r.conversions + r.nulls > 0 || r.value > 0.0));
+        let original = PathTable::from_named(t.named_rows().filter(|r| r.conversions + r.nulls > 0 || r.value > 0.0));
         prop_assert_eq!(&merged, &original);
         prop_assert_eq!(run_all(&merged), run_all(&original));
     }

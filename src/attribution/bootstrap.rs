@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use super::{build, ModelInput, ModelSpec};
 use crate::error::Result;
+use crate::hash::mix;
+use crate::journey::path_table::NamedRow;
 use crate::journey::{Journeys, PathTable};
 
 /// A 90 % interval of one channel's credit under one model.
@@ -37,19 +39,20 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u64 {
     }
 }
 
-/// splitmix64's finaliser, to spread (seed, replicate) into independent seeds.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn resample_table(table: &PathTable, rng: &mut ChaCha8Rng) -> PathTable {
-    PathTable::from_named(table.named_rows().map(|(p, t, s, c, v, n)| {
-        let c2 = poisson(rng, c as f64);
-        let v2 = if c > 0 { v * c2 as f64 / c as f64 } else { 0.0 };
-        (p, t, s, c2, v2, poisson(rng, n as f64))
+    PathTable::from_named(table.named_rows().map(|r| {
+        let conversions = poisson(rng, r.conversions as f64);
+        let value = if r.conversions > 0 {
+            r.value * conversions as f64 / r.conversions as f64
+        } else {
+            0.0
+        };
+        NamedRow {
+            conversions,
+            value,
+            nulls: poisson(rng, r.nulls as f64),
+            ..r
+        }
     }))
 }
 

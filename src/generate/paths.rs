@@ -127,16 +127,13 @@ pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
     let mut rows: Vec<_> = all.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(PathTable::from_named(rows.into_iter().map(
-        |(path, (c, v, n))| {
-            let named: NamedRow = (
-                path.iter().map(|&i| names[i as usize].clone()).collect(),
-                DEFAULT_CONVERSION_TYPE.to_string(),
-                String::new(),
-                c,
-                v,
-                n,
-            );
-            named
+        |(path, (c, v, n))| NamedRow {
+            path: path.iter().map(|&i| names[i as usize].clone()).collect(),
+            conversion_type: DEFAULT_CONVERSION_TYPE.to_string(),
+            segment: String::new(),
+            conversions: c,
+            value: v,
+            nulls: n,
         },
     )))
 }

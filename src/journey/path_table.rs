@@ -35,9 +35,38 @@ pub const COLUMNS: [&str; 6] = [
     "segment",
 ];
 
-/// A path-table row with channel names: (path, conversion type, segment, conversions, value,
-/// nulls).
-pub type NamedRow = (Vec<String>, String, String, u64, f64, u64);
+/// A path-table row with channel names rather than ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedRow {
+    /// Channels in order.
+    pub path: Vec<String>,
+    /// Conversion type (empty unless journeys are split by type).
+    pub conversion_type: String,
+    /// Segment (empty unless `--by`).
+    pub segment: String,
+    /// Converting journeys.
+    pub conversions: u64,
+    /// Their conversion value.
+    pub value: f64,
+    /// Journeys that did not convert.
+    pub nulls: u64,
+}
+
+/// (path, conversion type, segment, conversions, value, nulls): the short form tests and
+/// generators write rows in.
+impl From<(Vec<String>, String, String, u64, f64, u64)> for NamedRow {
+    fn from(row: (Vec<String>, String, String, u64, f64, u64)) -> NamedRow {
+        let (path, conversion_type, segment, conversions, value, nulls) = row;
+        NamedRow {
+            path,
+            conversion_type,
+            segment,
+            conversions,
+            value,
+            nulls,
+        }
+    }
+}
 
 /// One distinct (path, conversion type, segment).
 #[derive(Debug, Clone, PartialEq)]
@@ -68,11 +97,19 @@ pub struct PathTable {
 impl PathTable {
     /// Builds a canonical table from rows whose paths are channel names: channels sorted,
     /// duplicate keys summed, rows sorted.
-    pub fn from_named(rows: impl IntoIterator<Item = NamedRow>) -> PathTable {
+    pub fn from_named<R: Into<NamedRow>>(rows: impl IntoIterator<Item = R>) -> PathTable {
         let mut local = LocalRows::default();
-        for (path, ctype, segment, conversions, value, nulls) in rows {
-            let ids = path.iter().map(|c| local.intern(c)).collect();
-            local.push(ids, &ctype, &segment, conversions, value, nulls);
+        for row in rows {
+            let r: NamedRow = row.into();
+            let ids = r.path.iter().map(|c| local.intern(c)).collect();
+            local.push(
+                ids,
+                &r.conversion_type,
+                &r.segment,
+                r.conversions,
+                r.value,
+                r.nulls,
+            );
         }
         local.finish()
     }
@@ -127,18 +164,17 @@ impl PathTable {
 
     /// The rows with channel names instead of ids.
     pub fn named_rows(&self) -> impl Iterator<Item = NamedRow> + '_ {
-        self.rows.iter().map(|r| {
-            (
-                r.path
-                    .iter()
-                    .map(|c| self.channels[*c as usize].clone())
-                    .collect(),
-                r.conversion_type.clone(),
-                r.segment.clone(),
-                r.conversions,
-                r.value,
-                r.nulls,
-            )
+        self.rows.iter().map(|r| NamedRow {
+            path: r
+                .path
+                .iter()
+                .map(|c| self.channels[*c as usize].clone())
+                .collect(),
+            conversion_type: r.conversion_type.clone(),
+            segment: r.segment.clone(),
+            conversions: r.conversions,
+            value: r.value,
+            nulls: r.nulls,
         })
     }
 

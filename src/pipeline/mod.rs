@@ -504,7 +504,7 @@ pub fn segments(
             keys.sort();
             keys.dedup();
             for key in keys {
-                let sub = PathTable::from_named(table.named_rows().filter(|r| &r.2 == key));
+                let sub = PathTable::from_named(table.named_rows().filter(|r| &r.segment == key));
                 let (results, intervals) = run(&sub, None)?;
                 out.push(SegmentResults {
                     key: if key.is_empty() {
