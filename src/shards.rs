@@ -15,7 +15,6 @@ use crate::attribution::{self, Attribution, ModelInput, ModelSpec};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::identity::{StitchStats, Stitched, NONE};
-use crate::ingest::compact::{NO_CHANNEL, TOUCH};
 use crate::ingest::{self, Accounting, CompactRows, Keep, LoadOptions, Reject, Touchpoints};
 use crate::journey::{self, JourneyOptions, JourneyStats, PathTable, TouchRows};
 use crate::progress;
@@ -222,50 +221,17 @@ pub fn shard_rows<'a>(
     size: usize,
     keep: impl Fn(usize) -> bool,
 ) -> (TouchRows<'a>, Stitched) {
-    let mut rows = TouchRows {
-        ts: Vec::with_capacity(size),
-        is_conversion: Vec::with_capacity(size),
-        channel: Vec::with_capacity(size),
-        value: Vec::with_capacity(size),
-        conversion_type: Vec::with_capacity(size),
-        source: Vec::with_capacity(size),
-        segment: None,
-    };
+    let rows = TouchRows::from_compact(compact, size, &keep);
     let mut people = Stitched {
         person_of_row: Vec::with_capacity(size),
         device_of_row: Vec::with_capacity(size),
         ..Stitched::default()
     };
-    let mut at = 0;
-    for file in &compact.files {
-        // The index of the next conversion's value.
-        let mut conversions = 0;
-        for (i, &kind) in file.kind.iter().enumerate() {
-            let value = if kind == TOUCH {
-                0.0
-            } else {
-                conversions += 1;
-                file.values[conversions - 1]
-            };
-            let r = at + i;
-            if !keep(r) {
-                continue;
-            }
-            let channel = file.channel[i];
-            rows.ts.push(file.ts[i]);
-            rows.is_conversion.push(kind != TOUCH);
-            rows.channel
-                .push((channel != NO_CHANNEL).then_some(channel));
-            rows.value.push(value);
-            rows.conversion_type.push(
-                kind.checked_sub(1)
-                    .map(|t| compact.types[t as usize].as_str()),
-            );
-            rows.source.push(file.source);
-            people.person_of_row.push(person_of_row[r]);
-            people.device_of_row.push(device_of_row[r]);
+    for (r, (&person, &device)) in person_of_row.iter().zip(device_of_row).enumerate() {
+        if keep(r) {
+            people.person_of_row.push(person);
+            people.device_of_row.push(device);
         }
-        at += file.kind.len();
     }
     (rows, people)
 }

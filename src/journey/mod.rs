@@ -26,7 +26,8 @@ pub use transforms::{Touch, Transform};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::identity::Stitched;
-use crate::ingest::{schema, Touchpoints};
+use crate::ingest::compact::{NO_CHANNEL, TOUCH};
+use crate::ingest::{schema, CompactRows, Touchpoints};
 
 const DAY: f64 = 86_400_000_000.0;
 
@@ -240,6 +241,53 @@ impl<'a> TouchRows<'a> {
     pub fn from_frame(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows<'a>> {
         frame_rows(t, segment)
     }
+
+    /// The compact rows `keep` accepts (by row number over the whole load); `size` is how many
+    /// it accepts. Without segments: compact rows hold no dimension.
+    pub fn from_compact(
+        compact: &'a CompactRows,
+        size: usize,
+        keep: impl Fn(usize) -> bool,
+    ) -> TouchRows<'a> {
+        let mut rows = TouchRows {
+            ts: Vec::with_capacity(size),
+            is_conversion: Vec::with_capacity(size),
+            channel: Vec::with_capacity(size),
+            value: Vec::with_capacity(size),
+            conversion_type: Vec::with_capacity(size),
+            source: Vec::with_capacity(size),
+            segment: None,
+        };
+        let mut at = 0;
+        for file in &compact.files {
+            // The index of the next conversion's value.
+            let mut conversions = 0;
+            for (i, &kind) in file.kind.iter().enumerate() {
+                let value = if kind == TOUCH {
+                    0.0
+                } else {
+                    conversions += 1;
+                    file.values[conversions - 1]
+                };
+                if !keep(at + i) {
+                    continue;
+                }
+                let channel = file.channel[i];
+                rows.ts.push(file.ts[i]);
+                rows.is_conversion.push(kind != TOUCH);
+                rows.channel
+                    .push((channel != NO_CHANNEL).then_some(channel));
+                rows.value.push(value);
+                rows.conversion_type.push(
+                    kind.checked_sub(1)
+                        .map(|t| compact.types[t as usize].as_str()),
+                );
+                rows.source.push(file.source);
+            }
+            at += file.kind.len();
+        }
+        rows
+    }
 }
 
 fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows<'a>> {
@@ -326,9 +374,13 @@ fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows
     })
 }
 
-/// Builds every person's journeys.
+/// Builds every person's journeys: from the compact rows when the load kept them (typed
+/// columns, no frame), else from the canonical frame (which segments by a dimension need).
 pub fn build(t: &Touchpoints, people: &Stitched, options: &JourneyOptions) -> Result<Journeys> {
-    let rows = frame_rows(t, options.segment.as_deref())?;
+    let rows = match (&t.compact, &options.segment) {
+        (Some(compact), None) => TouchRows::from_compact(compact, compact.len(), |_| true),
+        _ => frame_rows(t, options.segment.as_deref())?,
+    };
     Ok(build_rows(&rows, &t.channels, t.data_end, people, options))
 }
 

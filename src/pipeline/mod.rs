@@ -213,8 +213,14 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
         let table = path_table::read(paths, &read_options(&args.paths_format))?;
         return Ok(Input::Paths(table));
     }
-    // Journeys need people, not identifier columns: identifiers are interned as they are read.
-    let (config, touchpoints) = load(&args.config, Keep::Interned, quiet)?;
+    // Journeys need people, not identifier columns: identifiers are interned as they are
+    // read, and the rows kept as typed columns (compact rows), not as a frame; segments by a
+    // dimension read the frame, which alone holds dimensions.
+    let keep = match args.journey.by {
+        Some(_) => Keep::Interned,
+        None => Keep::Identities,
+    };
+    let (config, touchpoints) = load(&args.config, keep, quiet)?;
     let bar = progress::stage("stitching identities", !quiet);
     let people = people(&config, &touchpoints, &args.people)?;
     if !quiet {
