@@ -2,13 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{Cell, Table};
-
-use super::table::{self, percent, right};
+use super::table::{self, percent, right, Cell, View};
 use crate::ingest::{Accounting, Reject, RejectReason};
 
 /// Rows read, loaded, ignored and rejected per source, with a total row.
-pub fn sources_table(accounting: &Accounting) -> Table {
+pub fn sources_table(accounting: &Accounting) -> View {
     let mut t = table::new(&[
         "source",
         "format",
@@ -44,7 +42,7 @@ pub fn sources_table(accounting: &Accounting) -> Table {
 }
 
 /// Rejected rows per source and reason, with the first example of each.
-pub fn rejections_table(accounting: &Accounting, rejects: &[Reject]) -> Table {
+pub fn rejections_table(accounting: &Accounting, rejects: &[Reject]) -> View {
     let mut first: BTreeMap<(&str, RejectReason), &Reject> = BTreeMap::new();
     for r in rejects {
         first.entry((r.source.as_str(), r.reason)).or_insert(r);
@@ -81,7 +79,7 @@ pub fn describe(r: &Reject) -> String {
 }
 
 /// Touches per channel for each source that has touches.
-pub fn channel_mix_table(accounting: &Accounting) -> Table {
+pub fn channel_mix_table(accounting: &Accounting) -> View {
     let mut t = table::new(&["source", "channel", "touches", "share"]);
     for s in &accounting.sources {
         let mut rows: Vec<(&String, &u64)> = s.channels.iter().collect();

@@ -2,13 +2,12 @@
 
 use std::path::Path;
 
-use comfy_table::Cell;
 use polars::prelude::*;
 use serde::Serialize;
 
 pub use super::render::OutputFormat;
 use super::render::{self, number_column, text_column, Align, FrameRows, Report, View};
-use super::table;
+use super::table::{self, Cell};
 use crate::attribution::bootstrap::{Interval, Intervals};
 use crate::attribution::Attribution;
 use crate::error::{Error, Result};
@@ -272,7 +271,7 @@ fn with_interval(x: f64, interval: Option<(f64, f64)>) -> String {
 }
 
 /// The models of a catalogue as a table.
-pub fn models_table(catalogue: &crate::attribution::Catalogue) -> comfy_table::Table {
+pub fn models_table(catalogue: &crate::attribution::Catalogue) -> View {
     let mut t = table::new(&["model", "base", "parameters", "description", "from"]);
     for spec in catalogue.specs() {
         let params = if spec.origin == "built-in" {

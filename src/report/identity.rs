@@ -1,12 +1,10 @@
 //! Tables of the stitching statistics.
 
-use comfy_table::{Cell, Table};
-
-use super::table::{self, percent, right};
+use super::table::{self, percent, right, Cell, View};
 use crate::identity::{PairScore, StitchStats};
 
 /// The headline figures of stitching.
-pub fn stitch_table(s: &StitchStats) -> Table {
+pub fn stitch_table(s: &StitchStats) -> View {
     let mut t = table::new(&["stitching", "value"]);
     let people = s.people as f64;
     let mut rows: Vec<(String, String)> = vec![
@@ -56,7 +54,7 @@ pub fn stitch_table(s: &StitchStats) -> Table {
 }
 
 /// People per number of identifiers.
-pub fn identifiers_table(s: &StitchStats) -> Table {
+pub fn identifiers_table(s: &StitchStats) -> View {
     let mut t = table::new(&["identifiers per person", "people", "share"]);
     let mut rows: Vec<(&String, &u64)> = s.identifiers_per_person.iter().collect();
     // Buckets sort numerically: 1, 2, 3, 4, 5-9, 10+.
@@ -77,7 +75,7 @@ pub fn identifiers_table(s: &StitchStats) -> Table {
 }
 
 /// Junk values and refused links per kind, when there are any.
-pub fn guards_table(s: &StitchStats) -> Option<Table> {
+pub fn guards_table(s: &StitchStats) -> Option<View> {
     if s.junk_values.is_empty() && s.refused.is_empty() {
         return None;
     }
@@ -99,7 +97,7 @@ pub fn guards_table(s: &StitchStats) -> Option<Table> {
 }
 
 /// The largest components above the threshold (no identifier values: counts only).
-pub fn large_components_table(s: &StitchStats) -> Option<Table> {
+pub fn large_components_table(s: &StitchStats) -> Option<View> {
     if s.large_components.is_empty() {
         return None;
     }

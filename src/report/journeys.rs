@@ -2,13 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use comfy_table::{Cell, Table};
-
-use super::table::{self, percent, right};
+use super::table::{self, percent, right, Cell, View};
 use crate::journey::{Journeys, PathTable};
 
 /// Journey counts and the cross-device / cross-source / online→offline shares.
-pub fn journeys_table(j: &Journeys) -> Table {
+pub fn journeys_table(j: &Journeys) -> View {
     let s = &j.stats;
     let converting = s.converting as f64;
     let mut t = table::new(&["journeys", "value"]);
@@ -87,7 +85,7 @@ pub fn path_lengths(table_: &PathTable) -> Vec<(String, u64, u64)> {
 }
 
 /// Journeys by path length: converting and non-converting.
-pub fn path_length_table(table_: &PathTable) -> Table {
+pub fn path_length_table(table_: &PathTable) -> View {
     let (conv, nulls) = (table_.conversions() as f64, table_.nulls() as f64);
     let mut t = table::new(&[
         "path length",
@@ -109,7 +107,7 @@ pub fn path_length_table(table_: &PathTable) -> Table {
 }
 
 /// The `n` paths with most conversions.
-pub fn top_paths_table(table_: &PathTable, n: usize) -> Table {
+pub fn top_paths_table(table_: &PathTable, n: usize) -> View {
     let rows = table_.top_rows(n);
     let mut t = table::new(&[
         "path",
@@ -134,7 +132,7 @@ pub fn top_paths_table(table_: &PathTable, n: usize) -> Table {
 }
 
 /// Time from a journey's first touch to its conversion.
-pub fn time_to_conversion_table(j: &Journeys) -> Table {
+pub fn time_to_conversion_table(j: &Journeys) -> View {
     let (buckets, hours) = crate::journey::time_to_conversion(j);
     let mut t = table::new(&["time to conversion", "conversions", "share"]);
     for (label, n) in buckets {

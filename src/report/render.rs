@@ -3,14 +3,13 @@
 //! JSON rows, Parquet, Arrow IPC) come from the frame; the terminal table and Markdown from
 //! the view, which formats numbers for reading (shares as percentages, two decimals).
 
+use std::io::IsTerminal;
 use std::path::Path;
 
-use comfy_table::Cell;
 use polars::prelude::*;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use super::table;
 use crate::error::{Error, Result};
 
 /// Output formats.
@@ -202,26 +201,80 @@ fn cell_text(value: AnyValue) -> String {
     }
 }
 
-/// A terminal table (comfy-table, fitted to the terminal when stdout is one).
-/// A view without headers is text only (`before` and `after`).
+/// A view as a terminal table, with the text before and after it. A view without headers
+/// is text only (`before` and `after`).
 pub fn terminal(view: &View) -> String {
     if view.headers.is_empty() {
         return format!("{}{}", view.before, view.after);
     }
-    let headers = view.short_headers.as_ref().unwrap_or(&view.headers);
-    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut t = table::new(&refs);
-    for row in &view.rows {
-        t.add_row(
-            row.iter()
-                .zip(&view.align)
-                .map(|(text, align)| match align {
-                    Align::Left => Cell::new(text),
-                    Align::Right => table::right(text),
-                }),
-        );
+    format!("{}{view}\n{}", view.before, view.after)
+}
+
+/// The table alone (comfy-table, fitted to the terminal's width when stdout is one), without
+/// the text before and after it or a final newline.
+impl std::fmt::Display for View {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use comfy_table::{presets, CellAlignment, ContentArrangement};
+        let mut t = comfy_table::Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        if std::io::stdout().is_terminal() {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        let headers = self.short_headers.as_ref().unwrap_or(&self.headers);
+        t.set_header(headers.iter().map(comfy_table::Cell::new));
+        for row in &self.rows {
+            t.add_row(row.iter().zip(&self.align).map(|(text, align)| {
+                let cell = comfy_table::Cell::new(text);
+                match align {
+                    Align::Left => cell,
+                    Align::Right => cell.set_alignment(CellAlignment::Right),
+                }
+            }));
+        }
+        write!(f, "{t}")
     }
-    format!("{}{t}\n{}", view.before, view.after)
+}
+
+/// One cell of a view being built row by row: its text and alignment.
+pub struct Cell {
+    text: String,
+    align: Align,
+}
+
+impl Cell {
+    /// A left-aligned cell, for text.
+    pub fn new(text: impl ToString) -> Cell {
+        Cell {
+            text: text.to_string(),
+            align: Align::Left,
+        }
+    }
+}
+
+/// A right-aligned cell, for numbers.
+pub fn right(text: impl ToString) -> Cell {
+    Cell {
+        text: text.to_string(),
+        align: Align::Right,
+    }
+}
+
+impl View {
+    /// An empty view with these headers, filled by [`View::add_row`].
+    pub fn with_headers(headers: &[&str]) -> View {
+        View {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            ..View::default()
+        }
+    }
+
+    /// Adds a row; the first row's cells set each column's alignment.
+    pub fn add_row(&mut self, cells: Vec<Cell>) {
+        if self.align.is_empty() {
+            self.align = cells.iter().map(|c| c.align).collect();
+        }
+        self.rows.push(cells.into_iter().map(|c| c.text).collect());
+    }
 }
 
 /// A Markdown table; `|` in cells and headers is escaped.

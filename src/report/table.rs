@@ -1,23 +1,10 @@
-//! Terminal tables: comfy-table, fitted to the terminal width when stdout is one.
+//! Helpers for the terminal views of the smaller reports (see [`super::render`]).
 
-use std::io::IsTerminal;
+pub use super::render::{right, Cell, View};
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
-
-/// A table with a header row; numeric-looking columns are right-aligned by [`right`].
-pub fn new(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED);
-    if std::io::stdout().is_terminal() {
-        table.set_content_arrangement(ContentArrangement::Dynamic);
-    }
-    table.set_header(header.iter().map(Cell::new));
-    table
-}
-
-/// A right-aligned cell, for numbers.
-pub fn right(text: impl ToString) -> Cell {
-    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+/// A view with a header row, filled row by row; rendered by [`super::render`].
+pub fn new(header: &[&str]) -> View {
+    View::with_headers(header)
 }
 
 /// `part` as a percentage of `whole`, one decimal; "-" when `whole` is zero.
