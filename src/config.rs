@@ -172,6 +172,13 @@ pub struct IdentityConfig {
     pub large_component: Option<usize>,
     /// Identity kinds that name a device or browser (default device_id, cookie_id).
     pub device_kinds: Option<Vec<String>>,
+    /// How each kind's values are normalised before they link: trim (the default), lowercase,
+    /// email, phone, email_sha256 (the default of `email_sha256`) or phone_sha256 (the
+    /// default of `phone_sha256`).
+    #[serde(default)]
+    pub normalize: BTreeMap<String, String>,
+    /// Region (two letters, e.g. `GB`) of phone numbers written without a country code.
+    pub phone_region: Option<String>,
 }
 
 /// `[spend]`: a spend export with one row per date and channel.

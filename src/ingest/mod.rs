@@ -10,6 +10,7 @@ pub mod channels;
 pub mod compact;
 pub mod ids;
 pub mod junk;
+pub mod normalize;
 mod plan;
 pub mod privacy;
 pub mod schema;
@@ -114,6 +115,7 @@ pub fn load(config: &Config, options: &LoadOptions) -> Result<Touchpoints> {
 /// Each error names the config line of the source or rule.
 pub fn check_config(config: &Config) -> Result<()> {
     let kinds = config.id_kinds();
+    normalize::Normalizer::from_config(config, &kinds)?;
     for source in &config.sources {
         for dim in source.dimensions.keys() {
             if schema::RESERVED.contains(&dim.as_str()) || kinds.contains(dim) {

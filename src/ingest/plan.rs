@@ -15,6 +15,7 @@ use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
 use super::compact::CompactFile;
 use super::ids::FileIds;
+use super::normalize::Normalizer;
 use super::privacy::IdHasher;
 use super::schema::DEFAULT_CONVERSION_TYPE;
 use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
@@ -72,6 +73,8 @@ pub(super) struct SourcePlan {
     n_dims: usize,
     /// Salted hashing of identifiers, when the config asks for it.
     hasher: Option<IdHasher>,
+    /// Identifier normalisation per kind; None when every kind is only trimmed.
+    normalizer: Option<Normalizer>,
 }
 
 /// Channel names of one file, interned to local ids in order of first appearance.
@@ -408,6 +411,8 @@ impl SourcePlan {
             n_id_kinds: id_kinds.len(),
             n_dims: dimensions.len(),
             hasher: IdHasher::from_config(config)?,
+            normalizer: Some(Normalizer::from_config(config, id_kinds)?)
+                .filter(|n| !n.is_trim_only()),
         })
     }
 
@@ -528,9 +533,13 @@ impl SourcePlan {
         Ok(out)
     }
 
-    /// An identifier cell as the later stages see it: trimmed text, hashed when hashing is on.
-    fn identifier<'a>(&self, cell: Value<'a>) -> Option<Cow<'a, str>> {
-        let text = cell.trimmed();
+    /// An identifier cell of kind `slot` as the later stages see it: trimmed, normalised as
+    /// its kind says, hashed when hashing is on.
+    fn identifier<'a>(&self, slot: usize, cell: Value<'a>) -> Option<Cow<'a, str>> {
+        let mut text = cell.trimmed();
+        if let Some(n) = &self.normalizer {
+            text = text.map(|t| n.apply(slot, t));
+        }
         match &self.hasher {
             Some(h) => text.map(|t| Cow::Owned(h.protect(&t))),
             None => text,
@@ -543,10 +552,10 @@ impl SourcePlan {
             return batch.row_json(&self.wanted, r);
         }
         let mut row = batch.row_values(&self.wanted, r);
-        for (_, c) in &self.ids {
+        for (slot, c) in &self.ids {
             if let (Some(v), Some(text)) = (
                 row.get_mut(&self.wanted[*c]),
-                self.identifier(batch.cell(*c, r)),
+                self.identifier(*slot, batch.cell(*c, r)),
             ) {
                 *v = serde_json::Value::String(text.into_owned());
             }
@@ -677,7 +686,7 @@ impl SourcePlan {
         ids.extend(
             self.ids
                 .iter()
-                .map(|(slot, c)| (*slot, self.identifier(batch.cell(*c, r)))),
+                .map(|(slot, c)| (*slot, self.identifier(*slot, batch.cell(*c, r)))),
         );
         if ids.iter().all(|(_, v)| v.is_none()) {
             let names: Vec<String> = self
