@@ -277,6 +277,9 @@ pub struct ChannelSpec {
     pub value: Option<String>,
     /// Apply the channel rules to these fields: rule field name → column.
     pub fields: Option<BTreeMap<String, String>>,
+    /// A landing-page URL column (absolute, or a path with a query): the rule fields no column
+    /// maps come from its query parameters (`utm_source`…; `click_id` from `gclid`, `fbclid`…).
+    pub url: Option<String>,
 }
 
 /// Conversion type of a source's conversion rows. Exactly one key is set.
@@ -530,14 +533,14 @@ impl Config {
                 let set = [
                     spec.column.is_some(),
                     spec.value.is_some(),
-                    spec.fields.is_some(),
+                    spec.fields.is_some() || spec.url.is_some(),
                 ]
                 .iter()
                 .filter(|x| **x)
                 .count();
                 if set != 1 {
                     return Err(at(
-                        "channel: set exactly one of `column`, `value`, `fields`".into()
+                        "channel: set exactly one of `column`, `value`, `fields` (with or without `url`)".into()
                     ));
                 }
                 if let Some(fields) = &spec.fields {

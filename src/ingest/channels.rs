@@ -12,7 +12,13 @@ use crate::config::{ChannelsConfig, RuleConfig};
 pub const UNASSIGNED: &str = "Unassigned";
 
 /// Fields a source may always map, whether or not a rule tests them.
-pub const STANDARD_FIELDS: [&str; 4] = ["utm_source", "utm_medium", "utm_campaign", "referrer"];
+pub const STANDARD_FIELDS: [&str; 5] = [
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "referrer",
+    "click_id",
+];
 
 /// The shipped default rule set (GA4 default channel groups plus offline groups).
 pub const DEFAULT_RULES_TOML: &str = include_str!("default_channel_rules.toml");

@@ -42,7 +42,12 @@ enum ChannelPlan {
     Fixed(String),
     Column(usize),
     /// Column of each rule field, aligned with `ChannelRules::fields`.
-    Rules(Vec<Option<usize>>),
+    /// The rules, over each rule field's column (when mapped) and the query parameters of a
+    /// landing-page URL column (for the fields no column maps).
+    Rules {
+        cols: Vec<Option<usize>>,
+        url: Option<usize>,
+    },
 }
 
 enum ConversionTypePlan {
@@ -305,15 +310,17 @@ fn channel_plan(
         ChannelPlan::Fixed(v.clone())
     } else if let Some(c) = &spec.column {
         ChannelPlan::Column(cols.index(c, "channel.column".into()))
-    } else if let Some(fields) = &spec.fields {
+    } else if spec.fields.is_some() || spec.url.is_some() {
+        let empty = std::collections::BTreeMap::new();
+        let fields = spec.fields.as_ref().unwrap_or(&empty);
         if let Some(unknown) = fields.keys().find(|f| !rules.fields().contains(f)) {
             return Err(format!(
                 "channel.fields: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
                 rules.fields().join(", ")
             ));
         }
-        ChannelPlan::Rules(
-            rules
+        ChannelPlan::Rules {
+            cols: rules
                 .fields()
                 .iter()
                 .map(|f| {
@@ -322,7 +329,11 @@ fn channel_plan(
                         .map(|c| cols.index(c, format!("channel.fields.{f}")))
                 })
                 .collect(),
-        )
+            url: spec
+                .url
+                .as_ref()
+                .map(|c| cols.index(c, "channel.url".into())),
+        }
     } else {
         ChannelPlan::None
     })
@@ -784,38 +795,97 @@ impl SourcePlan {
             ChannelPlan::Column(c) => {
                 Some(channels.id(cell(*c).trimmed().as_deref().unwrap_or(UNASSIGNED)))
             }
-            ChannelPlan::Rules(cols) => {
-                // The trimmed fields, each with its length first, as one reused key: a row
-                // whose fields were seen before costs no allocation.
-                let key = &mut channels.cache.key;
-                key.clear();
-                for c in cols {
-                    let text = c.and_then(|c| cell(c).trimmed());
-                    match text.as_deref() {
-                        Some(t) if !t.is_empty() => {
-                            // Writing to a String cannot fail.
-                            let _ = write!(key, "{}:{t}", t.len());
-                        }
-                        _ => key.push('-'),
-                    }
-                }
-                let id = match channels.cache.ids.get(key.as_str()) {
-                    Some(id) => *id,
-                    None => {
-                        let values: Vec<Option<String>> = cols
-                            .iter()
-                            .map(|c| c.and_then(|c| cell(c).text()))
-                            .collect();
-                        let refs: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
-                        let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
-                        let key = channels.cache.key.clone();
-                        channels.cache.ids.insert(key, id);
-                        id
-                    }
-                };
-                Some(id)
+            ChannelPlan::Rules { cols, url } => {
+                let url = url
+                    .and_then(|c| cell(c).trimmed())
+                    .and_then(|u| LandingUrl::parse(&u));
+                let fields: SmallVec<[Option<Cow<str>>; 8]> = cols
+                    .iter()
+                    .zip(rules.fields())
+                    .map(|(c, field)| match c {
+                        Some(c) => cell(*c).trimmed(),
+                        None => url.as_ref().and_then(|u| u.field(field)).map(Cow::Owned),
+                    })
+                    .collect();
+                Some(classify_cached(&fields, rules, channels))
             }
         }
+    }
+}
+
+/// The channel of rule-field values, each combination classified once: the fields, each with
+/// its length first, make one reused key, so a row whose fields were seen before costs no
+/// allocation.
+fn classify_cached(
+    fields: &[Option<Cow<str>>],
+    rules: &ChannelRules,
+    channels: &mut Interner,
+) -> u32 {
+    let key = &mut channels.cache.key;
+    key.clear();
+    for text in fields {
+        match text.as_deref() {
+            Some(t) if !t.is_empty() => {
+                // Writing to a String cannot fail.
+                let _ = write!(key, "{}:{t}", t.len());
+            }
+            _ => key.push('-'),
+        }
+    }
+    if let Some(id) = channels.cache.ids.get(key.as_str()) {
+        return *id;
+    }
+    let refs: Vec<Option<&str>> = fields.iter().map(|v| v.as_deref()).collect();
+    let id = channels.id(rules.classify(&refs).unwrap_or(UNASSIGNED));
+    let key = channels.cache.key.clone();
+    channels.cache.ids.insert(key, id);
+    id
+}
+
+/// A landing-page URL's campaign parameters: `utm_*` by name, and `click_id`, the first
+/// ad-platform click id present (`gclid`, `fbclid`…), for the default rules.
+struct LandingUrl {
+    params: Vec<(String, String)>,
+}
+
+/// Click-id parameters, in the order they are looked for.
+const CLICK_IDS: [&str; 7] = [
+    "gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid",
+];
+
+impl LandingUrl {
+    /// Parses an absolute URL or a path with a query (`/products/x?utm_source=…`, as shops
+    /// export a landing site); None when it does not parse.
+    fn parse(text: &str) -> Option<LandingUrl> {
+        static BASE: std::sync::OnceLock<Option<url::Url>> = std::sync::OnceLock::new();
+        let base = BASE.get_or_init(|| url::Url::parse("https://landing.invalid/").ok());
+        let url = url::Url::options()
+            .base_url(base.as_ref())
+            .parse(text)
+            .ok()?;
+        Some(LandingUrl {
+            params: url
+                .query_pairs()
+                .map(|(k, v)| (k.to_lowercase(), v.into_owned()))
+                .collect(),
+        })
+    }
+
+    /// The value of rule field `field` this URL gives.
+    fn field(&self, field: &str) -> Option<String> {
+        let present = |name: &str| {
+            self.params
+                .iter()
+                .find(|(k, v)| k == name && !v.trim().is_empty())
+                .map(|(_, v)| v.trim().to_string())
+        };
+        if field == "click_id" {
+            return CLICK_IDS
+                .iter()
+                .find(|id| present(id).is_some())
+                .map(|id| id.to_string());
+        }
+        present(field)
     }
 }
 
