@@ -6,10 +6,16 @@
 # PARQUET=1 generates all-Parquet sets (`generate --parquet`) instead of the mix; SHARDS=N runs
 # the job in N shards (`run --shards N`), as 100M rows need on a 24 GB machine:
 #   PARQUET=1 SHARDS=16 benches/end_to_end.sh 23000000   (about 102M rows, 3.4 GB of Parquet)
+# BIN=/path/to/omnitouch times that binary instead of building this tree (to compare two
+# builds on the same sets: give both the same WORK folder, so the sets are generated once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q
-bin="${CARGO_TARGET_DIR:-target}/release/omnitouch"
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  cargo build --release -q
+  bin="${CARGO_TARGET_DIR:-target}/release/omnitouch"
+fi
 work="${WORK:-$(mktemp -d)}"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; work folder $work"
 shards=()
