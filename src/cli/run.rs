@@ -23,8 +23,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
         Some(b) => strict_exit(&args.job.input.config, b.accounting),
         None => Exit::Ok,
     };
-    let wants_shift = args.job.fail_on.iter().any(|t| t.metric == "share_shift");
-    if let (true, Some(largest)) = (wants_shift, job.largest_shift()) {
+    if let (true, Some(largest)) = (args.job.wants_share_shift(), job.largest_shift()) {
         eprintln!(
             "largest share shift: {} under {} in {}: {:+.1} pp",
             largest.channel,

@@ -96,9 +96,8 @@ pub fn main_job<'a>(
         quiet,
     )?;
     let summary = input.summary();
-    let wants_shift = options.fail_on.iter().any(|t| t.metric == "share_shift");
     anyhow::ensure!(
-        !wants_shift || options.periods.compare_previous,
+        !options.wants_share_shift() || options.periods.compare_previous,
         "the share_shift threshold needs --period and --compare-previous"
     );
     let by = options.input.journey.by.as_deref();

@@ -169,6 +169,13 @@ pub struct MainJobOptions {
     pub fail_on: Vec<crate::report::thresholds::Threshold>,
 }
 
+impl MainJobOptions {
+    /// Whether a `--fail-on` threshold names the share shift between periods.
+    pub fn wants_share_shift(&self) -> bool {
+        self.fail_on.iter().any(|t| t.metric == "share_shift")
+    }
+}
+
 /// `4GB`, `512MiB`, `2.5 GiB` → bytes.
 fn byte_size(s: &str) -> Result<u64, String> {
     match s.trim().parse::<bytesize::ByteSize>() {
