@@ -43,8 +43,13 @@ pub struct Config {
     /// What `omnitouch run` reports.
     #[serde(default)]
     pub report: ReportConfig,
-    /// Marketing spend per day and channel (for CPA, ROAS and budgets).
-    pub spend: Option<SpendConfig>,
+    /// How conversions that several rows or sources report are counted once.
+    #[serde(default)]
+    pub conversions: ConversionsConfig,
+    /// Marketing spend per day and channel (for CPA, ROAS and budgets): `[spend]`, or one
+    /// `[[spend]]` per export.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub spend: Vec<SpendConfig>,
     /// The source exports.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -70,6 +75,12 @@ pub struct Settings {
     pub hash_identifiers: bool,
     /// Salt of `hash_identifiers` (else the `OMNITOUCH_IDENTIFIER_SALT` environment variable).
     pub identifier_salt: Option<String>,
+    /// Currency of every amount reported (an ISO code such as `EUR`); required when a spend
+    /// source says which currency its costs are in.
+    pub currency: Option<String>,
+    /// Rates into `currency`: `{ USD = 0.92 }` makes 1 USD worth 0.92 of it.
+    #[serde(default)]
+    pub exchange_rates: BTreeMap<String, f64>,
 }
 
 /// `[channels]`.
@@ -181,10 +192,12 @@ pub struct IdentityConfig {
     pub phone_region: Option<String>,
 }
 
-/// `[spend]`: a spend export with one row per date and channel.
+/// `[spend]` or `[[spend]]`: a spend export with one row per date and channel or campaign.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpendConfig {
+    /// Name in the accounting (default `spend`; required when there are several).
+    pub name: Option<String>,
     /// File path or glob, relative to the config file's folder.
     pub path: String,
     /// File format; taken from the extension when absent.
@@ -197,24 +210,79 @@ pub struct SpendConfig {
     pub date: String,
     /// Format of the date column (`auto` by default, as for timestamps).
     pub date_format: Option<String>,
-    /// Channel column (default `channel`); its values must be channel names.
-    #[serde(default = "default_channel")]
-    pub channel: String,
+    /// The channel: a column of channel names (a string, default `channel`), or a table as a
+    /// source's `channel` (`value`, `column`, or the rules over `fields` and `set`).
+    #[serde(default = "default_spend_channel", deserialize_with = "spend_channel")]
+    pub channel: ChannelSpec,
     /// Cost column (default `cost`).
     #[serde(default = "default_cost")]
     pub cost: String,
+    /// Decimal separator of the cost column: `.` (default) or `,`.
+    pub decimal: Option<String>,
+    /// The costs' currency: `{ value = "EUR" }` or `{ column = "Currency code" }`.
+    pub currency: Option<ValueOrColumn>,
+    /// Rows left out when any of these holds (a report's totals lines).
+    #[serde(default)]
+    pub skip_when: Vec<RowCondition>,
+    /// Only rows for which all of these hold are read.
+    #[serde(default)]
+    pub keep_when: Vec<RowCondition>,
+}
+
+/// A fixed value or a column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueOrColumn {
+    /// Every row has this value.
+    pub value: Option<String>,
+    /// Each row's value is in this column.
+    pub column: Option<String>,
 }
 
 fn default_date() -> String {
     "date".into()
 }
 
-fn default_channel() -> String {
-    "channel".into()
+fn default_spend_channel() -> ChannelSpec {
+    ChannelSpec {
+        column: Some("channel".into()),
+        ..ChannelSpec::default()
+    }
 }
 
 fn default_cost() -> String {
     "cost".into()
+}
+
+/// A table, or an array of tables (`[spend]` or `[[spend]]`).
+fn one_or_many<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error as _;
+    match toml::Value::deserialize(d)? {
+        toml::Value::Array(items) => items
+            .into_iter()
+            .map(|v| T::deserialize(v).map_err(D::Error::custom))
+            .collect(),
+        one => Ok(vec![T::deserialize(one).map_err(D::Error::custom)?]),
+    }
+}
+
+/// A spend channel: a column name (the first layout's `channel = "channel"`) or a table.
+fn spend_channel<'de, D>(d: D) -> std::result::Result<ChannelSpec, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(column) => Ok(ChannelSpec {
+            column: Some(column),
+            ..ChannelSpec::default()
+        }),
+        table => ChannelSpec::deserialize(table).map_err(D::Error::custom),
+    }
 }
 
 /// `[report]`: what `omnitouch run` reports.
@@ -280,6 +348,9 @@ pub struct ChannelSpec {
     /// A landing-page URL column (absolute, or a path with a query): the rule fields no column
     /// maps come from its query parameters (`utm_source`…; `click_id` from `gclid`, `fbclid`…).
     pub url: Option<String>,
+    /// Rule fields with one value for every row (`{ utm_source = "google", utm_medium =
+    /// "cpc" }` for an ad platform's export), for the rules.
+    pub set: Option<BTreeMap<String, String>>,
 }
 
 /// Conversion type of a source's conversion rows. Exactly one key is set.
@@ -336,6 +407,66 @@ pub struct SourceConfig {
     /// Extra columns kept for segments: dimension name → column.
     #[serde(default)]
     pub dimensions: BTreeMap<String, String>,
+    /// With `kind_column`: values in none of the lists are ignored (counted as ignored)
+    /// rather than rejected, for event streams with many event names.
+    #[serde(default)]
+    pub ignore_other_values: bool,
+    /// Rows left out when any of these holds (totals and footer lines); counted as ignored.
+    #[serde(default)]
+    pub skip_when: Vec<RowCondition>,
+    /// Only rows for which all of these hold are read; the others are counted as ignored.
+    #[serde(default)]
+    pub keep_when: Vec<RowCondition>,
+    /// Decimal separator of the value column: `.` (default) or `,`.
+    pub decimal: Option<String>,
+    /// Columns whose values together name a visit (GA4: `user_pseudo_id` and the
+    /// `ga_session_id` event parameter): a visit's touch rows make one touch.
+    #[serde(default)]
+    pub session_key: Vec<String>,
+    /// Column of a conversion's id (order number, transaction id): one conversion per id
+    /// across every conversion source.
+    pub conversion_id: Option<String>,
+    /// How the rows of one conversion id in this source combine their values: `once` (the
+    /// kept row's value, the default) or `sum` (line items).
+    pub line_items: Option<LineItems>,
+    /// Conversion rows are also touches of their channel (a store purchase, a phone order).
+    #[serde(default)]
+    pub conversions_are_touches: bool,
+}
+
+/// A condition on one column of a row, for `skip_when` and `keep_when`: exactly one of
+/// `equals` (a value or a list), `starts_with`, `empty`. Trimmed, case-insensitive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowCondition {
+    /// The column tested.
+    pub column: String,
+    /// The cell is one of these.
+    pub equals: Option<OneOrMany>,
+    /// The cell starts with one of these.
+    pub starts_with: Option<OneOrMany>,
+    /// The cell is empty (true) or not (false).
+    pub empty: Option<bool>,
+}
+
+/// How the rows of one conversion id within a source combine their values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineItems {
+    /// The kept row's value (an order total repeated or given on the first line).
+    Once,
+    /// The sum over the rows (one row per line item, each with its own amount).
+    Sum,
+}
+
+/// `[conversions]`: conversions counted once across sources.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionsConfig {
+    /// Which source's row of a conversion id wins (its time and value), first first; sources
+    /// not listed follow in config order.
+    #[serde(default)]
+    pub source_priority: Vec<String>,
 }
 
 impl Config {
@@ -406,6 +537,15 @@ impl Config {
         for source in &self.sources {
             self.check_source(source, &kinds, &mut seen)?;
         }
+        self.check_spend()?;
+        for name in &self.conversions.source_priority {
+            if !seen.contains(name) {
+                return Err(Error::Config {
+                    path: self.path.clone(),
+                    message: format!("conversions.source_priority: no source is named \"{name}\""),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -437,8 +577,11 @@ impl Config {
         }
         self.check_row_kind(source)?;
         let identity_only = source.kind == Some(RowKind::Identity);
+        let has_conversions = source.kind == Some(RowKind::Conversion)
+            || (source.kind_column.is_some() && !source.conversion_values.is_empty());
         let has_touches = source.kind == Some(RowKind::Touch)
-            || (source.kind_column.is_some() && !source.touch_values.is_empty());
+            || (source.kind_column.is_some() && !source.touch_values.is_empty())
+            || (has_conversions && source.conversions_are_touches);
         if source.ids.is_empty() {
             return Err(at("`ids` maps no identifier column".into()));
         }
@@ -482,12 +625,54 @@ impl Config {
         if source.csv.quote.len() != 1 {
             return Err(at("csv.quote must be one ASCII character".into()));
         }
+        source
+            .csv
+            .text_encoding()
+            .map_err(|e| at(format!("csv.encoding: {e}")))?;
+        self.check_row_handling(source, has_touches, has_conversions)?;
         for dim in source.dimensions.keys() {
             if !valid_name(dim) {
                 return Err(at(format!(
                     "dimensions: \"{dim}\" is not a valid name (letters, digits, _)"
                 )));
             }
+        }
+        Ok(())
+    }
+
+    /// Row filters, sessions, conversion ids and numbers fit the source's rows.
+    fn check_row_handling(
+        &self,
+        source: &SourceConfig,
+        has_touches: bool,
+        has_conversions: bool,
+    ) -> Result<()> {
+        let at = |message: String| self.source_error(source, message);
+        check_conditions("skip_when", &source.skip_when).map_err(at)?;
+        check_conditions("keep_when", &source.keep_when).map_err(at)?;
+        if let Some(d) = &source.decimal {
+            crate::io::number::Decimal::parse(d).map_err(|e| at(format!("decimal: {e}")))?;
+        }
+        if !source.session_key.is_empty() && !has_touches {
+            return Err(at("session_key: the source has no touches".into()));
+        }
+        let needs_conversions = [
+            ("conversion_id", source.conversion_id.is_some()),
+            ("line_items", source.line_items.is_some()),
+            ("conversions_are_touches", source.conversions_are_touches),
+        ];
+        if let Some((key, _)) = needs_conversions.iter().find(|(_, set)| *set) {
+            if !has_conversions {
+                return Err(at(format!("{key}: the source has no conversions")));
+            }
+        }
+        if source.line_items.is_some() && source.conversion_id.is_none() {
+            return Err(at(
+                "line_items: set `conversion_id`, the column that ties line items to their conversion".into(),
+            ));
+        }
+        if source.ignore_other_values && source.kind_column.is_none() {
+            return Err(at("ignore_other_values goes with `kind_column`".into()));
         }
         Ok(())
     }
@@ -529,26 +714,7 @@ impl Config {
     fn check_channel(&self, source: &SourceConfig, has_touches: bool) -> Result<()> {
         let at = |message: String| self.source_error(source, message);
         match &source.channel {
-            Some(spec) => {
-                let set = [
-                    spec.column.is_some(),
-                    spec.value.is_some(),
-                    spec.fields.is_some() || spec.url.is_some(),
-                ]
-                .iter()
-                .filter(|x| **x)
-                .count();
-                if set != 1 {
-                    return Err(at(
-                        "channel: set exactly one of `column`, `value`, `fields` (with or without `url`)".into()
-                    ));
-                }
-                if let Some(fields) = &spec.fields {
-                    if fields.is_empty() {
-                        return Err(at("channel.fields maps no field".into()));
-                    }
-                }
-            }
+            Some(spec) => check_channel_spec(spec).map_err(at)?,
             None if has_touches => {
                 return Err(at(
                     "`channel` is missing: a source with touches needs `channel.column`, `channel.value` or `channel.fields`".into(),
@@ -558,6 +724,111 @@ impl Config {
         }
         Ok(())
     }
+
+    /// The checks of the spend exports: names, channels, currencies, numbers, conditions.
+    fn check_spend(&self) -> Result<()> {
+        let mut names = std::collections::HashSet::new();
+        for (i, spend) in self.spend.iter().enumerate() {
+            let name = spend_name(spend, i);
+            let at = |message: String| Error::Config {
+                path: self.path.clone(),
+                message: format!("spend \"{name}\": {message}"),
+            };
+            if self.spend.len() > 1 && spend.name.is_none() {
+                return Err(at(
+                    "with several [[spend]] exports, each needs a `name`".into()
+                ));
+            }
+            if !names.insert(name.clone()) {
+                return Err(at("another spend export has the same name".into()));
+            }
+            check_channel_spec(&spend.channel).map_err(at)?;
+            check_conditions("skip_when", &spend.skip_when).map_err(at)?;
+            check_conditions("keep_when", &spend.keep_when).map_err(at)?;
+            if let Some(d) = &spend.decimal {
+                crate::io::number::Decimal::parse(d).map_err(|e| at(format!("decimal: {e}")))?;
+            }
+            if let Some(fmt) = &spend.date_format {
+                crate::io::timestamp::TimestampFormat::parse(fmt)
+                    .map_err(|e| at(format!("date_format: {e}")))?;
+            }
+            spend
+                .csv
+                .text_encoding()
+                .map_err(|e| at(format!("csv.encoding: {e}")))?;
+            if let Some(currency) = &spend.currency {
+                if currency.value.is_some() == currency.column.is_some() {
+                    return Err(at("currency: set exactly one of `value`, `column`".into()));
+                }
+                if self.settings.currency.is_none() {
+                    return Err(at(
+                        "currency: set [settings] currency, the currency results are reported in"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        for (code, rate) in &self.settings.exchange_rates {
+            if !(rate.is_finite() && *rate > 0.0) {
+                return Err(Error::Config {
+                    path: self.path.clone(),
+                    message: format!(
+                        "settings.exchange_rates.{code}: {rate} is not a positive rate"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The name of spend export `i` in the accounting.
+pub fn spend_name(spend: &SpendConfig, i: usize) -> String {
+    match (&spend.name, i) {
+        (Some(name), _) => name.clone(),
+        (None, 0) => "spend".into(),
+        (None, i) => format!("spend_{}", i + 1),
+    }
+}
+
+/// A channel is set in exactly one way: a column, a value, or the rules' inputs.
+fn check_channel_spec(spec: &ChannelSpec) -> std::result::Result<(), String> {
+    let set = [
+        spec.column.is_some(),
+        spec.value.is_some(),
+        spec.fields.is_some() || spec.url.is_some() || spec.set.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if set != 1 {
+        return Err(
+            "channel: set exactly one of `column`, `value`, or the rules' inputs (`fields`, `url`, `set`)"
+                .into(),
+        );
+    }
+    if spec.fields.as_ref().is_some_and(BTreeMap::is_empty) {
+        return Err("channel.fields maps no field".into());
+    }
+    Ok(())
+}
+
+/// Each row condition tests in exactly one way.
+fn check_conditions(key: &str, conditions: &[RowCondition]) -> std::result::Result<(), String> {
+    for c in conditions {
+        let set = [
+            c.equals.is_some(),
+            c.starts_with.is_some(),
+            c.empty.is_some(),
+        ];
+        if set.iter().filter(|x| **x).count() != 1 {
+            return Err(format!(
+                "{key}: the condition on \"{}\" needs exactly one of `equals`, `starts_with`, `empty`",
+                c.column
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// True for a name of letters, digits and `_` (dimensions, extra identity kinds).

@@ -294,8 +294,13 @@ impl Catalogue {
 
     /// Resolves `name` or `name:key=value,key=value`.
     pub fn resolve(&self, text: &str) -> Result<ModelSpec> {
+        self.resolve_as(text, "--model")
+    }
+
+    /// [`Catalogue::resolve`], naming `origin` (a flag or a config key) in errors.
+    pub fn resolve_as(&self, text: &str, origin: &str) -> Result<ModelSpec> {
         let err = |message: String| Error::Config {
-            path: PathBuf::from("--model"),
+            path: PathBuf::from(origin),
             message,
         };
         let (name, inline) = match text.split_once(':') {
@@ -308,13 +313,13 @@ impl Catalogue {
             .find(|s| s.name == name)
             .cloned()
             .ok_or_else(|| {
+                let names: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
+                let hint = closest(name, &names)
+                    .map(|c| format!(" (did you mean \"{c}\"?)"))
+                    .unwrap_or_default();
                 err(format!(
-                    "unknown model \"{name}\"; `omnitouch models` lists them ({})",
-                    self.specs
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "unknown model \"{name}\"{hint}; `omnitouch models` lists them ({})",
+                    names.join(", ")
                 ))
             })?;
         if let Some(inline) = inline {
@@ -333,9 +338,27 @@ impl Catalogue {
     }
 }
 
+/// The name closest to `name` by edit distance, when close enough to be a typo.
+fn closest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), *n))
+        .filter(|(d, n)| *d <= 3.max(n.len() / 4))
+        .min()
+        .map(|(_, n)| n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_model_name_gets_the_nearest_as_a_suggestion() {
+        let names = ["last_touch", "first_touch", "markov", "shapley"];
+        assert_eq!(closest("last_tuoch", &names), Some("last_touch"));
+        assert_eq!(closest("markow", &names), Some("markov"));
+        assert_eq!(closest("regression", &names), None);
+    }
 
     #[test]
     fn shipped_specs_load_and_resolve_with_overrides() {

@@ -1,7 +1,7 @@
 //! `omnitouch attribute` and `omnitouch models`.
 
 use super::args::{AttributeArgs, CompareArgs, ModelsArgs};
-use super::validate::strict_exit;
+use super::validate::input_exit;
 use super::Exit;
 use crate::attribution::{Catalogue, ModelInput};
 use crate::pipeline;
@@ -11,10 +11,7 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
     let table = input.table();
     let journeys = input.built().map(|b| &b.journeys);
-    let exit = match input.built() {
-        Some(built) => strict_exit(&args.input.config, &built.touchpoints.accounting),
-        None => Exit::Ok,
-    };
+    let exit = input_exit(&args.input.config, &input);
     let specs = pipeline::chosen(&args.models, None, journeys.is_some(), quiet)?;
     let model_input = ModelInput {
         table: &table,
@@ -54,10 +51,7 @@ pub fn compare(args: &CompareArgs, quiet: bool) -> anyhow::Result<Exit> {
     let rows = compare::compare(&a.results, &a.baseline);
     compare::report(&a.results, &rows, &a.baseline)?
         .write(args.destination.format, args.destination.output.as_deref())?;
-    Ok(match a.built {
-        Some(b) => strict_exit(&args.input.config, &b.touchpoints.accounting),
-        None => Exit::Ok,
-    })
+    Ok(input_exit(&args.input.config, &input))
 }
 
 pub fn list(args: &ModelsArgs) -> anyhow::Result<Exit> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::args::{BudgetArgs, ModelChoice};
-use super::validate::strict_exit;
+use super::validate::input_exit;
 use super::Exit;
 use crate::pipeline::{self, Input};
 use crate::report::budget;
@@ -34,8 +34,5 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
     let plan = budget::propose(&spend.by_channel(), &value, args.total, args.max_change);
     budget::report(&plan, &result.model, crate::report::credits::JSON_VERSION)?
         .write(args.destination.format, args.destination.output.as_deref())?;
-    Ok(strict_exit(
-        &args.input.config,
-        &built.touchpoints.accounting,
-    ))
+    Ok(input_exit(&args.input.config, &input))
 }

@@ -1,7 +1,7 @@
 //! `omnitouch run`: the main job, from raw exports to the report folder.
 
 use super::args::RunArgs;
-use super::validate::strict_exit;
+use super::validate::input_exit;
 use super::Exit;
 use crate::pipeline::main_job::{self, MainJob, SpendReport};
 use crate::pipeline::report_folder;
@@ -19,10 +19,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     if !quiet {
         eprintln!("wrote {}: {}", args.out.display(), written.join(", "));
     }
-    let exit = match &job.summary {
-        Some(b) => strict_exit(&args.job.input.config, b.accounting),
-        None => Exit::Ok,
-    };
+    let exit = input_exit(&args.job.input.config, &input);
     if let (true, Some(largest)) = (args.job.wants_share_shift(), job.largest_shift()) {
         eprintln!(
             "largest share shift: {} under {} in {}: {:+.1} pp",
@@ -90,11 +87,12 @@ fn print_summary(job: &MainJob) -> anyhow::Result<()> {
 
 /// The spend accounting and the CPA/ROAS table.
 fn print_spend(s: &SpendReport, job: &MainJob) -> anyhow::Result<()> {
-    let a = &s.spend.account;
+    let a = &s.spend.account();
     println!(
-        "spend: {} rows read, {} loaded, {} rejected; total cost {:.2} on {} channels",
+        "spend: {} rows read, {} loaded, {} ignored, {} rejected; total cost {:.2} on {} channels",
         a.rows_read,
         a.spend_rows,
+        a.ignored,
         a.rejected_total(),
         s.cost.values().sum::<f64>(),
         s.cost.len()

@@ -1,7 +1,7 @@
 //! `omnitouch stitch`: identifiers into people.
 
 use super::args::StitchArgs;
-use super::validate::strict_exit;
+use super::validate::warn_and_exit;
 use super::Exit;
 use crate::identity::{self, IdentityOptions};
 use crate::ingest::Keep;
@@ -35,5 +35,6 @@ pub fn run(args: &StitchArgs, quiet: bool) -> anyhow::Result<Exit> {
             eprintln!("wrote the identity map to {}", out.display());
         }
     }
-    Ok(strict_exit(&args.config, &loaded.accounting))
+    let warnings = crate::pipeline::checks::data_warnings(&config, &loaded, None);
+    Ok(warn_and_exit(&args.config, &loaded.accounting, &warnings))
 }

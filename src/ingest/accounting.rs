@@ -32,6 +32,8 @@ pub enum RejectReason {
     InvalidJson,
     /// A spend row without a channel.
     MissingChannel,
+    /// A spend row in a currency that is not the report's and has no exchange rate.
+    UnknownCurrency,
 }
 
 impl From<crate::io::BrokenReason> for RejectReason {
@@ -58,6 +60,7 @@ impl RejectReason {
             RejectReason::InvalidEncoding => "invalid_encoding",
             RejectReason::InvalidJson => "invalid_json",
             RejectReason::MissingChannel => "missing_channel",
+            RejectReason::UnknownCurrency => "unknown_currency",
         }
     }
 }
@@ -100,8 +103,16 @@ pub struct SourceAccount {
     pub identity_rows: u64,
     /// Spend rows loaded (the spend export).
     pub spend_rows: u64,
-    /// Rows whose kind value is listed in `ignore_values`.
+    /// Rows left out on purpose: their kind value is listed in `ignore_values` (or in no
+    /// list, with `ignore_other_values`), or a `skip_when` / `keep_when` condition says so.
     pub ignored: u64,
+    /// Touch rows merged into their session's touch (`session_key`).
+    pub merged_into_sessions: u64,
+    /// Conversion rows merged into the conversion of their id (`conversion_id`).
+    pub merged_into_conversions: u64,
+    /// Touches made by conversion rows that are also touches (`conversions_are_touches`);
+    /// counted among the conversions as rows, and among the channels as touches.
+    pub conversion_touches: u64,
     /// Rejected rows per reason.
     pub rejected: BTreeMap<RejectReason, u64>,
     /// Touches that no channel rule matched (their channel is `Unassigned`).
@@ -121,9 +132,14 @@ impl SourceAccount {
         self.touches + self.conversions + self.identity_rows + self.spend_rows
     }
 
-    /// Rows read equal rows loaded + ignored + rejected.
+    /// Rows merged into sessions or conversions.
+    pub fn merged(&self) -> u64 {
+        self.merged_into_sessions + self.merged_into_conversions
+    }
+
+    /// Rows read equal rows loaded + ignored + merged + rejected.
     pub fn balanced(&self) -> bool {
-        self.rows_read == self.loaded() + self.ignored + self.rejected_total()
+        self.rows_read == self.loaded() + self.ignored + self.merged() + self.rejected_total()
     }
 
     pub(crate) fn reject(&mut self, reason: RejectReason) {
@@ -139,6 +155,9 @@ impl SourceAccount {
         self.identity_rows += other.identity_rows;
         self.spend_rows += other.spend_rows;
         self.ignored += other.ignored;
+        self.merged_into_sessions += other.merged_into_sessions;
+        self.merged_into_conversions += other.merged_into_conversions;
+        self.conversion_touches += other.conversion_touches;
         self.unassigned += other.unassigned;
         for (k, v) in &other.rejected {
             *self.rejected.entry(*k).or_default() += v;

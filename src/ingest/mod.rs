@@ -8,6 +8,7 @@
 pub mod accounting;
 pub mod channels;
 pub mod compact;
+mod dedup;
 pub mod ids;
 pub mod junk;
 pub mod normalize;
@@ -171,6 +172,8 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         dimensions.clear();
     }
 
+    let decisions = group_rows(config, &plans)?;
+
     let jobs: Vec<(usize, PathBuf, Option<std::ops::Range<usize>>, u64)> = plans
         .iter()
         .enumerate()
@@ -205,6 +208,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
                 &rules,
                 options.keep_all_rejects,
                 part_of(keep),
+                decisions.of(*i, file),
             );
             bar.inc(1);
             mine.push((j, out));
@@ -248,6 +252,42 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
     t.rows_per_file = rows_per_file;
     t.data_end = data_end;
     Ok(t)
+}
+
+/// Scans the sources whose rows a session key or conversion id groups and decides which rows
+/// are merged ([`dedup`]); nothing to decide (and nothing read) when no source groups rows.
+fn group_rows(config: &Config, plans: &[SourcePlan]) -> Result<dedup::Decisions> {
+    use rayon::prelude::*;
+    let files: Vec<(usize, &PathBuf)> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.groups_rows())
+        .flat_map(|(i, p)| p.files.iter().map(move |f| (i, f)))
+        .collect();
+    if files.is_empty() {
+        return Ok(dedup::Decisions::default());
+    }
+    let scanned = files
+        .par_iter()
+        .map(|&(i, f)| {
+            Ok(dedup::ScannedFile {
+                source: i,
+                path: f.clone(),
+                rows: plans[i].scan_file(f)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let priority = &config.conversions.source_priority;
+    let rank: Vec<usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match priority.iter().position(|n| *n == p.name) {
+            Some(k) => k,
+            None => priority.len() + i,
+        })
+        .collect();
+    let line_items: Vec<_> = plans.iter().map(|p| p.line_items).collect();
+    Ok(dedup::decide(&scanned, &rank, &line_items))
 }
 
 /// Parquet files of at least this many rows are read in parts (runs of whole row groups),

@@ -14,12 +14,16 @@ use smallvec::SmallVec;
 use super::accounting::{Reject, RejectReason, SourceAccount};
 use super::channels::{ChannelRules, UNASSIGNED};
 use super::compact::CompactFile;
+use super::dedup::{Decision, FileDecisions, ScanRow};
 use super::ids::FileIds;
 use super::normalize::Normalizer;
 use super::privacy::IdHasher;
 use super::schema::DEFAULT_CONVERSION_TYPE;
-use crate::config::{Config, CsvOptions, Format, RowKind, SourceConfig};
+use crate::config::{
+    ChannelSpec, Config, CsvOptions, Format, LineItems, RowCondition, RowKind, SourceConfig,
+};
 use crate::error::{Error, Result};
+use crate::io::number::Decimal;
 use crate::io::read::{self as raw, RawBatch, Value};
 use crate::io::timestamp::{parse_timezone, TimestampError, TimestampFormat, TimestampParser};
 use crate::names::Names;
@@ -34,20 +38,125 @@ enum KindPlan {
         touch: HashSet<String>,
         conversion: HashSet<String>,
         ignore: HashSet<String>,
+        /// Values in no list are ignored rather than rejected.
+        ignore_others: bool,
     },
 }
 
-enum ChannelPlan {
+/// A test on one cell, for `skip_when` and `keep_when` (values lower-cased).
+enum CellTest {
+    Equals(Vec<String>),
+    StartsWith(Vec<String>),
+    Empty(bool),
+}
+
+impl CellTest {
+    fn compile(c: &RowCondition) -> CellTest {
+        let lower = |v: &crate::config::OneOrMany| -> Vec<String> {
+            v.to_vec().iter().map(|s| s.trim().to_lowercase()).collect()
+        };
+        match (&c.equals, &c.starts_with, c.empty) {
+            (Some(v), _, _) => CellTest::Equals(lower(v)),
+            (None, Some(v), _) => CellTest::StartsWith(lower(v)),
+            (None, None, empty) => CellTest::Empty(empty.unwrap_or(true)),
+        }
+    }
+
+    fn holds(&self, cell: Value) -> bool {
+        let text = cell.trimmed().map(|t| t.to_lowercase()).unwrap_or_default();
+        match self {
+            CellTest::Equals(values) => values.contains(&text),
+            CellTest::StartsWith(prefixes) => prefixes.iter().any(|p| text.starts_with(p.as_str())),
+            CellTest::Empty(empty) => text.is_empty() == *empty,
+        }
+    }
+}
+
+/// Which rows a source reads: none that a `skip_when` test holds for, and only those all
+/// `keep_when` tests hold for.
+#[derive(Default)]
+pub(super) struct RowFilter {
+    skip: Vec<(usize, CellTest)>,
+    keep: Vec<(usize, CellTest)>,
+}
+
+impl RowFilter {
+    pub fn compile(
+        skip_when: &[RowCondition],
+        keep_when: &[RowCondition],
+        cols: &mut WantedColumns,
+    ) -> RowFilter {
+        let mut tests = |key: &str, conditions: &[RowCondition]| -> Vec<(usize, CellTest)> {
+            conditions
+                .iter()
+                .map(|c| (cols.index(&c.column, key.into()), CellTest::compile(c)))
+                .collect()
+        };
+        RowFilter {
+            skip: tests("skip_when", skip_when),
+            keep: tests("keep_when", keep_when),
+        }
+    }
+
+    /// Whether row `r` is read.
+    pub fn passes(&self, batch: &RawBatch, r: usize) -> bool {
+        !self.skip.iter().any(|(c, t)| t.holds(batch.cell(*c, r)))
+            && self.keep.iter().all(|(c, t)| t.holds(batch.cell(*c, r)))
+    }
+}
+
+pub(super) enum ChannelPlan {
     None,
     Fixed(String),
     Column(usize),
-    /// Column of each rule field, aligned with `ChannelRules::fields`.
-    /// The rules, over each rule field's column (when mapped) and the query parameters of a
-    /// landing-page URL column (for the fields no column maps).
+    /// The rules, over each rule field's column (when mapped), its fixed value (when set), or
+    /// the query parameters of a landing-page URL column; aligned with `ChannelRules::fields`.
     Rules {
         cols: Vec<Option<usize>>,
+        fixed: Vec<Option<String>>,
         url: Option<usize>,
     },
+}
+
+impl ChannelPlan {
+    /// The rule fields of row `r`, aligned with `rules.fields()` (with [`ChannelPlan::Rules`];
+    /// empty otherwise).
+    fn rule_fields<'b>(
+        &self,
+        batch: &'b RawBatch,
+        r: usize,
+        rules: &ChannelRules,
+    ) -> SmallVec<[Option<Cow<'b, str>>; 8]> {
+        let ChannelPlan::Rules { cols, fixed, url } = self else {
+            return SmallVec::new();
+        };
+        let url = url
+            .and_then(|c| batch.cell(c, r).trimmed())
+            .and_then(|u| LandingUrl::parse(&u));
+        cols.iter()
+            .zip(fixed)
+            .zip(rules.fields())
+            .map(|((c, fixed), field)| match (c, fixed) {
+                (Some(c), _) => batch.cell(*c, r).trimmed(),
+                (None, Some(v)) => Some(Cow::Owned(v.clone())),
+                (None, None) => url.as_ref().and_then(|u| u.field(field)).map(Cow::Owned),
+            })
+            .collect()
+    }
+
+    /// The channel of row `r`, classified afresh (for small exports: the spend).
+    pub fn channel_of(&self, batch: &RawBatch, r: usize, rules: &ChannelRules) -> Option<String> {
+        match self {
+            ChannelPlan::None => None,
+            ChannelPlan::Fixed(v) => Some(v.clone()),
+            ChannelPlan::Column(c) => batch.cell(*c, r).text(),
+            ChannelPlan::Rules { .. } => {
+                let fields = self.rule_fields(batch, r, rules);
+                let refs: Vec<Option<&str>> = fields.iter().map(|v| v.as_deref()).collect();
+                Some(rules.classify(&refs).unwrap_or(UNASSIGNED).to_string())
+            }
+        }
+    }
 }
 
 enum ConversionTypePlan {
@@ -80,6 +189,18 @@ pub(super) struct SourcePlan {
     hasher: Option<IdHasher>,
     /// Identifier normalisation per kind; None when every kind is only trimmed.
     normalizer: Option<Normalizer>,
+    /// Rows skipped or kept by the source's row conditions.
+    filter: RowFilter,
+    /// Decimal separator of the value column.
+    decimal: Decimal,
+    /// Columns of the session key (empty: every touch row is a touch).
+    session: Vec<usize>,
+    /// Column of the conversion id.
+    conversion_id: Option<usize>,
+    /// How rows of one conversion id combine their values.
+    pub line_items: LineItems,
+    /// Conversion rows are also touches.
+    conversions_are_touches: bool,
 }
 
 /// Channel names of one file, interned to local ids in order of first appearance.
@@ -231,20 +352,25 @@ type Fault = (RejectReason, Option<usize>, String);
 type RowIds<'a> = SmallVec<[(usize, Option<Cow<'a, str>>); 4]>;
 
 enum Outcome {
+    /// Loaded: as frame rows (a touch, a conversion, or both) or as an identity link.
     Loaded,
+    /// Left out on purpose: its kind value says so, or a row condition.
     Ignored,
+    /// Merged into a session's touch or a conversion id's conversion (its identifiers still
+    /// link).
+    Merged,
 }
 
 /// The columns a source reads, each once, with the config key that names it (for messages).
 #[derive(Default)]
-struct WantedColumns {
-    names: Vec<String>,
-    keys: Vec<String>,
+pub(super) struct WantedColumns {
+    pub names: Vec<String>,
+    pub keys: Vec<String>,
 }
 
 impl WantedColumns {
     /// The position of `column` among the wanted ones, added under `key` when new.
-    fn index(&mut self, column: &str, key: String) -> usize {
+    pub fn index(&mut self, column: &str, key: String) -> usize {
         match self.names.iter().position(|w| w == column) {
             Some(i) => i,
             None => {
@@ -267,6 +393,7 @@ fn kind_plan(source: &SourceConfig, cols: &mut WantedColumns) -> Option<KindPlan
             touch: lower_set(&source.touch_values),
             conversion: lower_set(&source.conversion_values),
             ignore: lower_set(&source.ignore_values),
+            ignore_others: source.ignore_other_values,
         }),
         (None, None) => None,
     }
@@ -298,26 +425,29 @@ fn timestamp_plan(
 }
 
 /// Where a source's channel comes from: a fixed value, a column, or the rules over fields.
-fn channel_plan(
-    source: &SourceConfig,
+pub(super) fn channel_plan(
+    spec: Option<&ChannelSpec>,
     rules: &ChannelRules,
     cols: &mut WantedColumns,
 ) -> std::result::Result<ChannelPlan, String> {
-    let Some(spec) = &source.channel else {
+    let Some(spec) = spec else {
         return Ok(ChannelPlan::None);
     };
     Ok(if let Some(v) = &spec.value {
         ChannelPlan::Fixed(v.clone())
     } else if let Some(c) = &spec.column {
         ChannelPlan::Column(cols.index(c, "channel.column".into()))
-    } else if spec.fields.is_some() || spec.url.is_some() {
+    } else if spec.fields.is_some() || spec.url.is_some() || spec.set.is_some() {
         let empty = std::collections::BTreeMap::new();
         let fields = spec.fields.as_ref().unwrap_or(&empty);
-        if let Some(unknown) = fields.keys().find(|f| !rules.fields().contains(f)) {
-            return Err(format!(
-                "channel.fields: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
-                rules.fields().join(", ")
-            ));
+        let set = spec.set.as_ref().unwrap_or(&empty);
+        for (key, names) in [("fields", fields), ("set", set)] {
+            if let Some(unknown) = names.keys().find(|f| !rules.fields().contains(f)) {
+                return Err(format!(
+                    "channel.{key}: no channel rule tests the field \"{unknown}\" (fields the rules test: {})",
+                    rules.fields().join(", ")
+                ));
+            }
         }
         ChannelPlan::Rules {
             cols: rules
@@ -329,6 +459,7 @@ fn channel_plan(
                         .map(|c| cols.index(c, format!("channel.fields.{f}")))
                 })
                 .collect(),
+            fixed: rules.fields().iter().map(|f| set.get(f).cloned()).collect(),
             url: spec
                 .url
                 .as_ref()
@@ -377,7 +508,8 @@ impl SourcePlan {
                 })?;
             ids.push((slot, cols.index(column, format!("ids.{kind_name}"))));
         }
-        let channel = channel_plan(source, rules, &mut cols).map_err(config_error)?;
+        let channel =
+            channel_plan(source.channel.as_ref(), rules, &mut cols).map_err(config_error)?;
         let value = source
             .value_column
             .as_deref()
@@ -400,6 +532,18 @@ impl SourcePlan {
                 .ok_or_else(|| config_error(format!("dimensions: unknown dimension \"{dim}\"")))?;
             dims.push((slot, cols.index(column, format!("dimensions.{dim}"))));
         }
+        let filter = RowFilter::compile(&source.skip_when, &source.keep_when, &mut cols);
+        let session = source
+            .session_key
+            .iter()
+            .map(|c| cols.index(c, "session_key".into()))
+            .collect();
+        let conversion_id = source
+            .conversion_id
+            .as_deref()
+            .map(|c| cols.index(c, "conversion_id".into()));
+        let decimal = Decimal::parse(source.decimal.as_deref().unwrap_or("."))
+            .map_err(|e| config_error(format!("decimal: {e}")))?;
         let WantedColumns {
             names: wanted,
             keys,
@@ -424,7 +568,62 @@ impl SourcePlan {
             hasher: IdHasher::from_config(config)?,
             normalizer: Some(Normalizer::from_config(config, id_kinds)?)
                 .filter(|n| !n.is_trim_only()),
+            filter,
+            decimal,
+            session,
+            conversion_id,
+            line_items: source.line_items.unwrap_or(LineItems::Once),
+            conversions_are_touches: source.conversions_are_touches,
         })
+    }
+
+    /// Whether the load needs a scan of this source first: its sessions or conversion ids
+    /// group rows.
+    pub fn groups_rows(&self) -> bool {
+        !self.session.is_empty() || self.conversion_id.is_some()
+    }
+
+    /// The rows of `file` that a session key or conversion id groups, with the time and value
+    /// of each row the load will accept ([`super::dedup`]).
+    pub fn scan_file(&self, file: &Path) -> Result<Vec<ScanRow>> {
+        let mut reader = raw::open(file, self.format, &self.csv, &self.wanted, &self.name)
+            .map_err(|e| self.name_key(e))?;
+        let mut rows = Vec::new();
+        let mut batch = RawBatch::default();
+        while reader
+            .next_batch(&mut batch)
+            .map_err(|e| self.name_key(e))?
+        {
+            for r in 0..batch.lines.len() {
+                if !self.filter.passes(&batch, r) {
+                    continue;
+                }
+                let Ok(Some(kind)) = self.row_kind(&batch, r) else {
+                    continue;
+                };
+                let key_columns: &[usize] = match kind {
+                    RowKind::Touch => &self.session,
+                    RowKind::Conversion => self.conversion_id.as_slice(),
+                    RowKind::Identity => &[],
+                };
+                let Some(key) = group_key(&batch, r, key_columns) else {
+                    continue;
+                };
+                let value = match (kind, self.value) {
+                    (RowKind::Conversion, Some(c)) => batch.cell(c, r).amount(self.decimal),
+                    _ => Ok(0.0),
+                };
+                let usable = self.identifiers(&batch, r).is_ok() && value.is_ok();
+                rows.push(ScanRow {
+                    line: batch.lines[r],
+                    key,
+                    is_conversion: kind == RowKind::Conversion,
+                    ts: self.timestamp(&batch, r).ok().filter(|_| usable),
+                    value: value.unwrap_or(0.0),
+                });
+            }
+        }
+        Ok(rows)
     }
 
     /// Keeps no dimension (their columns are still read and checked).
@@ -442,6 +641,7 @@ impl SourcePlan {
         rules: &ChannelRules,
         keep_all_rejects: bool,
         part: Part,
+        decisions: Option<&FileDecisions>,
     ) -> Result<FileOutput> {
         let first_part = windows.as_ref().is_none_or(|w| w.start == 0);
         let mut reader = raw::open_part(
@@ -515,12 +715,12 @@ impl SourcePlan {
             }
             for r in 0..batch.lines.len() {
                 let before = out.rows.len();
-                let row = self.row(&batch, r, rules, &mut channels, part, &mut out);
+                let decision = decisions.and_then(|d| d.get(&batch.lines[r]).copied());
+                let row = self.row(&batch, r, rules, &mut channels, part, &mut out, decision);
                 match row {
-                    Ok(Outcome::Loaded) if out.rows.len() > before => out.rows_loaded += 1,
-                    // An identity-link row.
-                    Ok(Outcome::Loaded) => {}
+                    Ok(Outcome::Loaded) => out.rows_loaded += out.rows.len() - before,
                     Ok(Outcome::Ignored) => out.account.ignored += 1,
+                    Ok(Outcome::Merged) => {}
                     Err((reason, column, detail)) => {
                         out.account.reject(reason);
                         if keep(reason) {
@@ -576,33 +776,12 @@ impl SourcePlan {
 
     /// Fills in which config key mapped a missing column.
     fn name_key(&self, e: Error) -> Error {
-        match e {
-            Error::MissingColumn {
-                file,
-                source_name,
-                column,
-                available,
-                ..
-            } => {
-                let key = self
-                    .wanted
-                    .iter()
-                    .position(|w| *w == column)
-                    .map(|i| self.keys[i].clone())
-                    .unwrap_or_default();
-                Error::MissingColumn {
-                    file,
-                    source_name,
-                    column,
-                    key,
-                    available,
-                }
-            }
-            other => other,
-        }
+        with_config_key(e, &self.wanted, &self.keys)
     }
 
-    /// Loads one row into `out` (or says why it is ignored or rejected).
+    /// Loads one row into `out` (or says why it is ignored, merged or rejected): `decision`
+    /// is what grouping decided for it, if anything ([`super::dedup`]).
+    #[allow(clippy::too_many_arguments)]
     fn row(
         &self,
         batch: &RawBatch,
@@ -611,12 +790,27 @@ impl SourcePlan {
         channels: &mut Interner,
         part: Part,
         out: &mut FileOutput,
+        decision: Option<Decision>,
     ) -> Result<Outcome, Fault> {
-        let cell = |c: usize| batch.cell(c, r);
-
+        if !self.filter.passes(batch, r) {
+            return Ok(Outcome::Ignored);
+        }
         let Some(kind) = self.row_kind(batch, r)? else {
             return Ok(Outcome::Ignored);
         };
+        match decision {
+            Some(Decision::MergedIntoSession) => {
+                out.account.merged_into_sessions += 1;
+                self.merge(batch, r, part, out);
+                return Ok(Outcome::Merged);
+            }
+            Some(Decision::MergedIntoConversion) => {
+                out.account.merged_into_conversions += 1;
+                self.merge(batch, r, part, out);
+                return Ok(Outcome::Merged);
+            }
+            _ => {}
+        }
 
         let ids = self.identifiers(batch, r)?;
 
@@ -629,65 +823,101 @@ impl SourcePlan {
         let ts = self.timestamp(batch, r)?;
 
         let is_conversion = kind == RowKind::Conversion;
-        let value = match (is_conversion, self.value) {
-            (true, Some(c)) => cell(c)
-                .amount()
+        let value = match (is_conversion, self.value, decision) {
+            (true, _, Some(Decision::ValueOf(total))) => total,
+            (true, Some(c), _) => batch
+                .cell(c, r)
+                .amount(self.decimal)
                 .map_err(|d| (RejectReason::BadValue, Some(c), d))?,
             _ => 0.0,
         };
 
         let channel = self.channel(batch, r, rules, channels);
-        if !is_conversion && channels.touch(channel) {
+        let is_touch = !is_conversion || self.conversions_are_touches;
+        if is_touch && channels.touch(channel) {
             out.account.unassigned += 1;
         }
 
         out.data_end = out.data_end.max(ts);
         if is_conversion {
             out.account.conversions += 1;
+            if is_touch {
+                out.account.conversion_touches += 1;
+                self.push_frame_row(batch, r, part, out, (ts, channel), None, &ids);
+            }
+            let conversion_type = match &self.conversion_type {
+                ConversionTypePlan::Fixed(v) => Cow::Borrowed(v.as_str()),
+                ConversionTypePlan::Column(c) => batch
+                    .cell(*c, r)
+                    .trimmed()
+                    .unwrap_or(Cow::Borrowed(DEFAULT_CONVERSION_TYPE)),
+            };
+            let conversion = Some((&*conversion_type, value));
+            self.push_frame_row(batch, r, part, out, (ts, channel), conversion, &ids);
         } else {
             out.account.touches += 1;
+            self.push_frame_row(batch, r, part, out, (ts, channel), None, &ids);
         }
+        Ok(Outcome::Loaded)
+    }
+
+    /// A merged row's identifiers, as a link when it has two or more: the rows of one
+    /// session or order are one person's.
+    fn merge(&self, batch: &RawBatch, r: usize, part: Part, out: &mut FileOutput) {
+        if let Ok(ids) = self.identifiers(batch, r) {
+            if ids.iter().filter(|(_, v)| v.is_some()).count() >= 2 {
+                push_links(part, out, ids);
+            }
+        }
+    }
+
+    /// Adds one frame row made from row `r`: a touch, or a conversion (its type and value),
+    /// at `ts` with `channel`.
+    #[allow(clippy::too_many_arguments)]
+    fn push_frame_row(
+        &self,
+        batch: &RawBatch,
+        r: usize,
+        part: Part,
+        out: &mut FileOutput,
+        (ts, channel): (i64, Option<u32>),
+        conversion: Option<(&str, f64)>,
+        ids: &RowIds,
+    ) {
         let rows = &mut out.rows;
-        rows.is_conversion.push(is_conversion);
+        rows.is_conversion.push(conversion.is_some());
         // Interned here, or else kept as columns below.
         let interned = match &mut out.ids {
             Some(f) => {
-                f.push(false, &ids);
+                f.push(false, ids);
                 true
             }
             None => false,
         };
-        let conversion_type = is_conversion.then(|| match &self.conversion_type {
-            ConversionTypePlan::Fixed(v) => Cow::Borrowed(v.as_str()),
-            ConversionTypePlan::Column(c) => cell(*c)
-                .trimmed()
-                .unwrap_or(Cow::Borrowed(DEFAULT_CONVERSION_TYPE)),
-        });
         if let Some(c) = &mut out.compact {
-            c.push(ts, channel, conversion_type.as_deref().map(|t| (t, value)));
+            c.push(ts, channel, conversion);
         }
         if !part.frame {
-            return Ok(Outcome::Loaded);
+            return;
         }
         rows.ts.push(ts);
         rows.channel.push(channel);
-        rows.value.push(value);
+        rows.value.push(conversion.map_or(0.0, |(_, v)| v));
         rows.conversion_type
-            .push(conversion_type.map(|t| CompactString::new(&*t)));
+            .push(conversion.map(|(t, _)| CompactString::new(t)));
         if !interned {
-            for (slot, v) in &ids {
+            for (slot, v) in ids {
                 rows.ids[*slot].push(v.as_deref().map(CompactString::new));
             }
         }
         for (slot, c) in &self.dims {
-            rows.dims[*slot].push(cell(*c).compact_text());
+            rows.dims[*slot].push(batch.cell(*c, r).compact_text());
         }
         let n = rows.ts.len();
         if part.ids == IdCells::Columns {
             pad(&mut rows.ids, n);
         }
         pad(&mut rows.dims, n);
-        Ok(Outcome::Loaded)
     }
 
     /// The row's identifiers (slot, value), refused when it has none.
@@ -725,6 +955,7 @@ impl SourcePlan {
                 touch,
                 conversion,
                 ignore,
+                ignore_others,
             } => {
                 let v = cell(*col).trimmed().unwrap_or_default();
                 // Lower-cased only when it needs to be: most exports write one spelling.
@@ -737,7 +968,7 @@ impl SourcePlan {
                     RowKind::Touch
                 } else if conversion.contains(&*v) {
                     RowKind::Conversion
-                } else if ignore.contains(&*v) {
+                } else if ignore.contains(&*v) || *ignore_others {
                     return Ok(None);
                 } else {
                     return Err((RejectReason::UnknownKind, Some(*col), quote(&v)));
@@ -795,18 +1026,8 @@ impl SourcePlan {
             ChannelPlan::Column(c) => {
                 Some(channels.id(cell(*c).trimmed().as_deref().unwrap_or(UNASSIGNED)))
             }
-            ChannelPlan::Rules { cols, url } => {
-                let url = url
-                    .and_then(|c| cell(c).trimmed())
-                    .and_then(|u| LandingUrl::parse(&u));
-                let fields: SmallVec<[Option<Cow<str>>; 8]> = cols
-                    .iter()
-                    .zip(rules.fields())
-                    .map(|(c, field)| match c {
-                        Some(c) => cell(*c).trimmed(),
-                        None => url.as_ref().and_then(|u| u.field(field)).map(Cow::Owned),
-                    })
-                    .collect();
+            ChannelPlan::Rules { .. } => {
+                let fields = self.channel.rule_fields(batch, r, rules);
                 Some(classify_cached(&fields, rules, channels))
             }
         }
@@ -889,6 +1110,34 @@ impl LandingUrl {
     }
 }
 
+/// A missing-column error with the config key that named the column (`names[i]` was named
+/// by `keys[i]`); other errors as they are.
+pub(super) fn with_config_key(e: Error, names: &[String], keys: &[String]) -> Error {
+    match e {
+        Error::MissingColumn {
+            file,
+            source_name,
+            column,
+            available,
+            ..
+        } => {
+            let key = names
+                .iter()
+                .position(|w| *w == column)
+                .map(|i| keys[i].clone())
+                .unwrap_or_default();
+            Error::MissingColumn {
+                file,
+                source_name,
+                column,
+                key,
+                available,
+            }
+        }
+        other => other,
+    }
+}
+
 /// An identity row's identifiers, as the part keeps them (interned, or as link columns).
 fn push_links(part: Part, out: &mut FileOutput, ids: RowIds) {
     match (part.ids, &mut out.ids) {
@@ -911,6 +1160,22 @@ fn pad(columns: &mut [Vec<Option<CompactString>>], rows: usize) {
     for c in columns.iter_mut() {
         c.resize(rows, None);
     }
+}
+
+/// The key of row `r` over `columns`, their trimmed texts joined; None when there are no
+/// columns or one of them is empty (the row belongs to no group).
+fn group_key(batch: &RawBatch, r: usize, columns: &[usize]) -> Option<String> {
+    if columns.is_empty() {
+        return None;
+    }
+    let mut key = String::new();
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.push_str(&batch.cell(*c, r).trimmed()?);
+    }
+    Some(key)
 }
 
 fn quote(s: &str) -> String {

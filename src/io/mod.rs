@@ -2,6 +2,8 @@
 //! and timestamps parsed from cells. Ingest reads exports through it, the identity stage its
 //! identity maps and the journey stage path tables; it knows nothing of any of them.
 
+pub mod number;
+pub mod path;
 pub mod read;
 pub mod timestamp;
 
@@ -55,6 +57,29 @@ pub struct CsvOptions {
     /// `column_1`, `column_2`, …
     #[serde(default = "yes")]
     pub has_header: bool,
+    /// Lines before the header (a report's title and date range), skipped unread.
+    #[serde(default)]
+    pub skip_rows: usize,
+    /// Text encoding, as a WHATWG label (`utf-8`, `windows-1252`, `latin1`, `utf-16`…);
+    /// default UTF-8. A byte order mark overrides it.
+    pub encoding: Option<String>,
+}
+
+impl CsvOptions {
+    /// The configured encoding; None for UTF-8 (read as it is, its invalid bytes rejected
+    /// row by row). Err for a label that names no encoding.
+    pub fn text_encoding(&self) -> Result<Option<&'static encoding_rs::Encoding>, String> {
+        let Some(label) = self.encoding.as_deref() else {
+            return Ok(None);
+        };
+        match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+            Some(e) if e == encoding_rs::UTF_8 => Ok(None),
+            Some(e) => Ok(Some(e)),
+            None => Err(format!(
+                "\"{label}\" is not an encoding (use utf-8, windows-1252, latin1, utf-16)"
+            )),
+        }
+    }
 }
 
 impl Default for CsvOptions {
@@ -63,6 +88,8 @@ impl Default for CsvOptions {
             delimiter: None,
             quote: default_quote(),
             has_header: true,
+            skip_rows: 0,
+            encoding: None,
         }
     }
 }

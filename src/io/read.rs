@@ -14,6 +14,8 @@ use polars::io::parquet::metadata::FileMetadataRef;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::number::{parse_number, Decimal};
+use super::path::FieldPath;
 use super::{CsvOptions, Format};
 use crate::error::{Error, Result};
 
@@ -62,12 +64,12 @@ impl<'a> Value<'a> {
 
     /// The cell as an amount (a conversion value): empty means 0; otherwise a finite,
     /// non-negative number. The error says what is wrong with the cell.
-    pub fn amount(&self) -> std::result::Result<f64, String> {
+    pub fn amount(&self, decimal: Decimal) -> std::result::Result<f64, String> {
         let x = match *self {
             Value::Null => return Ok(0.0),
             Value::Int(i) => i as f64,
             Value::Float(f) => f,
-            Value::Str(s) => return amount_text(s),
+            Value::Str(s) => return amount_text(s, decimal),
             Value::Datetime { .. } => return Err("a datetime is not a value".into()),
         };
         checked_amount(x)
@@ -97,16 +99,14 @@ enum Slot {
     Datetime { micros: i64, utc: bool },
 }
 
-/// [`Value::amount`] of a text cell.
-pub fn amount_text(s: &str) -> std::result::Result<f64, String> {
+/// [`Value::amount`] of a text cell: thousands separators and a currency symbol or code are
+/// allowed ([`parse_number`]).
+pub fn amount_text(s: &str, decimal: Decimal) -> std::result::Result<f64, String> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(0.0);
     }
-    let x = t
-        .parse::<f64>()
-        .map_err(|_| format!("\"{t}\" is not a number"))?;
-    checked_amount(x)
+    checked_amount(parse_number(t, decimal)?)
 }
 
 fn checked_amount(x: f64) -> std::result::Result<f64, String> {
@@ -309,8 +309,28 @@ pub fn open_part(
                 .schema()
                 .map_err(|e| Error::format(file, format!("not a readable Parquet file: {e}")))?;
             let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-            if let Some(w) = wanted.iter().find(|w| !names.contains(w)) {
-                return Err(missing_column(file, source_name, w, &names));
+            let mut paths = Vec::with_capacity(wanted.len());
+            for w in wanted {
+                paths.push(if names.contains(w) {
+                    None
+                } else {
+                    let path = FieldPath::parse(w)
+                        .filter(|p| names.contains(&p.top))
+                        .ok_or_else(|| missing_column(file, source_name, w, &names))?;
+                    let dtype = schema
+                        .get(path.top.as_str())
+                        .ok_or_else(|| missing_column(file, source_name, w, &names))?;
+                    path.check_dtype(&DataType::from_arrow_field(dtype))
+                        .map_err(|inside| missing_column(file, source_name, w, &[inside]))?;
+                    Some(path)
+                });
+            }
+            let mut tops: Vec<String> = Vec::new();
+            for (w, p) in wanted.iter().zip(&paths) {
+                let top = p.as_ref().map_or(w, |p| &p.top);
+                if !tops.contains(top) {
+                    tops.push(top.clone());
+                }
             }
             let metadata = reader
                 .get_metadata()
@@ -328,6 +348,8 @@ pub fn open_part(
             Ok(Box::new(ParquetBatchReader {
                 file: file.to_path_buf(),
                 wanted: wanted.to_vec(),
+                paths,
+                tops,
                 metadata,
                 windows,
                 window,
@@ -373,10 +395,23 @@ fn missing_column(file: &Path, source_name: &str, column: &str, available: &[Str
         source_name: source_name.to_string(),
         column: column.to_string(),
         key: String::new(),
-        available: if available.is_empty() {
-            "(none)".into()
-        } else {
-            available.join(", ")
+        available: match available {
+            [] => "(none)".into(),
+            [one] => match [';', '\t', '|', ','].into_iter().find(|d| one.contains(*d)) {
+                // One column holding separators: the file is split by another delimiter.
+                Some(d) => {
+                    let name = if d == '\t' {
+                        "tab".to_string()
+                    } else {
+                        d.to_string()
+                    };
+                    format!(
+                        "{one} (one column: the header looks {name}-separated; set csv = {{ delimiter = \"{name}\" }})"
+                    )
+                }
+                None => one.clone(),
+            },
+            many => many.join(", "),
         },
     }
 }
@@ -439,6 +474,12 @@ pub fn read_csv_text<S: Send>(
 ) -> Result<Vec<S>> {
     if wanted.len() > MAX_TEXT_COLUMNS {
         return Err(Error::format(file, "too many columns for a text read"));
+    }
+    if csv.skip_rows > 0 || csv.encoding.is_some() {
+        return Err(Error::format(
+            file,
+            "a text read takes UTF-8 files without title lines",
+        ));
     }
     let reader = open_csv(file, csv, wanted, what)?;
     let mut bytes = Vec::new();
@@ -582,7 +623,10 @@ impl TextColumns<'_> {
             *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
                 line: line(),
                 reason: BrokenReason::InvalidEncoding,
-                detail: format!("column \"{}\" is not valid UTF-8", self.header[i]),
+                detail: format!(
+                    "column \"{}\" is not valid UTF-8 (for a file in another encoding, set csv.encoding, e.g. \"windows-1252\")",
+                    self.header[i]
+                ),
             })?;
         }
         Ok(())
@@ -619,6 +663,43 @@ pub fn column_names(file: &Path, format: Format, csv: &CsvOptions) -> Result<Vec
     }
 }
 
+/// A CSV file's text as UTF-8, past its title lines: read as it is when UTF-8 (a byte order
+/// mark skipped), else decoded from its encoding (encoding_rs).
+fn csv_text(file: &Path, opts: &CsvOptions) -> Result<Box<dyn BufRead + Send>> {
+    let f = crate::files::open(file)?;
+    let encoding = opts
+        .text_encoding()
+        .map_err(|e| Error::format(file, format!("csv.encoding: {e}")))?;
+    let mut text: Box<dyn BufRead + Send> = match encoding {
+        None => Box::new(skip_bom(file, BufReader::with_capacity(1 << 20, f))?),
+        Some(encoding) => Box::new(BufReader::with_capacity(
+            1 << 20,
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .strip_bom(true)
+                .build(f),
+        )),
+    };
+    let mut line = Vec::new();
+    for skipped in 0..opts.skip_rows {
+        line.clear();
+        let n = text
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(file, e))?;
+        if n == 0 {
+            return Err(Error::format(
+                file,
+                format!(
+                    "csv.skip_rows = {}, but the file has only {skipped} lines",
+                    opts.skip_rows
+                ),
+            ));
+        }
+    }
+    Ok(text)
+}
+
 /// Skips a UTF-8 byte order mark at the start of a reader.
 fn skip_bom(file: &Path, mut reader: BufReader<File>) -> Result<BufReader<File>> {
     let buf = reader.fill_buf().map_err(|e| Error::io(file, e))?;
@@ -634,6 +715,8 @@ fn skip_bom(file: &Path, mut reader: BufReader<File>) -> Result<BufReader<File>>
 /// before it).
 struct LineBreaks<R> {
     inner: R,
+    /// Lines before the first byte read (skipped title lines).
+    first_line: u64,
     /// Bytes read so far.
     read: u64,
     /// Line breaks (`\r` or `\n`) not yet passed, with whether each is a `\n`.
@@ -643,9 +726,10 @@ struct LineBreaks<R> {
 }
 
 impl<R> LineBreaks<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, first_line: u64) -> Self {
         LineBreaks {
             inner,
+            first_line,
             read: 0,
             ahead: Default::default(),
             passed: Default::default(),
@@ -669,7 +753,7 @@ impl<R> LineBreaks<R> {
             .take_while(|(i, (at, _))| *at == byte + *i as u64)
             .filter(|(_, (_, lf))| *lf)
             .count() as u64;
-        1 + passed + run
+        1 + self.first_line + passed + run
     }
 }
 
@@ -687,7 +771,7 @@ impl<R: std::io::Read> std::io::Read for LineBreaks<R> {
 
 struct CsvBatchReader {
     file: PathBuf,
-    reader: csv::Reader<LineBreaks<BufReader<File>>>,
+    reader: csv::Reader<LineBreaks<Box<dyn BufRead + Send>>>,
     header: Vec<String>,
     indices: Vec<usize>,
     record: csv::ByteRecord,
@@ -696,8 +780,7 @@ struct CsvBatchReader {
 
 impl CsvBatchReader {
     fn new(file: &Path, opts: &CsvOptions) -> Result<Self> {
-        let f = crate::files::open(file)?;
-        let buf = skip_bom(file, BufReader::with_capacity(1 << 20, f))?;
+        let text = csv_text(file, opts)?;
         let delimiter = csv_delimiter(opts.delimiter.as_deref(), file)
             .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
         let mut reader = csv::ReaderBuilder::new()
@@ -705,7 +788,7 @@ impl CsvBatchReader {
             .quote(quote_byte(opts))
             .has_headers(false)
             .flexible(true)
-            .from_reader(LineBreaks::new(buf));
+            .from_reader(LineBreaks::new(text, opts.skip_rows as u64));
         let mut record = csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
@@ -723,7 +806,11 @@ impl CsvBatchReader {
                         .map_err(|_| {
                             Error::format(
                                 file,
-                                format!("line 1: header column {} is not valid UTF-8", i + 1),
+                                format!(
+                                    "line {}: header column {} is not valid UTF-8",
+                                    opts.skip_rows + 1,
+                                    i + 1
+                                ),
                             )
                         })
                 })
@@ -809,7 +896,11 @@ struct NdjsonBatchReader {
     lines: std::io::Lines<BufReader<File>>,
     line_no: u64,
     wanted: Vec<String>,
+    /// The path of each wanted column, for names that may lead into nested objects.
+    paths: Vec<Option<FieldPath>>,
     seen: Vec<bool>,
+    /// What exists where each unseen wanted column was looked for (for the error).
+    found_instead: Vec<Option<String>>,
     decoded_rows: u64,
     done: bool,
 }
@@ -824,7 +915,9 @@ impl NdjsonBatchReader {
             lines: buf.lines(),
             line_no: 0,
             wanted: wanted.to_vec(),
+            paths: wanted.iter().map(|w| FieldPath::parse(w)).collect(),
             seen: vec![false; wanted.len()],
+            found_instead: vec![None; wanted.len()],
             decoded_rows: 0,
             done: false,
         })
@@ -898,7 +991,25 @@ impl BatchReader for NdjsonBatchReader {
                 }
             };
             for (i, key) in self.wanted.iter().enumerate() {
-                let v = object.get(key);
+                // A key is seen when some line has it; a path when some line has its
+                // structure (a list without the element asked for is an empty cell).
+                let v = match (object.get(key), &self.paths[i]) {
+                    (Some(v), _) => Some(v),
+                    (None, Some(path)) => match path.json(&object) {
+                        Ok(v) => {
+                            self.seen[i] = true;
+                            v
+                        }
+                        Err(instead) => {
+                            self.found_instead[i].get_or_insert(instead);
+                            None
+                        }
+                    },
+                    (None, None) => {
+                        self.found_instead[i].get_or_insert_with(|| keys_of(&object));
+                        None
+                    }
+                };
                 self.seen[i] |= v.is_some();
                 Self::push_json(batch, i, v);
             }
@@ -912,12 +1023,20 @@ impl BatchReader for NdjsonBatchReader {
                     source_name: self.source_name.clone(),
                     column: self.wanted[i].clone(),
                     key: String::new(),
-                    available: "(the key is in no line of the file)".into(),
+                    available: self.found_instead[i].take().map_or_else(
+                        || "(the key is in no line of the file)".into(),
+                        |keys| format!("{keys} (the key is in no line of the file)"),
+                    ),
                 });
             }
         }
         Ok(true)
     }
+}
+
+/// The keys of a JSON object, for an error message.
+fn keys_of(object: &serde_json::Map<String, serde_json::Value>) -> String {
+    object.keys().cloned().collect::<Vec<_>>().join(", ")
 }
 
 trait JsonErrorName {
@@ -942,6 +1061,10 @@ impl JsonErrorName for serde_json::Error {
 struct ParquetBatchReader {
     file: PathBuf,
     wanted: Vec<String>,
+    /// The path of each wanted column that is a field inside a column (None: a column).
+    paths: Vec<Option<FieldPath>>,
+    /// The file's columns read: each wanted column or the column its path starts in.
+    tops: Vec<String>,
     metadata: FileMetadataRef,
     /// Rows of each window, in file order.
     windows: Vec<usize>,
@@ -1059,7 +1182,7 @@ impl BatchReader for ParquetBatchReader {
                     let mut reader = ParquetReader::new(f);
                     reader.set_metadata(self.metadata.clone());
                     let df = reader
-                        .with_columns(Some(self.wanted.clone()))
+                        .with_columns(Some(self.tops.clone()))
                         .with_slice(Some((self.window_start, rows)))
                         .finish()
                         .map_err(|e| {
@@ -1074,11 +1197,19 @@ impl BatchReader for ParquetBatchReader {
             }
         };
         let part = df.slice(self.offset as i64, BATCH_ROWS);
-        for (i, name) in self.wanted.iter().enumerate() {
-            let column = part
-                .column(name)
-                .map_err(|e| Error::format(&self.file, e.to_string()))?;
-            self.push_column(batch, i, column)?;
+        for (i, (name, path)) in self.wanted.iter().zip(&self.paths).enumerate() {
+            let fail =
+                |e: PolarsError| Error::format(&self.file, format!("column \"{name}\": {e}"));
+            let column = match path {
+                None => part.column(name).map_err(fail)?.clone(),
+                Some(path) => {
+                    let top = part.column(&path.top).map_err(fail)?;
+                    path.series(top.as_materialized_series())
+                        .map_err(fail)?
+                        .into_column()
+                }
+            };
+            self.push_column(batch, i, &column)?;
         }
         let first = (self.window_start + self.offset) as u64 + 1;
         batch.lines.extend(first..first + part.height() as u64);

@@ -4,8 +4,10 @@
 //! conversion (of any type, or of its own type with `split_by_conversion_type`) that fall in
 //! the lookback window. Touches after a person's last conversion form a non-converting
 //! journey. A conversion with no touch in its window is unattributed: it is counted, and can
-//! be credited to a `Direct` path by option. Ties in time are broken by input order (sources
-//! in config order, then files, then rows).
+//! be credited to a `Direct` path by option. Rows at the same instant are ordered touches
+//! before conversions (a store purchase's own touch belongs to its journey), touches by
+//! channel name; only rows alike in all three keep their input order, which then changes
+//! nothing but which of two simultaneous conversions comes first.
 
 pub mod path_table;
 pub mod periods;
@@ -448,8 +450,9 @@ pub fn build_rows(
                         .iter()
                         .map(|&r| r as usize),
                 );
-                // Stable: rows at the same time stay in row order.
-                idx.sort_by_key(|&r| rows.ts[r]);
+                // Ties never depend on the order of sources in the config (see the module
+                // notes); channel ids are in name order. Stable for the rest.
+                idx.sort_by_key(|&r| (rows.ts[r], rows.is_conversion[r], rows.channel[r]));
                 ctx.person(person, &idx, &mut scratch, &mut journeys, &mut stats);
             }
             (journeys, stats)

@@ -17,6 +17,7 @@ use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
+use crate::io::number::Decimal;
 use crate::io::read::{self as raw, Value};
 use crate::io::{CsvOptions, Format};
 use crate::names::Names;
@@ -699,7 +700,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                     RowIn {
                         path: cells[0].trim(),
                         conversions: count_text(cells[1]),
-                        value: raw::amount_text(cells[2]),
+                        value: raw::amount_text(cells[2], Decimal::Point),
                         nulls: count_text(cells[3]),
                         conversion_type: text_at(type_at),
                         segment: text_at(segment_at),
@@ -719,7 +720,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                 RowIn {
                     path: &text,
                     conversions: count(&cells[1]),
-                    value: cells[2].amount(),
+                    value: cells[2].amount(Decimal::Point),
                     nulls: count(&cells[3]),
                     conversion_type: &ctype,
                     segment: &segment,
@@ -994,12 +995,12 @@ mod tests {
 
     #[test]
     fn values_must_be_finite_and_non_negative() {
-        assert_eq!(Value::Str(" 12.5 ").amount(), Ok(12.5));
-        assert_eq!(Value::Null.amount(), Ok(0.0));
-        assert!(Value::Str("-1").amount().is_err());
-        assert!(Value::Str("inf").amount().is_err());
-        assert!(Value::Float(f64::NAN).amount().is_err());
-        assert!(Value::Str("x").amount().is_err());
+        assert_eq!(Value::Str(" 12.5 ").amount(Decimal::Point), Ok(12.5));
+        assert_eq!(Value::Null.amount(Decimal::Point), Ok(0.0));
+        assert!(Value::Str("-1").amount(Decimal::Point).is_err());
+        assert!(Value::Str("inf").amount(Decimal::Point).is_err());
+        assert!(Value::Float(f64::NAN).amount(Decimal::Point).is_err());
+        assert!(Value::Str("x").amount(Decimal::Point).is_err());
     }
 
     #[test]

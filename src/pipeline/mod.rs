@@ -2,6 +2,7 @@
 //! command that starts from exports or a path table runs its steps through here; the command
 //! line only parses options into [`options`] and renders what comes back.
 
+pub mod checks;
 pub mod main_job;
 pub mod options;
 pub mod report_folder;
@@ -62,6 +63,26 @@ pub struct Summary<'a> {
 }
 
 impl Input {
+    /// What probably spoils this input's result ([`checks`]); none for a path table.
+    pub fn warnings(&self) -> Vec<checks::Warning> {
+        match self {
+            Input::Raw(b) => checks::data_warnings(
+                &b.config,
+                &b.touchpoints,
+                Some((&b.journeys.stats, b.journeys.conversions_in)),
+            ),
+            Input::Sharded { data, .. } => {
+                let mut w = checks::rejected_sources(&data.accounting);
+                w.extend(checks::unattributed(
+                    &data.journey_stats,
+                    data.conversions_in,
+                ));
+                w
+            }
+            Input::Paths(_) => Vec::new(),
+        }
+    }
+
     /// The path table: the one read, or one built from the journeys.
     pub fn table(&self) -> Cow<'_, PathTable> {
         match self {
@@ -157,10 +178,86 @@ pub fn write_rejects(args: &ConfigArgs, rejects: &[Reject], quiet: bool) -> anyh
     Ok(())
 }
 
-/// Rows rejected when `--strict` forbids any (None when the run may go on).
-pub fn strict_failure(args: &ConfigArgs, accounting: &Accounting) -> Option<u64> {
+/// Why `--strict` stops the run: rejected rows, or warnings (None when it may go on, or
+/// without `--strict`).
+pub fn strict_failure(
+    args: &ConfigArgs,
+    accounting: &Accounting,
+    warnings: &[checks::Warning],
+) -> Option<String> {
     let rejected = accounting.total().rejected_total();
-    (args.strict && rejected > 0).then_some(rejected)
+    match (args.strict, rejected, warnings.len()) {
+        (false, ..) | (true, 0, 0) => None,
+        (true, 0, n) => Some(format!("{n} warnings (above)")),
+        (true, r, 0) => Some(format!(
+            "{r} rows were rejected (see the rejections table, or write them with --rejects)"
+        )),
+        (true, r, n) => Some(format!("{r} rows were rejected and {n} warnings given")),
+    }
+}
+
+/// What `validate` finds: the load, the spend, the people and journeys, and the warnings.
+/// Everything `run` would check before its models is checked: the config's models and
+/// baseline, the spend exports, stitching and journey building.
+pub struct Validated {
+    pub config: Config,
+    pub touchpoints: Touchpoints,
+    pub spend: Option<ingest::Spend>,
+    pub people: u32,
+    pub journey_stats: JourneyStats,
+    pub conversions_in: u64,
+    pub warnings: Vec<checks::Warning>,
+}
+
+/// Loads, checks the config's report and spend, stitches and builds journeys, as `run` would,
+/// and gathers the warnings.
+pub fn validate(args: &ConfigArgs, keep: Keep, quiet: bool) -> anyhow::Result<Validated> {
+    let (config, touchpoints) = load(args, keep, quiet)?;
+    check_report(&config)?;
+    let spend = ingest::load_spend(&config)?;
+    let people = people(&config, &touchpoints, &PeopleArgs { identity_map: None })?;
+    let journeys = journey::build(
+        &touchpoints,
+        &people,
+        &JourneyOptions::from_config(&config)?,
+    )?;
+    let warnings = checks::data_warnings(
+        &config,
+        &touchpoints,
+        Some((&journeys.stats, journeys.conversions_in)),
+    );
+    Ok(Validated {
+        spend,
+        people: people.people,
+        journey_stats: journeys.stats,
+        conversions_in: journeys.conversions_in,
+        warnings,
+        config,
+        touchpoints,
+    })
+}
+
+/// The config's `[report]` names models that exist, and a baseline among them.
+pub fn check_report(config: &Config) -> anyhow::Result<()> {
+    let specs = chosen(
+        &ModelChoice::default(),
+        config.report.models.as_deref(),
+        true,
+        true,
+    )?;
+    if let (Some(baseline), Some(_)) = (&config.report.baseline, &config.report.models) {
+        anyhow::ensure!(
+            specs.iter().any(|s| &s.name == baseline),
+            "{}: [report] baseline \"{baseline}\" is not among [report] models ({})",
+            config.path.display(),
+            specs
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Whether a spec's model reads touch times (which a path table does not hold).
@@ -322,9 +419,15 @@ pub fn chosen(
         default
     };
     if let Some(names) = named {
+        // Names from the config are reported as the config's, not as a flag's.
+        let origin = if std::ptr::eq(names, default.unwrap_or_default()) {
+            "[report] models"
+        } else {
+            "--model"
+        };
         return names
             .iter()
-            .map(|m| catalogue.resolve(m).map_err(anyhow::Error::from))
+            .map(|m| catalogue.resolve_as(m, origin).map_err(anyhow::Error::from))
             .collect();
     }
     let mut specs = Vec::new();

@@ -52,7 +52,7 @@ pub struct BootstrapArgs {
 }
 
 /// Which models to run.
-#[derive(Debug, Args)]
+#[derive(Default, Debug, Args)]
 pub struct ModelChoice {
     /// A model by name, with optional parameters (markov:order=3,
     /// position_based:first=0.3,last=0.5); repeatable. Default: every model.
@@ -67,7 +67,7 @@ pub struct ModelChoice {
 }
 
 /// Where people come from.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct PeopleArgs {
     /// Use this identity map (CSV or Parquet: kind, value, person_id) instead of stitching.
     #[arg(long, value_name = "FILE")]

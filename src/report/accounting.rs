@@ -3,39 +3,88 @@
 use std::collections::BTreeMap;
 
 use super::table::{self, percent, right, Cell, View};
-use crate::ingest::{Accounting, Reject, RejectReason};
+use crate::ingest::{Accounting, Reject, RejectReason, SourceAccount, Spend};
 
-/// Rows read, loaded, ignored and rejected per source, with a total row.
+/// Rows read, loaded, ignored and rejected per source, with a total row. Columns for merged
+/// rows and for touches made by conversion rows appear when some source has them.
 pub fn sources_table(accounting: &Accounting) -> View {
-    let mut t = table::new(&[
+    let total = accounting.total();
+    let merged = total.merged() > 0;
+    let conversion_touches = total.conversion_touches > 0;
+    let mut header = vec![
         "source",
         "format",
         "files",
         "rows read",
         "touches",
         "conversions",
-        "identity",
-        "ignored",
-        "rejected",
-        "unassigned",
-    ]);
-    let total = accounting.total();
+    ];
+    if conversion_touches {
+        header.push("also touches");
+    }
+    header.extend(["identity", "ignored"]);
+    if merged {
+        header.push("merged");
+    }
+    header.extend(["rejected", "unassigned"]);
+    let mut t = table::new(&header);
     for s in accounting.sources.iter().chain(std::iter::once(&total)) {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(&s.source),
             Cell::new(&s.format),
             right(s.files),
             right(s.rows_read),
             right(s.touches),
             right(s.conversions),
-            right(s.identity_rows),
-            right(s.ignored),
+        ];
+        if conversion_touches {
+            row.push(right(s.conversion_touches));
+        }
+        row.extend([right(s.identity_rows), right(s.ignored)]);
+        if merged {
+            row.push(right(s.merged()));
+        }
+        row.extend([
             right(format!(
                 "{} ({})",
                 s.rejected_total(),
                 percent(s.rejected_total() as f64, s.rows_read as f64)
             )),
             right(s.unassigned),
+        ]);
+        t.add_row(row);
+    }
+    t
+}
+
+/// Rows read, loaded, ignored and rejected per spend export, with the cost loaded.
+pub fn spend_table(spend: &Spend) -> View {
+    let mut t = table::new(&[
+        "spend export",
+        "format",
+        "files",
+        "rows read",
+        "loaded",
+        "ignored",
+        "rejected",
+    ]);
+    let total = SourceAccount {
+        source: "total".into(),
+        ..spend.account()
+    };
+    for s in spend.accounts.iter().chain(std::iter::once(&total)) {
+        t.add_row(vec![
+            Cell::new(&s.source),
+            Cell::new(&s.format),
+            right(s.files),
+            right(s.rows_read),
+            right(s.spend_rows),
+            right(s.ignored),
+            right(format!(
+                "{} ({})",
+                s.rejected_total(),
+                percent(s.rejected_total() as f64, s.rows_read as f64)
+            )),
         ]);
     }
     t
@@ -89,18 +138,32 @@ pub fn channel_mix_table(accounting: &Accounting) -> View {
                 Cell::new(&s.source),
                 Cell::new(channel),
                 right(n),
-                right(percent(*n as f64, s.touches as f64)),
+                right(percent(
+                    *n as f64,
+                    (s.touches + s.conversion_touches) as f64,
+                )),
             ]);
         }
     }
     t
 }
 
-/// One line: rows read, loaded, ignored, rejected, unassigned.
+/// One line: rows read, loaded, ignored, merged, rejected, unassigned.
 pub fn summary_line(accounting: &Accounting) -> String {
     let t = accounting.total();
+    let also = match t.conversion_touches {
+        0 => String::new(),
+        n => format!(" ({n} also touches)"),
+    };
+    let merged = match t.merged() {
+        0 => String::new(),
+        n => format!(
+            ", {n} merged ({} into sessions, {} into conversions)",
+            t.merged_into_sessions, t.merged_into_conversions
+        ),
+    };
     format!(
-        "{} rows read from {} sources: {} loaded ({} touches, {} conversions, {} identity), {} ignored, {} rejected ({}); {} touches unassigned ({})",
+        "{} rows read from {} sources: {} loaded ({} touches, {} conversions{also}, {} identity), {} ignored{merged}, {} rejected ({}); {} touches unassigned ({})",
         t.rows_read,
         accounting.sources.len(),
         t.loaded(),
@@ -111,6 +174,6 @@ pub fn summary_line(accounting: &Accounting) -> String {
         t.rejected_total(),
         percent(t.rejected_total() as f64, t.rows_read as f64),
         t.unassigned,
-        percent(t.unassigned as f64, t.touches as f64),
+        percent(t.unassigned as f64, (t.touches + t.conversion_touches) as f64),
     )
 }

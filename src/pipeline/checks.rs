@@ -1,0 +1,178 @@
+//! What quietly spoils a result: a run can load, stitch and attribute without an error and
+//! still be wrong. These checks find the usual causes in what a run has already computed, and
+//! `validate`, `run` and the other commands print them as warnings (`--strict` fails on them).
+
+use std::collections::HashMap;
+
+use crate::config::Config;
+use crate::ingest::{Accounting, Touchpoints};
+use crate::journey::JourneyStats;
+
+/// A source with more than this share of its rows rejected is probably mapped wrongly.
+pub const MOST_ROWS_REJECTED: f64 = 0.5;
+
+/// More than this share of conversions without a touch in their window (or without a person)
+/// usually means identifiers that do not link.
+pub const MANY_UNATTRIBUTED: f64 = 0.2;
+
+/// One warning, said in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning(pub String);
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Sources that rejected more than half of their rows.
+pub fn rejected_sources(accounting: &Accounting) -> Vec<Warning> {
+    accounting
+        .sources
+        .iter()
+        .filter(|s| {
+            s.rows_read > 0 && s.rejected_total() as f64 > MOST_ROWS_REJECTED * s.rows_read as f64
+        })
+        .map(|s| {
+            let (reason, n) = s
+                .rejected
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(r, n)| (r.name(), *n))
+                .unwrap_or(("", 0));
+            Warning(format!(
+                "source \"{}\": {} of {} rows rejected ({:.0}%), {n} of them as {reason}: check its mapping (validate --rejects FILE lists every one)",
+                s.source,
+                s.rejected_total(),
+                s.rows_read,
+                100.0 * s.rejected_total() as f64 / s.rows_read as f64
+            ))
+        })
+        .collect()
+}
+
+/// More than a fifth of the conversions unattributed (no touch in the window, or no person).
+pub fn unattributed(stats: &JourneyStats, conversions_in: u64) -> Vec<Warning> {
+    let missing = stats.unattributed + stats.conversions_without_person;
+    if conversions_in == 0 || (missing as f64) <= MANY_UNATTRIBUTED * conversions_in as f64 {
+        return Vec::new();
+    }
+    vec![Warning(format!(
+        "{missing} of {conversions_in} conversions ({:.0}%) have no touch in their lookback window: are the identifiers of touches and conversions the same people's (see `omnitouch stitch`), and is the lookback long enough?",
+        100.0 * missing as f64 / conversions_in as f64
+    ))]
+}
+
+/// Identifier kinds whose values differ from one another only in case or surrounding spaces
+/// (`Person0@Example.com`, `person0@example.com`), so that they do not link, although a
+/// normalisation would make them. Kinds normalised beyond trimming, and hashed identifiers,
+/// are not checked. No value is shown: identifiers are personal data.
+pub fn would_link_if_normalised(config: &Config, t: &Touchpoints) -> Vec<Warning> {
+    if config.settings.hash_identifiers {
+        return Vec::new();
+    }
+    let mut warnings = Vec::new();
+    for (k, kind) in t.id_kinds.iter().enumerate() {
+        let rule = config
+            .identity
+            .normalize
+            .get(kind)
+            .map(String::as_str)
+            .unwrap_or(match kind.as_str() {
+                "email_sha256" | "phone_sha256" => kind.as_str(),
+                _ => "trim",
+            });
+        if rule != "trim" {
+            continue;
+        }
+        let values = distinct_values(t, k, kind);
+        let mut by_folded: HashMap<String, u32> = HashMap::new();
+        for v in &values {
+            *by_folded.entry(v.trim().to_lowercase()).or_default() += 1;
+        }
+        let clashing: u32 = by_folded.values().filter(|n| **n > 1).sum();
+        if clashing > 0 {
+            let fix = if values.iter().any(|v| v.contains('@')) {
+                "email"
+            } else {
+                "lowercase"
+            };
+            warnings.push(Warning(format!(
+                "{clashing} values of {kind} differ from another only in case or spaces, so they do not link: set [identity] normalize = {{ {kind} = \"{fix}\" }}"
+            )));
+        }
+    }
+    warnings
+}
+
+/// The distinct values of identifier kind `k`, interned or in the frame.
+fn distinct_values(t: &Touchpoints, k: usize, kind: &str) -> Vec<String> {
+    if let Some(ids) = &t.ids {
+        return ids
+            .values
+            .get(k)
+            .map(|texts| texts.iter().map(str::to_string).collect())
+            .unwrap_or_default();
+    }
+    let mut values = std::collections::BTreeSet::new();
+    for frame in [&t.frame, &t.links] {
+        if let Ok(column) = frame.column(kind).and_then(|c| c.str().cloned()) {
+            values.extend(column.iter().flatten().map(str::to_string));
+        }
+    }
+    values.into_iter().collect()
+}
+
+/// Every warning about loaded data and the journeys built from it.
+pub fn data_warnings(
+    config: &Config,
+    t: &Touchpoints,
+    journeys: Option<(&JourneyStats, u64)>,
+) -> Vec<Warning> {
+    let mut warnings = rejected_sources(&t.accounting);
+    warnings.extend(would_link_if_normalised(config, t));
+    if let Some((stats, conversions_in)) = journeys {
+        warnings.extend(unattributed(stats, conversions_in));
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::SourceAccount;
+
+    #[test]
+    fn a_source_is_flagged_above_half_its_rows_rejected() {
+        let mut a = SourceAccount {
+            source: "calls".into(),
+            rows_read: 10,
+            ..SourceAccount::default()
+        };
+        a.rejected
+            .insert(crate::ingest::RejectReason::InvalidEncoding, 5);
+        let at_half = Accounting {
+            sources: vec![a.clone()],
+        };
+        assert!(rejected_sources(&at_half).is_empty(), "half is not most");
+        a.rejected
+            .insert(crate::ingest::RejectReason::BadTimestamp, 1);
+        let most = Accounting { sources: vec![a] };
+        assert_eq!(
+            rejected_sources(&most),
+            [Warning("source \"calls\": 6 of 10 rows rejected (60%), 5 of them as invalid_encoding: check its mapping (validate --rejects FILE lists every one)".into())]
+        );
+    }
+
+    #[test]
+    fn unattributed_conversions_are_flagged_above_a_fifth() {
+        let stats = |unattributed, without_person| JourneyStats {
+            unattributed,
+            conversions_without_person: without_person,
+            ..JourneyStats::default()
+        };
+        assert!(unattributed(&stats(1, 1), 10).is_empty());
+        assert_eq!(unattributed(&stats(2, 1), 10).len(), 1);
+        assert!(unattributed(&stats(0, 0), 0).is_empty());
+    }
+}
