@@ -416,7 +416,7 @@ fn spend_gives_cpa_and_roas_and_bad_spend_rows_are_counted() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("spend: 6 rows read, 3 loaded, 3 rejected")
+            predicate::str::contains("spend: 6 rows read, 3 loaded, 0 ignored, 3 rejected")
                 .and(
                     predicate::str::contains("bad_timestamp")
                         .or(predicate::str::contains("not a day")),

@@ -104,7 +104,7 @@ fn source_definition_errors() {
         ),
         (
             "[[sources]]\nname = \"a\"\npath = \"t.csv\"\nkind = \"touch\"\ntimestamp = \"ts\"\nids = { cookie_id = \"id\" }\nchannel = { value = \"x\", column = \"y\" }\n",
-            &["exactly one of `column`, `value`, `fields`"],
+            &["exactly one of `column`, `value`, or the rules"],
         ),
         (
             "[[sources]]\nname = \"a\"\npath = \"t.csv\"\nkind = \"identity\"\nids = { cookie_id = \"id\" }\n",
