@@ -34,6 +34,11 @@ channel = {channel}
 "#
         ),
     );
+    frame_channels(w)
+}
+
+/// The channel of every row of the canonical table `validate --frame-out` writes.
+fn frame_channels(w: &Workdir) -> Vec<Option<String>> {
     w.stdout_ok(&[
         "validate",
         "--config",
@@ -83,4 +88,39 @@ fn without_the_url_the_same_rows_are_direct() {
         .filter(|c| c.as_deref() == Some("Direct"))
         .count();
     assert_eq!(direct, 6, "only the referrer row is classified: {got:?}");
+}
+
+#[test]
+fn rules_can_test_the_referrers_host() {
+    let w = Workdir::new();
+    w.write(
+        "visits.csv",
+        "ts,cookie,referrer\n\
+         2026-03-01T10:00:00Z,c1,https://www.Facebook.com/groups/tea\n\
+         2026-03-01T11:00:00Z,c2,https://shop.example/cart\n\
+         2026-03-01T12:00:00Z,c3,news.ycombinator.com/item?id=1\n\
+         2026-03-01T13:00:00Z,c4,\n",
+    );
+    w.write(
+        "omnitouch.toml",
+        r#"[[channels.rules]]
+channel = "Direct"                       # the shop's own pages are not a referral
+when = [{ field = "referrer_host", equals = "shop.example" }]
+
+[[channels.rules]]
+channel = "Community"
+when = [{ field = "referrer_host", equals = ["facebook.com", "news.ycombinator.com"] }]
+
+[[sources]]
+name = "visits"
+path = "visits.csv"
+kind = "touch"
+timestamp = "ts"
+ids = { cookie_id = "cookie" }
+channel = { fields = { referrer = "referrer" } }
+"#,
+    );
+    let got = frame_channels(&w);
+    let got: Vec<&str> = got.iter().map(|c| c.as_deref().unwrap_or("-")).collect();
+    assert_eq!(got, ["Community", "Direct", "Community", "Direct"]);
 }

@@ -199,3 +199,21 @@ fn validate_checks_the_report_models_and_the_spend_as_run_does() {
             predicates::str::contains("Spend").and(predicates::str::contains("missing_channel")),
         );
 }
+
+#[test]
+fn rows_that_are_not_utf8_name_the_encoding_setting() {
+    let w = Workdir::new();
+    // "Café" in Windows-1252: é is the one byte 0xE9.
+    let mut text = b"ts,cookie,channel\n2026-03-01T10:00:00Z,c1,Caf".to_vec();
+    text.extend([0xE9, b'\n']);
+    text.extend(b"2026-03-01T11:00:00Z,c2,Email\n2026-03-01T12:00:00Z,c3,Email\n");
+    w.write("visits.csv", text);
+    w.write("omnitouch.toml", VISITS);
+    w.cmd()
+        .args(["validate", "--config", "omnitouch.toml"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "warning: source \"visits\": 1 rows are not valid UTF-8: if the file is in another encoding, set csv = { encoding = \"windows-1252\" }",
+        ));
+}

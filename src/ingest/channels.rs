@@ -11,14 +11,28 @@ use crate::config::{ChannelsConfig, RuleConfig};
 /// Channel of rows that match no rule.
 pub const UNASSIGNED: &str = "Unassigned";
 
-/// Fields a source may always map, whether or not a rule tests them.
-pub const STANDARD_FIELDS: [&str; 5] = [
+/// Fields a source may always map, whether or not a rule tests them. `referrer_host`, when
+/// a source does not map it, is the host of its `referrer` (see [`referrer_host`]).
+pub const STANDARD_FIELDS: [&str; 6] = [
     "utm_source",
     "utm_medium",
     "utm_campaign",
     "referrer",
     "click_id",
+    "referrer_host",
 ];
+
+/// The host of a referrer URL, lowercased and without a leading `www.`
+/// (`https://www.Google.com/search?q=x` → `google.com`; `m.facebook.com/` → `m.facebook.com`).
+pub fn referrer_host(referrer: &str) -> Option<String> {
+    let referrer = referrer.trim();
+    let parsed = url::Url::parse(referrer)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+        .or_else(|| url::Url::parse(&format!("https://{referrer}")).ok())?;
+    let host = parsed.host_str()?.to_lowercase();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
 
 /// The shipped default rule set (GA4 default channel groups plus offline groups).
 pub const DEFAULT_RULES_TOML: &str = include_str!("default_channel_rules.toml");

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::accounting::{Reject, RejectReason, SourceAccount};
-use super::channels::{ChannelRules, UNASSIGNED};
+use super::channels::{referrer_host, ChannelRules, UNASSIGNED};
 use super::compact::CompactFile;
 use super::dedup::{Decision, FileDecisions, ScanRow};
 use super::ids::FileIds;
@@ -115,6 +115,9 @@ pub(super) enum ChannelPlan {
         cols: Vec<Option<usize>>,
         fixed: Vec<Option<String>>,
         url: Option<usize>,
+        /// Positions of `referrer_host` and `referrer` among the fields, when the host is
+        /// taken from the referrer (no column or value gives it).
+        host_of_referrer: Option<(usize, usize)>,
     },
 }
 
@@ -127,13 +130,20 @@ impl ChannelPlan {
         r: usize,
         rules: &ChannelRules,
     ) -> SmallVec<[Option<Cow<'b, str>>; 8]> {
-        let ChannelPlan::Rules { cols, fixed, url } = self else {
+        let ChannelPlan::Rules {
+            cols,
+            fixed,
+            url,
+            host_of_referrer,
+        } = self
+        else {
             return SmallVec::new();
         };
         let url = url
             .and_then(|c| batch.cell(c, r).trimmed())
             .and_then(|u| LandingUrl::parse(&u));
-        cols.iter()
+        let mut fields: SmallVec<[Option<Cow<'b, str>>; 8]> = cols
+            .iter()
             .zip(fixed)
             .zip(rules.fields())
             .map(|((c, fixed), field)| match (c, fixed) {
@@ -141,7 +151,14 @@ impl ChannelPlan {
                 (None, Some(v)) => Some(Cow::Owned(v.clone())),
                 (None, None) => url.as_ref().and_then(|u| u.field(field)).map(Cow::Owned),
             })
-            .collect()
+            .collect();
+        if let Some((host, referrer)) = *host_of_referrer {
+            fields[host] = fields[referrer]
+                .as_deref()
+                .and_then(referrer_host)
+                .map(Cow::Owned);
+        }
+        fields
     }
 
     /// The channel of row `r`, classified afresh (for small exports: the spend).
@@ -460,6 +477,15 @@ pub(super) fn channel_plan(
                 })
                 .collect(),
             fixed: rules.fields().iter().map(|f| set.get(f).cloned()).collect(),
+            host_of_referrer: {
+                let at = |name: &str| rules.fields().iter().position(|f| f == name);
+                let given =
+                    fields.contains_key("referrer_host") || set.contains_key("referrer_host");
+                match (at("referrer_host"), at("referrer"), given) {
+                    (Some(host), Some(referrer), false) => Some((host, referrer)),
+                    _ => None,
+                }
+            },
             url: spec
                 .url
                 .as_ref()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::config::Config;
-use crate::ingest::{Accounting, Touchpoints};
+use crate::ingest::{Accounting, RejectReason, Touchpoints};
 use crate::journey::JourneyStats;
 
 /// A source with more than this share of its rows rejected is probably mapped wrongly.
@@ -47,6 +47,22 @@ pub fn rejected_sources(accounting: &Accounting) -> Vec<Warning> {
                 s.rows_read,
                 100.0 * s.rejected_total() as f64 / s.rows_read as f64
             ))
+        })
+        .collect()
+}
+
+/// Sources with rows that are not valid UTF-8: the file is most likely in another encoding,
+/// and every row with an accented letter is lost.
+pub fn not_utf8(accounting: &Accounting) -> Vec<Warning> {
+    accounting
+        .sources
+        .iter()
+        .filter_map(|s| {
+            let n = *s.rejected.get(&RejectReason::InvalidEncoding)?;
+            Some(Warning(format!(
+                "source \"{}\": {n} rows are not valid UTF-8: if the file is in another encoding, set csv = {{ encoding = \"windows-1252\" }} (or its encoding)",
+                s.source
+            )))
         })
         .collect()
 }
@@ -130,6 +146,7 @@ pub fn data_warnings(
     journeys: Option<(&JourneyStats, u64)>,
 ) -> Vec<Warning> {
     let mut warnings = rejected_sources(&t.accounting);
+    warnings.extend(not_utf8(&t.accounting));
     warnings.extend(would_link_if_normalised(config, t));
     if let Some((stats, conversions_in)) = journeys {
         warnings.extend(unattributed(stats, conversions_in));

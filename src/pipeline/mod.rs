@@ -73,6 +73,7 @@ impl Input {
             ),
             Input::Sharded { data, .. } => {
                 let mut w = checks::rejected_sources(&data.accounting);
+                w.extend(checks::not_utf8(&data.accounting));
                 w.extend(checks::unattributed(
                     &data.journey_stats,
                     data.conversions_in,
