@@ -293,6 +293,28 @@ pub struct ReportConfig {
     pub models: Option<Vec<String>>,
     /// Model the comparison measures share changes against (default `last_touch`).
     pub baseline: Option<String>,
+    /// First day of the report window (YYYY-MM-DD, UTC): the conversions reported; their
+    /// journeys reach back the lookback before it. `--from` overrides it.
+    pub from: Option<String>,
+    /// Last day of the report window, included. `--to` overrides it.
+    pub to: Option<String>,
+}
+
+impl ReportConfig {
+    /// The window's first and last days; Err names the key that is not a date.
+    pub fn window_days(
+        &self,
+    ) -> std::result::Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), String> {
+        let day = |key: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|t| {
+                    chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+                        .map_err(|_| format!("[report] {key}: \"{t}\" is not a date (YYYY-MM-DD)"))
+                })
+                .transpose()
+        };
+        Ok((day("from", &self.from)?, day("to", &self.to)?))
+    }
 }
 
 /// `[journeys]`: how touches become journeys.
@@ -538,6 +560,18 @@ impl Config {
             self.check_source(source, &kinds, &mut seen)?;
         }
         self.check_spend()?;
+        let (from, to) = self.report.window_days().map_err(|message| Error::Config {
+            path: self.path.clone(),
+            message,
+        })?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(Error::Config {
+                    path: self.path.clone(),
+                    message: format!("[report] from ({f}) is after to ({t})"),
+                });
+            }
+        }
         for name in &self.conversions.source_priority {
             if !seen.contains(name) {
                 return Err(Error::Config {

@@ -42,6 +42,8 @@ pub struct Sharded {
     pub timed: Vec<Attribution>,
     /// Shards the run used.
     pub shards: usize,
+    /// The first and last conversion time of the journeys.
+    pub conversion_range: Option<(i64, i64)>,
 }
 
 /// The shard of a person (rows without one, [`NONE`], go to shard 0, so they are counted
@@ -93,6 +95,9 @@ impl Sharded {
             }
         }
         self.table = self.table.merge(table);
+        if let Some(range) = built.conversion_range() {
+            self.conversion_range = Some(journey::widen(self.conversion_range, range));
+        }
     }
 
     /// Each timed result over the channels of the whole table, in its order, with the sums
@@ -176,6 +181,7 @@ pub fn run(
         time_to_conversion: Vec::new(),
         timed: Vec::new(),
         shards,
+        conversion_range: None,
     };
     // Each row's shard, once (shards are fewer than 2^16), and each shard's rows, so that a
     // shard's columns are allocated once at their size rather than grown.

@@ -238,6 +238,7 @@ fn journeys(touch_days: &[(f64, &str)], channels: &[&str], value: f64) -> Journe
         stats: JourneyStats::default(),
         conversions_in: 1,
         split_by_type: false,
+        orphan_conversions: Vec::new(),
     }
 }
 

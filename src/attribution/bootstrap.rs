@@ -63,6 +63,7 @@ fn resample_journeys(journeys: &Journeys, rng: &mut ChaCha8Rng) -> Journeys {
         stats: journeys.stats.clone(),
         conversions_in: journeys.conversions_in,
         split_by_type: journeys.split_by_type,
+        orphan_conversions: Vec::new(),
     };
     for j in &journeys.journeys {
         for _ in 0..poisson(rng, 1.0) {

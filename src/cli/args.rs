@@ -72,6 +72,15 @@ pub struct BudgetArgs {
     /// Next period's total budget.
     #[arg(long, value_name = "AMOUNT", value_parser = positive_amount)]
     pub total: f64,
+    /// Today's spend and credits from this date on (YYYY-MM-DD, UTC; else [report] from).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<chrono::NaiveDate>,
+    /// ... up to and including this date (else [report] to).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<chrono::NaiveDate>,
+    /// Length of the next period in days (default: as long as today's).
+    #[arg(long, value_name = "DAYS", value_parser = positive_amount)]
+    pub days: Option<f64>,
     /// Largest change of any channel's budget, in percent of today's spend.
     #[arg(long, value_name = "PERCENT", default_value = "20%", value_parser = percent)]
     pub max_change: f64,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::args::{BudgetArgs, ModelChoice};
 use super::validate::input_exit;
 use super::Exit;
-use crate::pipeline::{self, Input};
+use crate::pipeline::{self, Input, PeriodArgs};
 use crate::report::budget;
 
 pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -14,14 +14,26 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         all: None,
         models_dir: args.models_dir.clone(),
     };
-    let input = pipeline::input(&args.input, quiet)?;
+    let mut input = pipeline::input(&args.input, quiet)?;
+    let periods = PeriodArgs {
+        period: None,
+        from: args.from,
+        to: args.to,
+        compare_previous: false,
+    };
+    pipeline::window_input(&mut input, &args.input.journey, &periods)?;
     let Input::Raw(built) = &input else {
         anyhow::bail!("budget needs raw exports (--config) with a [spend] section, not --paths");
     };
-    let spend = crate::ingest::load_spend(&built.config)?.ok_or_else(|| {
+    let mut spend = crate::ingest::load_spend(&built.config)?.ok_or_else(|| {
         anyhow::anyhow!(
             "the config has no [spend] section: budget needs today's spend per channel (see docs/config.md, `[spend]`)"
         )
+    })?;
+    let window = pipeline::report_window(Some(&built.config), &periods)?;
+    spend.rows.retain(|r| window.contains(r.day));
+    let days = spend.days().ok_or_else(|| {
+        anyhow::anyhow!("no spend in the window: budget needs today's spend per channel")
     })?;
     let attributed = pipeline::attribute(&input, &choice, None, None, quiet)?;
     let result = &attributed.results[0];
@@ -31,7 +43,15 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         .cloned()
         .zip(result.value.iter().copied())
         .collect();
-    let plan = budget::propose(&spend.by_channel(), &value, args.total, args.max_change);
+    let (first, last, span) = days.span();
+    let basis = budget::basis(
+        &spend.by_channel(),
+        &value,
+        (&first, &last, span),
+        args.days,
+    );
+    let mut plan = budget::propose(&basis.cost, &basis.value, args.total, args.max_change);
+    plan.basis = Some(basis.statement);
     budget::report(&plan, &result.model, crate::report::credits::JSON_VERSION)?
         .write(args.destination.format, args.destination.output.as_deref())?;
     Ok(input_exit(&args.input.config, &input))

@@ -1,7 +1,7 @@
 //! `omnitouch run`: the main job, from raw exports to the report folder.
 
 use super::args::RunArgs;
-use super::validate::input_exit;
+use super::validate::warn_and_exit;
 use super::Exit;
 use crate::pipeline::main_job::{self, MainJob, SpendReport};
 use crate::pipeline::report_folder;
@@ -19,7 +19,14 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     if !quiet {
         eprintln!("wrote {}: {}", args.out.display(), written.join(", "));
     }
-    let exit = input_exit(&args.job.input.config, &input);
+    let exit = match input.summary() {
+        Some(summary) => {
+            let mut warnings = input.warnings();
+            warnings.extend(job.warnings.iter().cloned());
+            warn_and_exit(&args.job.input.config, summary.accounting, &warnings)
+        }
+        None => Exit::Ok,
+    };
     if let (true, Some(largest)) = (args.job.wants_share_shift(), job.largest_shift()) {
         eprintln!(
             "largest share shift: {} under {} in {}: {:+.1} pp",
@@ -42,6 +49,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
 /// The terminal summary: accounting, people and journeys, spend, segments, the comparison.
 fn print_summary(job: &MainJob) -> anyhow::Result<()> {
     let a = &job.attributed;
+    println!("{}", job.context.line());
     if let Some(b) = &job.summary {
         println!("{}", accounting::summary_line(b.accounting));
         let s = b.journey_stats;

@@ -29,7 +29,7 @@ pub use compact::CompactRows;
 use ids::FileIds;
 pub use ids::{segments, Cells, InternedIds, Texts, NO_VALUE};
 use plan::{FileOutput, IdCells, Part, SourcePlan};
-pub use spend::{load_spend, Spend, SpendRow};
+pub use spend::{load_spend, Spend, SpendDays, SpendRow};
 
 use crate::config::Config;
 use crate::error::{Error, Result};

@@ -28,6 +28,30 @@ pub struct SpendRow {
     pub cost: f64,
 }
 
+/// The days spend covers (UTC microseconds of midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpendDays {
+    pub first: i64,
+    pub last: i64,
+}
+
+impl SpendDays {
+    /// The first and last day as dates, and the number of days they cover (both included).
+    pub fn span(&self) -> (String, String, f64) {
+        const DAY: f64 = 86_400_000_000.0;
+        let date = |t: i64| {
+            chrono::DateTime::from_timestamp_micros(t)
+                .map(|d| d.date_naive().to_string())
+                .unwrap_or_default()
+        };
+        (
+            date(self.first),
+            date(self.last),
+            ((self.last - self.first) as f64 / DAY).round() + 1.0,
+        )
+    }
+}
+
 /// The loaded spend.
 #[derive(Debug, Clone)]
 pub struct Spend {
@@ -50,6 +74,13 @@ impl Spend {
             total.absorb(a);
         }
         total
+    }
+
+    /// The first and last day with spend, when there is any.
+    pub fn days(&self) -> Option<SpendDays> {
+        let first = self.rows.iter().map(|r| r.day).min()?;
+        let last = self.rows.iter().map(|r| r.day).max()?;
+        Some(SpendDays { first, last })
     }
 
     /// Total cost per channel.

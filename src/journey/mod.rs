@@ -57,6 +57,9 @@ pub struct JourneyOptions {
     pub offline_channels: Vec<String>,
     /// Dimension whose value segments the path table.
     pub segment: Option<String>,
+    /// Only rows whose time lies in this range are read (a report window and its lookback);
+    /// the range's end is then the data's end.
+    pub rows_in: Window,
 }
 
 impl Default for JourneyOptions {
@@ -71,6 +74,7 @@ impl Default for JourneyOptions {
             transforms: Vec::new(),
             offline_channels: vec!["In-store".into(), "Call Centre".into()],
             segment: None,
+            rows_in: Window::default(),
         }
     }
 }
@@ -126,6 +130,7 @@ impl JourneyOptions {
                 .clone()
                 .unwrap_or(defaults.offline_channels),
             segment: None,
+            rows_in: Window::default(),
         })
     }
 }
@@ -189,6 +194,18 @@ pub struct JourneyStats {
 
 impl JourneyStats {
     /// Adds another part's counts (of other people) to these.
+    /// Counts a journey closed by a conversion.
+    pub fn count_conversion(&mut self, j: &Journey) {
+        if j.unattributed {
+            self.unattributed += 1;
+        } else {
+            self.converting += 1;
+        }
+        self.cross_device += u64::from(j.cross_device);
+        self.cross_source += u64::from(j.cross_source);
+        self.online_to_offline += u64::from(j.online_to_offline);
+    }
+
     pub fn add(&mut self, o: &JourneyStats) {
         self.converting += o.converting;
         self.non_converting += o.non_converting;
@@ -216,6 +233,40 @@ pub struct Journeys {
     pub conversions_in: u64,
     /// Journeys were split by conversion type (the path table then keeps the types).
     pub split_by_type: bool,
+    /// Times of the conversion rows without a person (counted in the stats), so that a
+    /// window counts its own.
+    pub orphan_conversions: Vec<i64>,
+}
+
+/// A date window of a report: the conversions (and non-converting journeys) it holds, the
+/// lookback reaching back before it. UTC microseconds, `to` exclusive (the start of the day
+/// after the last day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// First instant in the window.
+    pub from: Option<i64>,
+    /// First instant after the window.
+    pub to: Option<i64>,
+}
+
+impl Window {
+    /// The rows a report window reads: from the lookback before it to its end.
+    pub fn reach(&self, lookback_days: f64) -> Window {
+        Window {
+            from: self.from.map(|f| f - (lookback_days * DAY) as i64),
+            to: self.to,
+        }
+    }
+
+    /// Whether `t` lies in the window.
+    pub fn contains(&self, t: i64) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e)
+    }
+
+    /// Whether the window is the whole data.
+    pub fn is_all(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
 }
 
 /// Row data the journey walk needs, one entry per row: pulled out of a frame once
@@ -413,16 +464,22 @@ pub fn build_rows(
         .collect();
 
     let mut stats = JourneyStats::default();
+    let mut orphan_conversions = Vec::new();
+    let read = |r: usize| options.rows_in.contains(rows.ts[r]);
+    let data_end = options.rows_in.to.map_or(data_end, |end| data_end.min(end));
     for (r, &person) in people.person_of_row.iter().enumerate() {
-        if person == crate::identity::NONE {
+        if person == crate::identity::NONE && read(r) {
             if rows.is_conversion[r] {
                 stats.conversions_without_person += 1;
+                orphan_conversions.push(rows.ts[r]);
             } else {
                 stats.touches_without_person += 1;
             }
         }
     }
-    let conversions_in = rows.is_conversion.iter().filter(|c| **c).count() as u64;
+    let conversions_in = (0..rows.ts.len())
+        .filter(|&r| rows.is_conversion[r] && read(r))
+        .count() as u64;
     let (order, groups) = group_by_person(&people.person_of_row);
     let ctx = Walk {
         rows,
@@ -448,7 +505,8 @@ pub fn build_rows(
                 idx.extend(
                     order[start as usize..end as usize]
                         .iter()
-                        .map(|&r| r as usize),
+                        .map(|&r| r as usize)
+                        .filter(|&r| read(r)),
                 );
                 // Ties never depend on the order of sources in the config (see the module
                 // notes); channel ids are in name order. Stable for the rest.
@@ -469,6 +527,7 @@ pub fn build_rows(
         stats,
         conversions_in,
         split_by_type: options.split_by_type,
+        orphan_conversions,
     }
 }
 
@@ -591,14 +650,7 @@ impl Walk<'_> {
                 conversion_type: ctype.to_string(),
             };
             let j = self.journey(person, touches, Some((r, conversion)));
-            if j.unattributed {
-                stats.unattributed += 1;
-            } else {
-                stats.converting += 1;
-            }
-            stats.cross_device += u64::from(j.cross_device);
-            stats.cross_source += u64::from(j.cross_source);
-            stats.online_to_offline += u64::from(j.online_to_offline);
+            stats.count_conversion(&j);
             journeys.push(j);
             pending.clear();
             if self.options.split_by_type {
@@ -709,6 +761,60 @@ impl Journeys {
         PathTable::from_ids(&self.channels, rows)
     }
 
+    /// The journeys of a report window from journeys built on the rows of the window and its
+    /// lookback ([`JourneyOptions::rows_in`], see [`Window::reach`]): the conversions before the window
+    /// are left out (they were read only to end the journeys before them), the rest kept.
+    /// That is what a run on the data of the window and its lookback would give, but that a
+    /// conversion in the lookback still ends the journey before it. Counts of journeys and
+    /// conversions are recounted for the window.
+    pub fn window(&self, window: Window) -> Journeys {
+        let mut stats = JourneyStats {
+            touches_outside_window: self.stats.touches_outside_window,
+            touches_without_person: self.stats.touches_without_person,
+            open_excluded: self.stats.open_excluded,
+            ..JourneyStats::default()
+        };
+        let kept: Vec<Journey> = self
+            .journeys
+            .iter()
+            .filter(|j| j.conversion.as_ref().is_none_or(|c| window.contains(c.ts)))
+            .cloned()
+            .collect();
+        for j in &kept {
+            if j.conversion.is_none() {
+                stats.non_converting += 1;
+            } else {
+                stats.count_conversion(j);
+            }
+        }
+        let orphan_conversions: Vec<i64> = self
+            .orphan_conversions
+            .iter()
+            .copied()
+            .filter(|t| window.contains(*t))
+            .collect();
+        stats.conversions_without_person = orphan_conversions.len() as u64;
+        Journeys {
+            channels: self.channels.clone(),
+            journeys: kept,
+            conversions_in: stats.converting
+                + stats.unattributed
+                + stats.conversions_without_person,
+            stats,
+            split_by_type: self.split_by_type,
+            orphan_conversions,
+        }
+    }
+
+    /// The first and last conversion time of the journeys, when any converted.
+    pub fn conversion_range(&self) -> Option<(i64, i64)> {
+        let times = self
+            .journeys
+            .iter()
+            .filter_map(|j| j.conversion.as_ref().map(|c| c.ts));
+        times.fold(None, |range, t| Some(widen(range, (t, t))))
+    }
+
     /// The time a journey belongs to: its conversion, else its last touch.
     pub fn time_of(j: &Journey) -> i64 {
         j.conversion
@@ -737,10 +843,19 @@ impl Journeys {
                         stats: self.stats.clone(),
                         conversions_in: self.conversions_in,
                         split_by_type: self.split_by_type,
+                        orphan_conversions: self.orphan_conversions.clone(),
                     },
                 )
             })
             .collect()
+    }
+}
+
+/// The range covering `range` (if any) and `other`.
+pub fn widen(range: Option<(i64, i64)>, other: (i64, i64)) -> (i64, i64) {
+    match range {
+        None => other,
+        Some((f, l)) => (f.min(other.0), l.max(other.1)),
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use super::{Attributed, Input, MainJobOptions, Summary};
 use crate::attribution::Attribution;
 use crate::ingest::{self, Spend};
@@ -35,8 +37,63 @@ impl SpendReport {
     }
 }
 
+/// What a report covers and how it was made, stated in every output that can carry it
+/// (the terminal, JSON documents, Markdown, the HTML page).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportContext {
+    /// The config file, when the input was raw exports.
+    pub config: Option<String>,
+    /// First day of the report window (conversions from it on), when it has one.
+    pub window_from: Option<String>,
+    /// Last day of the report window, included.
+    pub window_to: Option<String>,
+    /// Days a journey reaches back before its conversion.
+    pub lookback_days: Option<f64>,
+    /// Days of the first and last conversion reported.
+    pub conversions_from: Option<String>,
+    pub conversions_to: Option<String>,
+    /// The models run.
+    pub models: Vec<String>,
+}
+
+impl ReportContext {
+    /// One line for people: `window 2026-09-01 – 2026-09-28 (conversions 2026-09-01 – …)`.
+    pub fn line(&self) -> String {
+        let window = match (&self.window_from, &self.window_to) {
+            (None, None) => "window: all data".to_string(),
+            (f, t) => format!(
+                "window: {} – {}",
+                f.as_deref().unwrap_or("start"),
+                t.as_deref().unwrap_or("end")
+            ),
+        };
+        let conversions = match (&self.conversions_from, &self.conversions_to) {
+            (Some(f), Some(t)) => format!(" (conversions {f} – {t})"),
+            _ => " (no conversions)".to_string(),
+        };
+        let lookback = self
+            .lookback_days
+            .map(|d| format!("; lookback {d} days"))
+            .unwrap_or_default();
+        let config = self
+            .config
+            .as_deref()
+            .map(|c| format!("; config {c}"))
+            .unwrap_or_default();
+        format!(
+            "{window}{conversions}{lookback}; models {}{config}",
+            self.models.join(", ")
+        )
+    }
+}
+
 /// What the main job found: the models' results and everything reported beside them.
 pub struct MainJob<'a> {
+    /// What the report covers: window, lookback, models, config, data range.
+    pub context: ReportContext,
+    /// What probably spoils the result beyond the input's own warnings (spend and
+    /// conversions over different days).
+    pub warnings: Vec<crate::pipeline::checks::Warning>,
     /// The path table, the models' results, the baseline and intervals.
     pub attributed: Attributed<'a>,
     /// Accounting, stitching and journey statistics, when the input was raw exports.
@@ -64,8 +121,15 @@ impl MainJob<'_> {
     }
 }
 
-/// The main job's input: raw exports in one piece or in shards, or a path table.
+/// The main job's input: raw exports in one piece or in shards, or a path table; with a
+/// report window, only the window's journeys.
 pub fn input(options: &MainJobOptions, quiet: bool) -> anyhow::Result<Input> {
+    let mut input = unwindowed_input(options, quiet)?;
+    super::window_input(&mut input, &options.input.journey, &options.periods)?;
+    Ok(input)
+}
+
+fn unwindowed_input(options: &MainJobOptions, quiet: bool) -> anyhow::Result<Input> {
     match shards(options)? {
         Some(n) => {
             let split = options.input.journey.by.is_some()
@@ -114,8 +178,14 @@ pub fn main_job<'a>(
         Some(segments) if options.periods.compare_previous => periods::shifts(segments),
         _ => Vec::new(),
     };
+    let window = super::report_window(input.config(), &options.periods)?;
+    let conversions = conversion_days(input);
+    let mut warnings = Vec::new();
     let spend = match &summary {
-        Some(s) => ingest::load_spend(s.config)?.map(|spend| {
+        Some(s) => ingest::load_spend(s.config)?.map(|mut spend| {
+            // Spend is daily: the window's days are its spend.
+            spend.rows.retain(|r| window.contains(r.day));
+            warnings.extend(spend_days_warning(&spend, conversions));
             let cost = spend.by_channel();
             let efficiency = spend_report::efficiency(&attributed.results, &cost);
             SpendReport {
@@ -137,7 +207,25 @@ pub fn main_job<'a>(
         );
     }
     let tripped = thresholds::tripped(&options.fail_on, &measures);
+    let day =
+        |t: i64| chrono::DateTime::from_timestamp_micros(t).map(|d| d.date_naive().to_string());
+    let context = ReportContext {
+        config: input.config().map(|c| c.path.display().to_string()),
+        window_from: window.from.and_then(day),
+        window_to: window.to.and_then(|t| day(t - 1)),
+        lookback_days: match input.config() {
+            Some(config) => {
+                Some(super::journey_options(config, &options.input.journey)?.lookback_days)
+            }
+            None => None,
+        },
+        conversions_from: conversions.and_then(|(f, _)| day(f)),
+        conversions_to: conversions.and_then(|(_, t)| day(t)),
+        models: attributed.results.iter().map(|r| r.model.clone()).collect(),
+    };
     Ok(MainJob {
+        context,
+        warnings,
         attributed,
         summary,
         segments,
@@ -147,6 +235,43 @@ pub fn main_job<'a>(
         spend,
         measures,
         tripped,
+    })
+}
+
+/// The first and last conversion times of the journeys reported (raw exports only).
+fn conversion_days(input: &Input) -> Option<(i64, i64)> {
+    match input {
+        Input::Raw(built) => built.journeys.conversion_range(),
+        Input::Sharded { data, .. } => data.conversion_range,
+        Input::Paths(_) => None,
+    }
+}
+
+/// A warning when the spend's days and the conversions' days differ by more than a day at
+/// either end: ROAS would set the cost of some days against the value of others.
+fn spend_days_warning(
+    spend: &Spend,
+    conversions: Option<(i64, i64)>,
+) -> Option<crate::pipeline::checks::Warning> {
+    const DAY: i64 = 86_400_000_000;
+    let (first, last) = conversions?;
+    let days = spend.rows.iter().map(|r| r.day);
+    let spend_first = days.clone().min()?;
+    let spend_last = days.max()?;
+    let apart = (spend_first - first).abs() > DAY || (last - spend_last).abs() > 2 * DAY;
+    let day = |t: i64| {
+        chrono::DateTime::from_timestamp_micros(t)
+            .map(|d| d.date_naive().to_string())
+            .unwrap_or_default()
+    };
+    apart.then(|| {
+        crate::pipeline::checks::Warning(format!(
+            "spend covers {} – {} but the conversions reported {} – {}: ROAS and CPA set the cost of some days against the value of others (cut both with --from/--to)",
+            day(spend_first),
+            day(spend_last),
+            day(first),
+            day(last)
+        ))
     })
 }
 

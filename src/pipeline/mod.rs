@@ -20,6 +20,7 @@ use crate::identity::{self, IdentityOptions, Stitched};
 use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, Touchpoints};
 use crate::journey::{
     self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, ReadOptions, Transform,
+    Window,
 };
 use crate::progress;
 use crate::report::credits::SegmentResults;
@@ -81,6 +82,38 @@ impl Input {
                 w
             }
             Input::Paths(_) => Vec::new(),
+        }
+    }
+
+    /// Keeps only the report window's journeys ([`Journeys::window`]); an error for inputs
+    /// without journey times (a path table, a run in shards) unless the window is the whole
+    /// data.
+    pub fn apply_window(&mut self, window: Window, options: &JourneyOptions) -> anyhow::Result<()> {
+        if window.is_all() {
+            return Ok(());
+        }
+        match self {
+            Input::Raw(built) => {
+                // Built again on the rows of the window and its lookback: a journey that
+                // converts after the window was open at its end, with the touches it had then.
+                let lookback = options
+                    .lookback_by_type
+                    .values()
+                    .fold(options.lookback_days, |a, b| a.max(*b));
+                let options = JourneyOptions {
+                    rows_in: window.reach(lookback),
+                    ..options.clone()
+                };
+                let journeys = journey::build(&built.touchpoints, &built.people, &options)?;
+                built.journeys = journeys.window(window);
+                Ok(())
+            }
+            Input::Paths(_) => anyhow::bail!(
+                "a report window (--from, --to, [report] from/to) needs journey times: run on raw exports (--config), not --paths"
+            ),
+            Input::Sharded { .. } => anyhow::bail!(
+                "a report window (--from, --to, [report] from/to) needs every journey at once, which a run in shards does not keep: leave out --shards and --memory-limit"
+            ),
         }
     }
 
@@ -177,6 +210,39 @@ pub fn write_rejects(args: &ConfigArgs, rejects: &[Reject], quiet: bool) -> anyh
         }
     }
     Ok(())
+}
+
+/// Keeps only the report window's journeys (`--from` / `--to`, else the config's).
+pub fn window_input(
+    input: &mut Input,
+    journey: &JourneyArgs,
+    periods: &PeriodArgs,
+) -> anyhow::Result<()> {
+    let window = report_window(input.config(), periods)?;
+    let options = match input.config() {
+        Some(config) => journey_options(config, journey)?,
+        None => JourneyOptions::default(),
+    };
+    input.apply_window(window, &options)
+}
+
+/// The report window: `--from` / `--to`, else the config's `[report] from` / `to`.
+pub fn report_window(config: Option<&Config>, periods: &PeriodArgs) -> anyhow::Result<Window> {
+    let (config_from, config_to) = match config {
+        Some(c) => c.report.window_days().map_err(anyhow::Error::msg)?,
+        None => (None, None),
+    };
+    let from = periods.from.or(config_from);
+    let to = periods.to.or(config_to);
+    if let (Some(f), Some(t)) = (from, to) {
+        anyhow::ensure!(f <= t, "the window starts ({f}) after it ends ({t})");
+    }
+    Ok(Window {
+        from: from.map(journey::periods::day_start),
+        to: to
+            .and_then(|d| d.succ_opt())
+            .map(journey::periods::day_start),
+    })
 }
 
 /// Why `--strict` stops the run: rejected rows, or warnings (None when it may go on, or
@@ -583,8 +649,9 @@ pub fn segments(
     bootstrap: &BootstrapArgs,
     quiet: bool,
 ) -> anyhow::Result<Option<Vec<SegmentResults>>> {
+    // The window (--from, --to) is applied to the input already; alone it is no breakdown.
     let filtered = periods.from.is_some() || periods.to.is_some();
-    if by.is_none() && periods.period.is_none() && !filtered {
+    if by.is_none() && periods.period.is_none() {
         return Ok(None);
     }
     anyhow::ensure!(

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::main_job::ReportContext;
 use super::MainJob;
 use crate::identity::StitchStats;
 use crate::ingest::{RejectReason, SourceAccount};
@@ -21,6 +22,7 @@ const SUMMARY_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct DataQualityDoc<'a> {
     reject_examples: Vec<RejectExample<'a>>,
+    report: &'a ReportContext,
     sources: &'a [SourceAccount],
     total: SourceAccount,
     version: u32,
@@ -40,6 +42,7 @@ struct RejectExample<'a> {
 /// `identity.json`: the stitching statistics.
 #[derive(Serialize)]
 struct IdentityDoc<'a> {
+    report: &'a ReportContext,
     stitching: &'a StitchStats,
     version: u32,
 }
@@ -49,6 +52,7 @@ struct IdentityDoc<'a> {
 struct JourneysDoc<'a> {
     conversions_in: u64,
     path_table: PathTableTotals,
+    report: &'a ReportContext,
     stats: &'a JourneyStats,
     version: u32,
 }
@@ -128,17 +132,32 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
 fn write_credits(job: &MainJob, out: &Path) -> anyhow::Result<()> {
     let a = &job.attributed;
     let credits = credits::report(&a.results, a.intervals.as_ref())?;
-    for (format, name) in [
-        (OutputFormat::Csv, "credits.csv"),
-        (OutputFormat::Json, "credits.json"),
-        (OutputFormat::Markdown, "credits.md"),
-    ] {
-        credits.write(format, Some(&out.join(name)))?;
-    }
+    credits.write(OutputFormat::Csv, Some(&out.join("credits.csv")))?;
+    write_stated(&credits, &job.context, out, "credits")?;
     path_table::write(&a.table, &out.join("paths.parquet"))?;
     let comparison = compare::report(&a.results, &job.comparison, &a.baseline)?;
-    comparison.write(OutputFormat::Markdown, Some(&out.join("compare.md")))?;
-    comparison.write(OutputFormat::Json, Some(&out.join("compare.json")))?;
+    write_stated(&comparison, &job.context, out, "compare")?;
+    Ok(())
+}
+
+/// Writes `NAME.json` and `NAME.md` of a report, each saying what the report covers: the JSON
+/// document with a `report` object, the Markdown with a first line.
+fn write_stated(
+    report: &render::Report,
+    context: &ReportContext,
+    out: &Path,
+    name: &str,
+) -> anyhow::Result<()> {
+    let mut doc: serde_json::Value = serde_json::from_str(&report.json)?;
+    if let Some(object) = doc.as_object_mut() {
+        object.insert("report".into(), serde_json::to_value(context)?);
+    }
+    write_json(&out.join(format!("{name}.json")), &doc)?;
+    let markdown = report.text(OutputFormat::Markdown).unwrap_or_default();
+    write_text(
+        &out.join(format!("{name}.md")),
+        &format!("_{}_\n\n{markdown}", context.line()),
+    )?;
     Ok(())
 }
 
@@ -161,6 +180,7 @@ fn write_summaries(job: &MainJob, b: &super::Summary, out: &Path) -> anyhow::Res
         &out.join("data-quality.json"),
         &DataQualityDoc {
             reject_examples,
+            report: &job.context,
             sources: &b.accounting.sources,
             total: b.accounting.total(),
             version: SUMMARY_VERSION,
@@ -169,6 +189,7 @@ fn write_summaries(job: &MainJob, b: &super::Summary, out: &Path) -> anyhow::Res
     write_json(
         &out.join("identity.json"),
         &IdentityDoc {
+            report: &job.context,
             stitching: b.stitch,
             version: SUMMARY_VERSION,
         },
@@ -183,6 +204,7 @@ fn write_summaries(job: &MainJob, b: &super::Summary, out: &Path) -> anyhow::Res
                 rows: table.rows.len(),
                 value: table.value(),
             },
+            report: &job.context,
             stats: b.journey_stats,
             version: SUMMARY_VERSION,
         },
@@ -206,6 +228,7 @@ fn html_page(job: &MainJob) -> anyhow::Result<String> {
         }),
         spend: job.spend.as_ref().map(|s| s.efficiency.as_slice()),
         intervals: a.intervals.as_ref(),
+        context: Some(&job.context.line()),
     })
     .map_err(anyhow::Error::msg)
 }

@@ -33,6 +33,43 @@ pub struct Plan {
     pub channels: Vec<Proposal>,
     /// What kept the plan from meeting the total, if anything.
     pub note: Option<String>,
+    /// The periods compared: which days today's spend covers, and the next period's length.
+    pub basis: Option<String>,
+}
+
+/// Today's cost and attributed value per channel, put on the next period's length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Basis {
+    pub cost: BTreeMap<String, f64>,
+    pub value: BTreeMap<String, f64>,
+    /// The sentence stating the periods.
+    pub statement: String,
+}
+
+/// Today's spend (the days `first_day` to `last_day`, `days` of them) and the value
+/// attributed over them, scaled to a next period of `next_days` (default: as long): both by
+/// the same factor, so ROAS is unchanged.
+pub fn basis(
+    cost: &BTreeMap<String, f64>,
+    value: &BTreeMap<String, f64>,
+    (first_day, last_day, days): (&str, &str, f64),
+    next_days: Option<f64>,
+) -> Basis {
+    let next = next_days.unwrap_or(days);
+    let k = if days > 0.0 { next / days } else { 1.0 };
+    let scale = |m: &BTreeMap<String, f64>| m.iter().map(|(c, v)| (c.clone(), v * k)).collect();
+    let scaling = if (k - 1.0).abs() < 1e-12 {
+        String::new()
+    } else {
+        format!(", spend and value scaled by {next}/{days}")
+    };
+    Basis {
+        cost: scale(cost),
+        value: scale(value),
+        statement: format!(
+            "Today's spend: {days} days, {first_day} – {last_day}; next period: {next} days{scaling}"
+        ),
+    }
 }
 
 /// Proposes budgets. `cost` is today's spend per channel; `value` the attributed value per
@@ -125,6 +162,7 @@ pub fn propose(
             })
             .collect(),
         note,
+        basis: None,
     }
 }
 
@@ -218,9 +256,13 @@ pub fn report(plan: &Plan, model: &str, version: u32) -> crate::Result<Report> {
         align,
         rows: rows.clone(),
         before: format!(
-            "Budget proposal from {model} (total {:.2}, each channel within ±{:.0}%)\n",
+            "Budget proposal from {model} (total {:.2}, each channel within ±{:.0}%)\n{}",
             plan.total,
             100.0 * plan.max_change,
+            plan.basis
+                .as_deref()
+                .map(|b| format!("{b}\n"))
+                .unwrap_or_default()
         ),
         after: plan
             .note
@@ -234,9 +276,13 @@ pub fn report(plan: &Plan, model: &str, version: u32) -> crate::Result<Report> {
     let markdown = View {
         rows,
         before: format!(
-            "Budget proposal from {model}: total {:.2}, each channel within ±{:.0}%.\n\n",
+            "Budget proposal from {model}: total {:.2}, each channel within ±{:.0}%.{}\n\n",
             plan.total,
-            100.0 * plan.max_change
+            100.0 * plan.max_change,
+            plan.basis
+                .as_deref()
+                .map(|b| format!(" {b}."))
+                .unwrap_or_default()
         ),
         after: plan
             .note

@@ -25,6 +25,8 @@ pub struct Page<'a> {
     pub spend: Option<&'a [Efficiency]>,
     /// Bootstrap intervals per model and channel, drawn as error bars.
     pub intervals: Option<&'a Intervals>,
+    /// What the report covers (window, lookback, models, config), in one line.
+    pub context: Option<&'a str>,
 }
 
 /// Journey counts and the time-to-conversion buckets.
@@ -515,10 +517,13 @@ pub fn render(page: &Page) -> Result<String, String> {
     notes_section(page, &mut body);
 
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p></header><main>{body}</main></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p>{}</header><main>{body}</main></body></html>\n",
         models.len(),
         channels.len(),
-        escape(env!("CARGO_PKG_VERSION"))
+        escape(env!("CARGO_PKG_VERSION")),
+        page.context
+            .map(|c| format!("<p class=\"context\">{}</p>", escape(c)))
+            .unwrap_or_default()
     ))
 }
 
