@@ -494,6 +494,12 @@ pub struct ConversionsConfig {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(path: &Path) -> Result<Config> {
+        if !path.exists() {
+            return Err(Error::Config {
+                path: path.to_path_buf(),
+                message: "no such config file (pass --config FILE, or run where omnitouch.toml is; `omnitouch generate --out-dir DIR` writes a sample)".into(),
+            });
+        }
         let text = crate::files::read_to_string(path)?;
         Config::parse(&text, path)
     }
@@ -543,6 +549,12 @@ impl Config {
                 path: self.path.clone(),
                 message: "no [[sources]] are defined".into(),
             });
+        }
+        if let Some(tz) = &self.settings.timezone {
+            crate::io::timestamp::parse_timezone(tz).map_err(|e| Error::Config {
+                path: self.path.clone(),
+                message: format!("[settings] timezone: {e}"),
+            })?;
         }
         let kinds = self.id_kinds();
         for extra in &self.identity.extra_kinds {
@@ -640,10 +652,7 @@ impl Config {
             crate::io::timestamp::TimestampFormat::parse(fmt)
                 .map_err(|e| at(format!("timestamp_format: {e}")))?;
         }
-        for tz in [&source.timezone, &self.settings.timezone]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(tz) = &source.timezone {
             crate::io::timestamp::parse_timezone(tz).map_err(|e| at(format!("timezone: {e}")))?;
         }
         self.check_channel(source, has_touches)?;

@@ -217,3 +217,62 @@ fn rows_that_are_not_utf8_name_the_encoding_setting() {
             "warning: source \"visits\": 1 rows are not valid UTF-8: if the file is in another encoding, set csv = { encoding = \"windows-1252\" }",
         ));
 }
+
+#[test]
+fn errors_name_the_place_of_the_problem() {
+    let w = Workdir::new();
+    w.write(
+        "visits.csv",
+        "ts,cookie,channel\n2026-03-01T10:00:00Z,c1,Email\n",
+    );
+    w.write(
+        "omnitouch.toml",
+        format!("[settings]\ntimezone = \"Europe/Londn\"\n\n{VISITS}"),
+    );
+    w.cmd()
+        .args(["validate", "--config", "omnitouch.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "omnitouch.toml: [settings] timezone: \"Europe/Londn\" is not an IANA time zone name",
+        ));
+    w.cmd()
+        .args(["validate", "--config", "missing.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "missing.toml: no such config file (pass --config FILE",
+        ));
+}
+
+#[test]
+fn one_file_is_dash_o_and_a_folder_out_dir_with_the_old_spellings_kept() {
+    let w = Workdir::new();
+    w.write(
+        "visits.csv",
+        "ts,cookie,channel\n2026-03-01T10:00:00Z,c1,Email\n",
+    );
+    w.write("omnitouch.toml", VISITS);
+    for (args, written) in [
+        (&["validate", "-o", "a.parquet"][..], "a.parquet"),
+        (&["validate", "--frame-out", "b.parquet"][..], "b.parquet"),
+        (&["stitch", "-o", "c.csv"][..], "c.csv"),
+        (&["stitch", "--out", "d.csv"][..], "d.csv"),
+        (&["journeys", "--output", "e.csv"][..], "e.csv"),
+        (&["journeys", "--paths-out", "f.csv"][..], "f.csv"),
+        (
+            &["run", "--out-dir", "g", "--model", "last_touch"][..],
+            "g/credits.csv",
+        ),
+        (
+            &["run", "--out", "h", "--model", "last_touch"][..],
+            "h/credits.csv",
+        ),
+    ] {
+        let mut all = vec!["-q"];
+        all.extend_from_slice(args);
+        all.extend(["--config", "omnitouch.toml"]);
+        w.cmd().args(&all).assert().success();
+        assert!(w.join(written).exists(), "{args:?} wrote {written}");
+    }
+}

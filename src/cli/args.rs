@@ -54,7 +54,12 @@ pub struct RunArgs {
     #[command(flatten)]
     pub job: MainJobOptions,
     /// Report folder (created when missing; its report files are replaced).
-    #[arg(long, value_name = "DIR", default_value = "omnitouch-report")]
+    #[arg(
+        long = "out-dir",
+        alias = "out",
+        value_name = "DIR",
+        default_value = "omnitouch-report"
+    )]
     pub out: PathBuf,
 }
 
@@ -149,7 +154,7 @@ pub struct StitchArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Write the identity map (kind, value, person_id) here (.parquet or .csv).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Score the stitching against a truth file (kind, value, person_id), as `generate` writes.
     #[arg(long, value_name = "FILE")]
@@ -165,7 +170,7 @@ pub struct JourneysArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Write the path table here (.parquet or .csv).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "paths-out", value_name = "FILE")]
     pub paths_out: Option<PathBuf>,
     /// How many top paths to show.
     #[arg(long, default_value_t = 10)]
@@ -179,7 +184,7 @@ pub struct ValidateArgs {
     pub config: ConfigArgs,
     /// Write the canonical touchpoint table (every loaded row, as mapped from the exports)
     /// here: Parquet (.parquet) or Arrow IPC (.arrow).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", short = 'o', alias = "frame-out", value_name = "FILE")]
     pub frame_out: Option<PathBuf>,
 }
 
@@ -193,7 +198,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Output folder (created when missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long = "out-dir", alias = "out", value_name = "DIR")]
     pub out: PathBuf,
     /// First day of the generated period (YYYY-MM-DD).
     #[arg(long, default_value = "2026-07-01")]

@@ -1,4 +1,4 @@
-//! The identity map (kind, value, person_id): written by `stitch --out`, read by
+//! The identity map (kind, value, person_id): written by `stitch -o`, read by
 //! `--identity-map` so later stages can use people resolved elsewhere (a warehouse job).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

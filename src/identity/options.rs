@@ -39,7 +39,7 @@ pub struct IdentityOptions {
     pub large_component: usize,
     /// Per kind: names a device or browser.
     pub is_device: Vec<bool>,
-    /// Build the identity map (every identifier with its person); only `stitch --out` and
+    /// Build the identity map (every identifier with its person); only `stitch -o` and
     /// `--truth` read it.
     pub keep_map: bool,
 }
