@@ -200,12 +200,17 @@ pub fn report(
         models: models.clone(),
         version: super::credits::JSON_VERSION,
     });
-    let terminal = view(results, rows, baseline);
+    let caption = |baseline: &str| {
+        format!(
+            "Shares of conversions; in brackets the change in points against {baseline}; * = the channels the models disagree on most; spread = the largest share minus the smallest.\n"
+        )
+    };
+    let terminal = View {
+        after: caption(baseline),
+        ..view(results, rows, baseline)
+    };
     let markdown = View {
-        after: format!(
-            "\nShares of conversions; in brackets the change in points against {}; * = the channels the models disagree on most.\n",
-            baseline.replace('|', "\\|")
-        ),
+        after: format!("\n{}", caption(&baseline.replace('|', "\\|"))),
         ..terminal.clone()
     };
     Ok(Report {

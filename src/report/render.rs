@@ -210,29 +210,101 @@ pub fn terminal(view: &View) -> String {
     format!("{}{view}\n{}", view.before, view.after)
 }
 
-/// The table alone (comfy-table, fitted to the terminal's width when stdout is one), without
-/// the text before and after it or a final newline.
+/// The table alone, without the text before and after it or a final newline. A table wider
+/// than the terminal (its width, or `COLUMNS`) is not wrapped, which cuts words: its columns
+/// are shown in groups that fit, one table under the other, each with the first column
+/// (the row's label) again.
 impl std::fmt::Display for View {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use comfy_table::{presets, CellAlignment, ContentArrangement};
+        let headers = self.short_headers.as_ref().unwrap_or(&self.headers);
+        let widths = self.column_widths(headers);
+        let width = terminal_width();
+        let groups = column_groups(&widths, width);
+        for (g, columns) in groups.iter().enumerate() {
+            if g > 0 {
+                writeln!(f)?;
+            }
+            let mut table = self.table_of(headers, columns);
+            // A group still too wide holds one column of long text: wrap it at spaces.
+            let group_width: usize = columns.iter().map(|&c| widths[c]).sum::<usize>() + 1;
+            if let Some(w) = width.filter(|w| group_width > *w) {
+                table
+                    .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+            }
+            write!(f, "{table}")?;
+        }
+        Ok(())
+    }
+}
+
+impl View {
+    /// The width each column takes: its widest cell, with the borders and padding around it.
+    fn column_widths(&self, headers: &[String]) -> Vec<usize> {
+        let width = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        (0..headers.len())
+            .map(|c| {
+                let cells = self.rows.iter().filter_map(|r| r.get(c)).map(|t| width(t));
+                cells.fold(width(&headers[c]), usize::max) + 3
+            })
+            .collect()
+    }
+
+    /// A comfy-table of some of the columns, not wrapped.
+    fn table_of(&self, headers: &[String], columns: &[usize]) -> comfy_table::Table {
+        use comfy_table::{presets, CellAlignment};
         let mut t = comfy_table::Table::new();
         t.load_preset(presets::UTF8_FULL_CONDENSED);
-        if std::io::stdout().is_terminal() {
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        let headers = self.short_headers.as_ref().unwrap_or(&self.headers);
-        t.set_header(headers.iter().map(comfy_table::Cell::new));
+        t.set_header(columns.iter().map(|&c| comfy_table::Cell::new(&headers[c])));
         for row in &self.rows {
-            t.add_row(row.iter().zip(&self.align).map(|(text, align)| {
-                let cell = comfy_table::Cell::new(text);
-                match align {
-                    Align::Left => cell,
-                    Align::Right => cell.set_alignment(CellAlignment::Right),
+            t.add_row(columns.iter().map(|&c| {
+                let cell = comfy_table::Cell::new(row.get(c).map_or("", String::as_str));
+                match self.align.get(c) {
+                    Some(Align::Right) => cell.set_alignment(CellAlignment::Right),
+                    _ => cell,
                 }
             }));
         }
-        write!(f, "{t}")
+        t
     }
+}
+
+/// The width tables must fit in: `COLUMNS` when set, else the terminal's; None when stdout
+/// is not a terminal (a file or a pipe takes any width).
+fn terminal_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok());
+    columns.or_else(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| comfy_table::Table::new().width().map(usize::from))
+            .flatten()
+    })
+}
+
+/// Columns in groups whose widths (`widths`, each with its border) add up to at most `width`
+/// with the first column in every group; all of them in one group when they fit or no width
+/// is known. A column too wide for any group gets one of its own.
+fn column_groups(widths: &[usize], width: Option<usize>) -> Vec<Vec<usize>> {
+    let all: Vec<usize> = (0..widths.len()).collect();
+    let total: usize = widths.iter().sum::<usize>() + 1;
+    let Some(width) = width.filter(|w| total > *w && widths.len() > 1) else {
+        return vec![all];
+    };
+    let mut groups = Vec::new();
+    let mut group = vec![0];
+    let mut used = 1 + widths[0];
+    for (c, &w) in widths.iter().enumerate().skip(1) {
+        if group.len() > 1 && used + w > width {
+            groups.push(std::mem::replace(&mut group, vec![0]));
+            used = 1 + widths[0];
+        }
+        group.push(c);
+        used += w;
+    }
+    groups.push(group);
+    groups
 }
 
 /// One cell of a view being built row by row: its text and alignment.
@@ -370,6 +442,23 @@ pub fn json_text<T: Serialize>(doc: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_are_grouped_to_fit_with_the_label_in_every_group() {
+        // Label 10 wide, then columns of 20: 1 + 10 + 20 + 20 = 51 fits 60; a third not.
+        let widths = [10, 20, 20, 20, 20];
+        assert_eq!(
+            column_groups(&widths, Some(60)),
+            [vec![0, 1, 2], vec![0, 3, 4]]
+        );
+        assert_eq!(column_groups(&widths, Some(200)), [vec![0, 1, 2, 3, 4]]);
+        assert_eq!(column_groups(&widths, None), [vec![0, 1, 2, 3, 4]]);
+        // A column wider than the width alone still gets a group (with its label).
+        assert_eq!(
+            column_groups(&[10, 90, 5], Some(60)),
+            [vec![0, 1], vec![0, 2]]
+        );
+    }
 
     fn frame() -> DataFrame {
         DataFrame::new(

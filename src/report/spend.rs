@@ -44,24 +44,24 @@ pub fn efficiency(results: &[Attribution], cost: &BTreeMap<String, f64>) -> Vec<
     rows
 }
 
-/// Channels with spend as people read them: cost, then ROAS and CPA under each model.
+/// Channels with spend as people read them: cost, then ROAS under each model, then CPA
+/// under each model (two columns a model, never one cell holding both).
 fn view(results: &[Attribution], rows: &[Efficiency]) -> View {
     let mut headers = vec!["channel".to_string(), "cost".to_string()];
-    headers.extend(results.iter().map(|a| format!("{} ROAS / CPA", a.model)));
+    headers.extend(results.iter().map(|a| format!("ROAS {}", a.model)));
+    headers.extend(results.iter().map(|a| format!("CPA {}", a.model)));
     let align = Align::label_then_numbers(headers.len());
     let mut channels: Vec<&String> = rows.iter().map(|r| &r.channel).collect();
     channels.sort();
     channels.dedup();
+    let two = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.2}"));
     let cells = channels
         .into_iter()
         .map(|ch| {
             let of: Vec<&Efficiency> = rows.iter().filter(|r| &r.channel == ch).collect();
             let mut cells = vec![ch.clone(), format!("{:.2}", of[0].cost)];
-            for r in &of {
-                let roas = r.roas.map_or("-".to_string(), |x| format!("{x:.2}"));
-                let cpa = r.cpa.map_or("-".to_string(), |x| format!("{x:.2}"));
-                cells.push(format!("{roas} / {cpa}"));
-            }
+            cells.extend(of.iter().map(|r| two(r.roas)));
+            cells.extend(of.iter().map(|r| two(r.cpa)));
             cells
         })
         .collect();
@@ -69,6 +69,7 @@ fn view(results: &[Attribution], rows: &[Efficiency]) -> View {
         headers,
         align,
         rows: cells,
+        after: "ROAS = attributed value / cost; CPA = cost / attributed conversions; - where there is nothing to divide by.\n".into(),
         ..View::default()
     }
 }

@@ -72,7 +72,10 @@ impl Workdir {
     /// The binary, run in this folder.
     pub fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("omnitouch").expect("binary");
-        cmd.current_dir(self.path()).env("NO_COLOR", "1");
+        // No terminal width: tables are drawn whole, whatever the shell running the tests.
+        cmd.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("COLUMNS");
         cmd
     }
 
