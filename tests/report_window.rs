@@ -291,3 +291,61 @@ fn budget_reads_the_windows_spend_and_states_the_next_periods_length() {
     assert!((current("Email") - 70.0).abs() < 1e-9);
     assert!((current("Display") - 140.0).abs() < 1e-9);
 }
+
+/// The sample data runs from Wednesday 2026-07-01 to Monday 2026-09-28: its first and last
+/// ISO weeks are partial, and their shifts are flagged and not judged.
+#[test]
+fn partial_weeks_are_flagged_and_thin_periods_are_not_judged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/omnitouch.toml");
+    let run = |min: &str| {
+        let out = assert_cmd::Command::cargo_bin("omnitouch")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(["-q", "run", "--config"])
+            .arg(&config)
+            .args([
+                "--out-dir",
+                "r",
+                "--model",
+                "last_touch",
+                "--period",
+                "week",
+                "--compare-previous",
+                "--fail-on",
+                "share_shift>0.1pp",
+                "--min-period-conversions",
+                min,
+            ])
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stderr) = run("100");
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("largest judged share shift: "), "{stderr}");
+    assert!(
+        !stderr.contains("2026-W40 against"),
+        "the partial last week is passed over"
+    );
+    let shifts = std::fs::read_to_string(dir.path().join("r/period_shifts.csv")).expect("csv");
+    let header: Vec<&str> = shifts.lines().next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (partial, judged) = (col("partial"), col("judged"));
+    for line in shifts.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let edge = f[0] == "2026-W40" || f[1] == "2026-W27";
+        assert_eq!(f[partial] == "true", edge, "{line}");
+        if edge {
+            assert_eq!(f[judged], "false", "{line}");
+        }
+    }
+    // Weeks of about 250 conversions are too thin for a floor of 100,000: nothing is judged.
+    let (code, stderr) = run("100000");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("threshold tripped"), "{stderr}");
+}

@@ -22,7 +22,8 @@ pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
     let segments = pipeline::segments(&input, &specs, by, &args.periods, &args.bootstrap, quiet)?;
     match segments {
         Some(segments) if args.periods.compare_previous => {
-            periods::report(&periods::shifts(&segments))?
+            let rules = pipeline::shift_rules(&input, &args.periods, &segments)?;
+            periods::report(&periods::shifts(&segments, &rules))?
                 .write(args.destination.format, args.destination.output.as_deref())?;
         }
         Some(segments) => {

@@ -20,6 +20,8 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         from: args.from,
         to: args.to,
         compare_previous: false,
+        min_period_conversions: 0.0,
+        include_partial_periods: false,
     };
     pipeline::window_input(&mut input, &args.input.journey, &periods)?;
     let Input::Raw(built) = &input else {

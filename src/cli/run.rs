@@ -29,10 +29,11 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Exit> {
     };
     if let (true, Some(largest)) = (args.job.wants_share_shift(), job.largest_shift()) {
         eprintln!(
-            "largest share shift: {} under {} in {}: {:+.1} pp",
+            "largest judged share shift: {} under {}, {} against {}: {:+.1} pp",
             largest.channel,
             largest.model,
             largest.period,
+            largest.previous,
             100.0 * largest.shift
         );
     }

@@ -25,6 +25,33 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The first instant of the period `key` names ([`Period::key`]) and the first after it;
+    /// None for a key of another layout.
+    pub fn range(self, key: &str) -> Option<(i64, i64)> {
+        let (first, next) = match self {
+            Period::Day => {
+                let d = NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()?;
+                (d, d.succ_opt()?)
+            }
+            Period::Week => {
+                let (year, week) = key.split_once("-W")?;
+                let d = NaiveDate::from_isoywd_opt(
+                    year.parse().ok()?,
+                    week.parse().ok()?,
+                    chrono::Weekday::Mon,
+                )?;
+                (d, d.checked_add_days(chrono::Days::new(7))?)
+            }
+            Period::Month => {
+                let d = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d").ok()?;
+                (d, d.checked_add_months(chrono::Months::new(1))?)
+            }
+        };
+        Some((day_start(first), day_start(next)))
+    }
+}
+
 /// UTC microseconds of a date's midnight.
 pub fn day_start(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
@@ -35,6 +62,27 @@ pub fn day_start(date: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_gives_back_its_period() {
+        for (period, t) in [
+            (Period::Day, "2026-07-01T13:00:00Z"),
+            (Period::Week, "2026-12-31T23:00:00Z"),
+            (Period::Month, "2026-02-15T00:00:00Z"),
+        ] {
+            let micros = chrono::DateTime::parse_from_rfc3339(t)
+                .expect("time")
+                .timestamp_micros();
+            let (start, end) = period.range(&period.key(micros)).expect("a range");
+            assert!(start <= micros && micros < end, "{period:?} {t}");
+            assert_eq!(period.key(start), period.key(micros));
+            assert_ne!(period.key(end), period.key(micros));
+        }
+        // ISO week 53 of 2026 starts on Monday 28 December.
+        let (start, _) = Period::Week.range("2026-W53").expect("week 53");
+        assert_eq!(Period::Day.key(start), "2026-12-28");
+        assert_eq!(Period::Month.range("not a month"), None);
+    }
 
     #[test]
     fn keys_for_each_period() {

@@ -175,7 +175,10 @@ pub fn main_job<'a>(
     )?;
     let comparison = compare::compare(&attributed.results, &attributed.baseline);
     let shifts = match &segments {
-        Some(segments) if options.periods.compare_previous => periods::shifts(segments),
+        Some(segments) if options.periods.compare_previous => {
+            let rules = super::shift_rules(input, &options.periods, segments)?;
+            periods::shifts(segments, &rules)
+        }
         _ => Vec::new(),
     };
     let window = super::report_window(input.config(), &options.periods)?;
@@ -247,8 +250,9 @@ fn conversion_days(input: &Input) -> Option<(i64, i64)> {
     }
 }
 
-/// A warning when the spend's days and the conversions' days differ by more than a day at
-/// either end: ROAS would set the cost of some days against the value of others.
+/// A warning when the spend's days and the conversions' days differ at their ends by more
+/// than a tenth of the conversions' span (two days at least): ROAS would set the cost of some
+/// days against the value of others.
 fn spend_days_warning(
     spend: &Spend,
     conversions: Option<(i64, i64)>,
@@ -258,7 +262,13 @@ fn spend_days_warning(
     let days = spend.rows.iter().map(|r| r.day);
     let spend_first = days.clone().min()?;
     let spend_last = days.max()?;
-    let apart = (spend_first - first).abs() > DAY || (last - spend_last).abs() > 2 * DAY;
+    // Days at either end that one covers and the other not (a conversion late in a day
+    // counts from its midnight), against a tenth of the conversions' span, at least two.
+    let first_day = first - first.rem_euclid(DAY);
+    let last_day = last - last.rem_euclid(DAY);
+    let apart_days = ((spend_first - first_day).abs() + (last_day - spend_last).abs()) / DAY;
+    let span_days = (last_day - first_day) / DAY + 1;
+    let apart = apart_days > 2.max(span_days / 10);
     let day = |t: i64| {
         chrono::DateTime::from_timestamp_micros(t)
             .map(|d| d.date_naive().to_string())

@@ -24,6 +24,7 @@ use crate::journey::{
 };
 use crate::progress;
 use crate::report::credits::SegmentResults;
+use crate::report::periods::ShiftRules;
 use crate::shards::Sharded;
 pub use main_job::{main_job, MainJob};
 pub use options::{
@@ -224,6 +225,46 @@ pub fn window_input(
         None => JourneyOptions::default(),
     };
     input.apply_window(window, &options)
+}
+
+/// How period shifts are judged: `--min-period-conversions`, `--include-partial-periods`,
+/// and which of the `segments` are partial periods: cut by the report window, or by the
+/// first and last day with a journey.
+pub fn shift_rules(
+    input: &Input,
+    periods: &PeriodArgs,
+    segments: &[SegmentResults],
+) -> anyhow::Result<ShiftRules> {
+    let mut rules = ShiftRules {
+        min_conversions: periods.min_period_conversions,
+        include_partial: periods.include_partial_periods,
+        partial: Default::default(),
+    };
+    let (Some(period), Some(built)) = (periods.period, input.built()) else {
+        return Ok(rules);
+    };
+    let window = report_window(input.config(), periods)?;
+    let times = built.journeys.journeys.iter().map(Journeys::time_of);
+    let data = times.fold(None, |range, t| Some(journey::widen(range, (t, t))));
+    let day = |t: i64| {
+        journey::periods::day_start(
+            chrono::DateTime::from_timestamp_micros(t)
+                .unwrap_or_default()
+                .date_naive(),
+        )
+    };
+    let covered_from = window.from.or(data.map(|(f, _)| day(f)));
+    let covered_to = window.to.or(data.map(|(_, l)| day(l) + 86_400_000_000));
+    for s in segments {
+        // With --by, a key is "2026-W27 / North".
+        let key = s.key.split(" / ").next().unwrap_or(&s.key);
+        if let Some((start, end)) = period.range(key) {
+            if covered_from.is_some_and(|f| start < f) || covered_to.is_some_and(|t| end > t) {
+                rules.partial.insert(s.key.clone());
+            }
+        }
+    }
+    Ok(rules)
 }
 
 /// The report window: `--from` / `--to`, else the config's `[report] from` / `to`.

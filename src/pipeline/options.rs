@@ -38,6 +38,13 @@ pub struct PeriodArgs {
     /// With --period: each channel's share change against the previous period.
     #[arg(long, requires = "period")]
     pub compare_previous: bool,
+    /// Fewest conversions a period (and the one before it) needs for its share changes to be
+    /// judged by the share_shift threshold.
+    #[arg(long, value_name = "N", default_value_t = 100.0)]
+    pub min_period_conversions: f64,
+    /// Judge share changes of partial periods too (cut by the window or the data's ends).
+    #[arg(long)]
+    pub include_partial_periods: bool,
 }
 
 /// Bootstrap confidence intervals.

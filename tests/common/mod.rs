@@ -140,6 +140,8 @@ pub fn assert_frame_matches_csv(df: &polars::prelude::DataFrame, csv_text: &str)
                     };
                     assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{name} row {r}");
                 }
+                // A null is an empty CSV cell.
+                Err(_) if cell.is_null() => assert_eq!("", text, "{name} row {r}"),
                 Err(_) => assert_eq!(cell.str_value(), text, "{name} row {r}"),
             }
         }
