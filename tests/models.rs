@@ -228,6 +228,7 @@ fn journeys(touch_days: &[(f64, &str)], channels: &[&str], value: f64) -> Journe
                 ts: (30.0 * DAY) as i64,
                 value,
                 conversion_type: "conversion".into(),
+                id: "o1".into(),
             }),
             unattributed: false,
             cross_device: false,

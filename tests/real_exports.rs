@@ -651,4 +651,49 @@ fn the_combined_exports_run_end_to_end_to_the_hand_worked_numbers() {
             "{model}"
         );
     }
+
+    // Per conversion, joinable by order id: linear splits #1001 (Paid Search > Email >
+    // Email) a third and two thirds; the phone order, whose source names no id, is
+    // `calls:3` (its line).
+    let table = ParquetReader::new(
+        std::fs::File::open(w.join("report/conversions.parquet")).expect("conversions"),
+    )
+    .finish()
+    .expect("parquet");
+    let text = |name: &str| -> Vec<String> {
+        table
+            .column(name)
+            .expect(name)
+            .str()
+            .expect("text")
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect()
+    };
+    let (ids, models, channels) = (text("conversion_id"), text("model"), text("channel"));
+    let credit: Vec<f64> = table
+        .column("credit")
+        .expect("credit")
+        .f64()
+        .expect("f64")
+        .iter()
+        .map(|v| v.unwrap_or_default())
+        .collect();
+    let mut distinct: Vec<&String> = ids.iter().collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct, ["#1001", "#1002", "R-9001", "calls:3"]);
+    let linear_1001: Vec<(&str, f64)> = (0..table.height())
+        .filter(|&r| ids[r] == "#1001" && models[r] == "linear")
+        .map(|r| (channels[r].as_str(), credit[r]))
+        .collect();
+    assert_eq!(linear_1001.len(), 2);
+    for (channel, c) in linear_1001 {
+        let want = if channel == "Email" {
+            2.0 / 3.0
+        } else {
+            1.0 / 3.0
+        };
+        assert!((c - want).abs() < 1e-12, "{channel} {c}");
+    }
 }

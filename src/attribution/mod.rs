@@ -10,6 +10,7 @@ pub mod bootstrap;
 mod heuristic;
 mod markov;
 mod params;
+pub mod per_conversion;
 mod shao_li;
 mod shapley;
 pub mod spec;

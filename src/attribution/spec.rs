@@ -34,6 +34,9 @@ pub struct BaseModel {
     pub params: &'static [ParamDef],
     /// Needs touch times (journeys), not just a path table.
     pub needs_times: bool,
+    /// A conversion's credit depends on its own journey only, so that the model run on one
+    /// journey gives that journey's split (see [`super::per_conversion`]).
+    pub path_local: bool,
 }
 
 /// Every base model.
@@ -43,12 +46,14 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         description: "all credit to the first touch",
         params: &[],
         needs_times: false,
+        path_local: true,
     },
     BaseModel {
         name: "last_touch",
         description: "all credit to the last touch",
         params: &[],
         needs_times: false,
+        path_local: true,
     },
     BaseModel {
         name: "last_non_direct",
@@ -59,12 +64,14 @@ pub const BASE_MODELS: [BaseModel; 9] = [
             help: "name of the direct channel",
         }],
         needs_times: false,
+        path_local: true,
     },
     BaseModel {
         name: "linear",
         description: "equal credit to every touch; repeated touches count",
         params: &[],
         needs_times: false,
+        path_local: true,
     },
     BaseModel {
         name: "position_based",
@@ -82,6 +89,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
             },
         ],
         needs_times: false,
+        path_local: true,
     },
     BaseModel {
         name: "time_decay",
@@ -92,6 +100,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
             help: "half-life: a number of days, or with a unit (90m, 12h, 7d)",
         }],
         needs_times: true,
+        path_local: true,
     },
     BaseModel {
         name: "markov",
@@ -102,6 +111,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
             help: "states are runs of this many consecutive channels (1 to 6)",
         }],
         needs_times: false,
+        path_local: false,
     },
     BaseModel {
         name: "shapley",
@@ -112,12 +122,14 @@ pub const BASE_MODELS: [BaseModel; 9] = [
             help: "conversions (Zhao et al. 2018 simplified) or conversion_rate (exact game)",
         }],
         needs_times: false,
+        path_local: false,
     },
     BaseModel {
         name: "shao_li",
         description: "Shao & Li (2011) probabilistic model: first- and second-order conditional conversion probabilities",
         params: &[],
         needs_times: false,
+        path_local: false,
     },
 ];
 

@@ -3,6 +3,8 @@
 //! identities pass keeps them beside the identifiers, so that each shard builds its journeys
 //! from memory instead of reading every export again.
 
+use compact_str::CompactString;
+
 use crate::names::Names;
 
 /// A row without a channel.
@@ -77,6 +79,8 @@ pub struct CompactFile {
     pub kind: Vec<u32>,
     /// The value of every conversion, in row order (touches have none).
     pub values: Vec<f64>,
+    /// The id of every conversion, aligned with `values`.
+    pub conversion_ids: Vec<CompactString>,
     local_types: Names,
 }
 
@@ -89,13 +93,19 @@ impl CompactFile {
     }
 
     /// Adds a row: a conversion has a type (and value), a touch none.
-    pub(super) fn push(&mut self, ts: i64, channel: Option<u32>, conversion: Option<(&str, f64)>) {
+    pub(super) fn push(
+        &mut self,
+        ts: i64,
+        channel: Option<u32>,
+        conversion: Option<(&str, f64, &CompactString)>,
+    ) {
         self.ts.push(ts);
         self.channel.push(channel.unwrap_or(NO_CHANNEL));
         self.kind.push(match conversion {
             None => TOUCH,
-            Some((conversion_type, value)) => {
+            Some((conversion_type, value, id)) => {
                 self.values.push(value);
+                self.conversion_ids.push(id.clone());
                 self.local_types.id(conversion_type) + 1
             }
         });
@@ -107,6 +117,7 @@ impl CompactFile {
         self.channel.shrink_to_fit();
         self.kind.shrink_to_fit();
         self.values.shrink_to_fit();
+        self.conversion_ids.shrink_to_fit();
     }
 }
 
@@ -118,10 +129,10 @@ mod tests {
     fn files_append_with_global_channels_types_and_sources() {
         let mut a = CompactFile::default();
         a.push(10, Some(0), None);
-        a.push(20, None, Some(("order", 5.0)));
+        a.push(20, None, Some(("order", 5.0, &"o1".into())));
         let mut b = CompactFile::default();
-        b.push(30, Some(1), Some(("lead", 0.0)));
-        b.push(40, Some(0), Some(("order", 7.5)));
+        b.push(30, Some(1), Some(("lead", 0.0, &"l1".into())));
+        b.push(40, Some(0), Some(("order", 7.5, &"o2".into())));
         let mut rows = CompactRows::default();
         let mut types = Names::default();
         rows.append(a, 3, &[7], &mut types);

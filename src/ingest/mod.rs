@@ -75,7 +75,7 @@ pub const REJECT_EXAMPLES: usize = 5;
 #[derive(Debug)]
 pub struct Touchpoints {
     /// Touches and conversions in the canonical schema (see [`schema`] and docs/outputs.md):
-    /// ts, source, kind, channel, channel_id, value, conversion_type, seq, then one column
+    /// ts, source, kind, channel, channel_id, value, conversion_type, conversion_id, seq, then one column
     /// per identity kind in `id_kinds` (with [`Keep::All`] only), then one per dimension in
     /// `dimensions`. Empty with [`Keep::Identities`].
     pub frame: DataFrame,
@@ -563,7 +563,8 @@ fn frames(
     let (n, n_links) = (ts.len(), link_source.len());
     // Text columns: each file's Arrow columns appended as chunks, without copying cells.
     let id_names: &[String] = if id_columns { id_kinds } else { &[] };
-    let names: Vec<&str> = std::iter::once(schema::CONVERSION_TYPE)
+    let names: Vec<&str> = [schema::CONVERSION_TYPE, schema::CONVERSION_ID]
+        .into_iter()
         .chain(id_names.iter().map(String::as_str))
         .chain(dimensions.iter().map(String::as_str))
         .chain(id_names.iter().map(String::as_str))
@@ -581,9 +582,12 @@ fn frames(
         texts.push(column.into_column());
     }
     drop(files);
-    let link_ids = texts.split_off(1 + id_names.len() + dimensions.len());
-    let dims = texts.split_off(1 + id_names.len());
-    let ids = texts.split_off(1);
+    let link_ids = texts.split_off(2 + id_names.len() + dimensions.len());
+    let dims = texts.split_off(2 + id_names.len());
+    let ids = texts.split_off(2);
+    let conversion_id = texts
+        .pop()
+        .ok_or_else(|| Error::format("(frame)", "no columns"))?;
     let conversion_type = texts
         .pop()
         .ok_or_else(|| Error::format("(frame)", "no columns"))?;
@@ -603,6 +607,7 @@ fn frames(
         Column::new(schema::CHANNEL_ID.into(), channel_id),
         Column::new(schema::VALUE.into(), value),
         conversion_type,
+        conversion_id,
         Column::new(schema::SEQ.into(), (0..n as u64).collect::<Vec<u64>>()),
     ];
     columns.extend(ids);

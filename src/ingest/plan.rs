@@ -275,6 +275,8 @@ pub(super) struct Rows {
     pub channel: Vec<Option<u32>>,
     pub value: Vec<f64>,
     pub conversion_type: Vec<Option<CompactString>>,
+    /// The conversion id of conversion rows (the `conversion_id` column, else source:line).
+    pub conversion_id: Vec<Option<CompactString>>,
     pub ids: Vec<Vec<Option<CompactString>>>,
     pub dims: Vec<Vec<Option<CompactString>>>,
 }
@@ -325,7 +327,7 @@ pub(super) struct FileOutput {
     pub rejects: Vec<Reject>,
     pub channel_names: Vec<String>,
     /// The text cells as Arrow columns (unnamed), built by [`FileOutput::seal`]: conversion
-    /// type, identifiers per kind, dimensions, then link identifiers per kind.
+    /// type, conversion id, identifiers per kind, dimensions, then link identifiers per kind.
     pub texts: Vec<StringChunked>,
     /// Identity-link rows (their cells are in `texts` once sealed).
     pub link_rows: usize,
@@ -353,6 +355,9 @@ impl FileOutput {
         let ids = if id_columns { self.rows.ids.len() } else { 0 };
         let link_ids = if id_columns { self.links.ids.len() } else { 0 };
         let columns = std::iter::once(std::mem::take(&mut self.rows.conversion_type))
+            .chain(std::iter::once(std::mem::take(
+                &mut self.rows.conversion_id,
+            )))
             .chain(self.rows.ids.iter_mut().take(ids).map(std::mem::take))
             .chain(self.rows.dims.iter_mut().map(std::mem::take))
             .chain(self.links.ids.iter_mut().take(link_ids).map(std::mem::take));
@@ -878,7 +883,11 @@ impl SourcePlan {
                     .trimmed()
                     .unwrap_or(Cow::Borrowed(DEFAULT_CONVERSION_TYPE)),
             };
-            let conversion = Some((&*conversion_type, value));
+            let id = match self.conversion_id.and_then(|c| batch.cell(c, r).trimmed()) {
+                Some(id) => CompactString::new(&*id),
+                None => compact_str::format_compact!("{}:{}", self.name, batch.lines[r]),
+            };
+            let conversion = Some((&*conversion_type, value, id));
             self.push_frame_row(batch, r, part, out, (ts, channel), conversion, &ids);
         } else {
             out.account.touches += 1;
@@ -907,7 +916,7 @@ impl SourcePlan {
         part: Part,
         out: &mut FileOutput,
         (ts, channel): (i64, Option<u32>),
-        conversion: Option<(&str, f64)>,
+        conversion: Option<(&str, f64, CompactString)>,
         ids: &RowIds,
     ) {
         let rows = &mut out.rows;
@@ -921,16 +930,22 @@ impl SourcePlan {
             None => false,
         };
         if let Some(c) = &mut out.compact {
-            c.push(ts, channel, conversion);
+            c.push(
+                ts,
+                channel,
+                conversion.as_ref().map(|(t, v, id)| (*t, *v, id)),
+            );
         }
         if !part.frame {
             return;
         }
         rows.ts.push(ts);
         rows.channel.push(channel);
-        rows.value.push(conversion.map_or(0.0, |(_, v)| v));
+        rows.value
+            .push(conversion.as_ref().map_or(0.0, |(_, v, _)| *v));
         rows.conversion_type
-            .push(conversion.map(|(t, _)| CompactString::new(t)));
+            .push(conversion.as_ref().map(|(t, _, _)| CompactString::new(t)));
+        rows.conversion_id.push(conversion.map(|(_, _, id)| id));
         if !interned {
             for (slot, v) in ids {
                 rows.ids[*slot].push(v.as_deref().map(CompactString::new));

@@ -14,12 +14,14 @@ pub const CHANNEL_ID: &str = "channel_id";
 pub const VALUE: &str = "value";
 /// Conversion type (null for touches).
 pub const CONVERSION_TYPE: &str = "conversion_type";
+/// Conversion id: the source's `conversion_id` column, else `source:line` (null for touches).
+pub const CONVERSION_ID: &str = "conversion_id";
 /// Input order over the whole load: sources in config order, files in name order, rows in
 /// file order. Breaks ties deterministically.
 pub const SEQ: &str = "seq";
 
 /// Names a dimension may not take.
-pub const RESERVED: [&str; 8] = [
+pub const RESERVED: [&str; 9] = [
     TS,
     SOURCE,
     KIND,
@@ -27,6 +29,7 @@ pub const RESERVED: [&str; 8] = [
     CHANNEL_ID,
     VALUE,
     CONVERSION_TYPE,
+    CONVERSION_ID,
     SEQ,
 ];
 

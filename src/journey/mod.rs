@@ -144,6 +144,8 @@ pub struct Conversion {
     pub value: f64,
     /// Conversion type.
     pub conversion_type: String,
+    /// Conversion id (the order number; `source:line` when the source names none).
+    pub id: String,
 }
 
 /// One journey.
@@ -283,6 +285,8 @@ pub struct TouchRows<'a> {
     pub value: Vec<f64>,
     /// Conversion type of conversions.
     pub conversion_type: Vec<Option<&'a str>>,
+    /// Conversion id of conversions.
+    pub conversion_id: Vec<Option<&'a str>>,
     /// Source of the row, as any number that tells sources apart.
     pub source: Vec<u32>,
     /// Segment value per row, when journeys are segmented.
@@ -308,6 +312,7 @@ impl<'a> TouchRows<'a> {
             channel: Vec::with_capacity(size),
             value: Vec::with_capacity(size),
             conversion_type: Vec::with_capacity(size),
+            conversion_id: Vec::with_capacity(size),
             source: Vec::with_capacity(size),
             segment: None,
         };
@@ -335,6 +340,8 @@ impl<'a> TouchRows<'a> {
                     kind.checked_sub(1)
                         .map(|t| compact.types[t as usize].as_str()),
                 );
+                rows.conversion_id
+                    .push((kind != TOUCH).then(|| file.conversion_ids[conversions - 1].as_str()));
                 rows.source.push(file.source);
             }
             at += file.kind.len();
@@ -376,6 +383,12 @@ fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows
         .collect();
     let conversion_type = f
         .column(schema::CONVERSION_TYPE)
+        .and_then(|c| c.str())
+        .map_err(e)?
+        .iter()
+        .collect();
+    let conversion_id = f
+        .column(schema::CONVERSION_ID)
         .and_then(|c| c.str())
         .map_err(e)?
         .iter()
@@ -422,6 +435,7 @@ fn frame_rows<'a>(t: &'a Touchpoints, segment: Option<&str>) -> Result<TouchRows
         channel,
         value,
         conversion_type,
+        conversion_id,
         source,
         segment,
     })
@@ -648,6 +662,7 @@ impl Walk<'_> {
                 ts: rows.ts[r],
                 value: rows.value[r],
                 conversion_type: ctype.to_string(),
+                id: rows.conversion_id[r].unwrap_or_default().to_string(),
             };
             let j = self.journey(person, touches, Some((r, conversion)));
             stats.count_conversion(&j);

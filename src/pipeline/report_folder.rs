@@ -86,6 +86,7 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
             .write(OutputFormat::Csv, Some(&out.join("spend.csv")))?;
     }
     write_text(&out.join("report.html"), &html_page(job)?)?;
+    let per_conversion = write_conversions(job, out)?;
     if let Some(segments) = &job.segments {
         let by_segment = credits::segmented_report(segments)?;
         by_segment.write(OutputFormat::Csv, Some(&out.join("credits_by_segment.csv")))?;
@@ -114,6 +115,7 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
         ("identity.json", has_summary),
         ("journeys.json", has_summary),
         ("spend.csv", job.spend.is_some()),
+        ("conversions.parquet", per_conversion),
         ("credits_by_segment.csv", job.segments.is_some()),
         ("credits_by_segment.json", job.segments.is_some()),
         ("period_shifts.csv", compared_periods),
@@ -126,6 +128,22 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
         }
     }
     Ok(written)
+}
+
+/// `conversions.parquet`, each conversion's credit per channel and model, when the run kept
+/// its journeys (raw exports in one piece); returns whether it was written.
+fn write_conversions(job: &MainJob, out: &Path) -> anyhow::Result<bool> {
+    let a = &job.attributed;
+    let Some(built) = a.built else {
+        return Ok(false);
+    };
+    let credits =
+        crate::attribution::per_conversion::credits(&a.specs, &a.results, &built.journeys)?;
+    let models: Vec<String> = a.results.iter().map(|r| r.model.clone()).collect();
+    let mut frame = crate::report::conversions::frame(&built.journeys, &models, &credits)
+        .map_err(|e| anyhow::anyhow!("conversions table: {e}"))?;
+    crate::output::write_parquet(&out.join("conversions.parquet"), &mut frame)?;
+    Ok(true)
 }
 
 /// Credits (CSV, JSON, Markdown), the path table and the model comparison.

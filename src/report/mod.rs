@@ -4,6 +4,7 @@ pub mod accounting;
 pub mod budget;
 pub mod charts;
 pub mod compare;
+pub mod conversions;
 pub mod credits;
 pub mod html;
 pub mod identity;
