@@ -298,6 +298,9 @@ pub struct ReportConfig {
     pub from: Option<String>,
     /// Last day of the report window, included. `--to` overrides it.
     pub to: Option<String>,
+    /// Write `conversions.parquet` (each conversion's credit) with every `run`.
+    #[serde(default)]
+    pub per_conversion: bool,
 }
 
 impl ReportConfig {

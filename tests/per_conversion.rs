@@ -42,7 +42,7 @@ fn per_conversion_credits_add_up_to_every_models_credits_and_to_each_conversion(
         .arg(&config)
         .arg("--out-dir")
         .arg(dir.path().join("r"))
-        .args(["--models", "all"])
+        .args(["--models", "all", "--per-conversion"])
         .assert()
         .success();
     let table = read(&dir.path().join("r/conversions.parquet"));

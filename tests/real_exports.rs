@@ -597,6 +597,7 @@ fn the_combined_exports_run_end_to_end_to_the_hand_worked_numbers() {
         "first_touch",
         "--model",
         "linear",
+        "--per-conversion",
     ]);
     assert!(
         out.contains("27 rows read from 6 sources: 12 loaded (6 touches, 4 conversions (2 also touches), 2 identity), 3 ignored, 10 merged (6 into sessions, 4 into conversions), 2 rejected (7.4%)"),

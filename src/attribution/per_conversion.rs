@@ -58,15 +58,16 @@ pub fn credits(
     let mut by_model = Vec::with_capacity(specs.len());
     for (m, (spec, result)) in specs.iter().zip(results).enumerate() {
         let model = build(spec)?;
-        let path_local = super::spec::base(&spec.base).is_some_and(|b| b.path_local);
-        let credits = if path_local {
-            converting
+        let base = super::spec::base(&spec.base);
+        let credits = match base.map(|b| (b.path_local, b.needs_times)) {
+            // The split depends on the channels' order alone: once per distinct path.
+            Some((true, false)) => by_path(&*model, journeys, &converting, m)?,
+            Some((true, true)) => converting
                 .iter()
                 .map(|&i| own_split(&*model, journeys, i, m))
                 .collect::<Result<Vec<_>>>()?
-                .concat()
-        } else {
-            raked(journeys, &converting, result, m)
+                .concat(),
+            _ => raked(journeys, &converting, result, m),
         };
         by_model.push(credits);
     }
@@ -74,6 +75,49 @@ pub fn credits(
     let mut all: Vec<Credit> = by_model.into_iter().flatten().collect();
     all.sort_by_key(|c| (c.journey, c.model, c.channel));
     Ok(all)
+}
+
+/// The split of a model that reads paths only, worked out once per distinct path and given
+/// to each conversion with it (its value split in the same shares).
+fn by_path(
+    model: &dyn super::Model,
+    journeys: &Journeys,
+    converting: &[usize],
+    m: usize,
+) -> Result<Vec<Credit>> {
+    let mut shares: HashMap<Vec<u32>, Vec<(u32, f64)>> = HashMap::new();
+    let mut out = Vec::new();
+    for &i in converting {
+        let j = &journeys.journeys[i];
+        let path: Vec<u32> = j.touches.iter().map(|t| t.channel).collect();
+        if !shares.contains_key(&path) {
+            let split = own_split(model, journeys, i, m)?;
+            let total: f64 = split.iter().map(|c| c.conversions).sum();
+            let of_one = split
+                .iter()
+                .map(|c| {
+                    (
+                        c.channel,
+                        if total > 0.0 {
+                            c.conversions / total
+                        } else {
+                            0.0
+                        },
+                    )
+                })
+                .collect();
+            shares.insert(path.clone(), of_one);
+        }
+        let value = j.conversion.as_ref().map_or(0.0, |c| c.value);
+        out.extend(shares[&path].iter().map(|&(channel, share)| Credit {
+            journey: i,
+            model: m,
+            channel,
+            conversions: share,
+            value: share * value,
+        }));
+    }
+    Ok(out)
 }
 
 /// The model run on journey `i` alone.

@@ -101,18 +101,11 @@ pub fn would_link_if_normalised(config: &Config, t: &Touchpoints) -> Vec<Warning
         if rule != "trim" {
             continue;
         }
-        let values = distinct_values(t, k, kind);
-        let mut by_folded: HashMap<String, u32> = HashMap::new();
-        for v in &values {
-            *by_folded.entry(v.trim().to_lowercase()).or_default() += 1;
-        }
-        let clashing: u32 = by_folded.values().filter(|n| **n > 1).sum();
+        let clashing = clashing_values(|f| for_each_value(t, k, kind, f));
         if clashing > 0 {
-            let fix = if values.iter().any(|v| v.contains('@')) {
-                "email"
-            } else {
-                "lowercase"
-            };
+            let mut emails = kind.contains("email");
+            for_each_value(t, k, kind, &mut |v| emails |= v.contains('@'));
+            let fix = if emails { "email" } else { "lowercase" };
             warnings.push(Warning(format!(
                 "{clashing} values of {kind} differ from another only in case or spaces, so they do not link: set [identity] normalize = {{ {kind} = \"{fix}\" }}"
             )));
@@ -121,22 +114,49 @@ pub fn would_link_if_normalised(config: &Config, t: &Touchpoints) -> Vec<Warning
     warnings
 }
 
-/// The distinct values of identifier kind `k`, interned or in the frame.
-fn distinct_values(t: &Touchpoints, k: usize, kind: &str) -> Vec<String> {
-    if let Some(ids) = &t.ids {
-        return ids
-            .values
-            .get(k)
-            .map(|texts| texts.iter().map(str::to_string).collect())
-            .unwrap_or_default();
+/// How many of the distinct values `each` visits equal another one but for case or
+/// surrounding spaces. Only values with an upper-case letter or a space are folded and
+/// remembered (few, in most exports); the rest are only looked up, without a copy, so that a
+/// million cookies cost two passes and no allocation each.
+fn clashing_values(each: impl Fn(&mut dyn FnMut(&str))) -> u32 {
+    let folds = |v: &str| v.bytes().any(|b| b.is_ascii_uppercase() || b == b' ') || !v.is_ascii();
+    let mut folded: HashMap<String, u32> = HashMap::new();
+    each(&mut |v| {
+        if folds(v) {
+            *folded.entry(v.trim().to_lowercase()).or_default() += 1;
+        }
+    });
+    if folded.is_empty() {
+        return 0;
     }
-    let mut values = std::collections::BTreeSet::new();
+    each(&mut |v| {
+        if !folds(v) {
+            if let Some(n) = folded.get_mut(v) {
+                *n += 1;
+            }
+        }
+    });
+    folded.values().filter(|n| **n > 1).sum()
+}
+
+/// Calls `f` with each distinct value of identifier kind `k`: interned, or in the frame.
+fn for_each_value(t: &Touchpoints, k: usize, kind: &str, f: &mut dyn FnMut(&str)) {
+    if let Some(ids) = &t.ids {
+        if let Some(texts) = ids.values.get(k) {
+            texts.iter().for_each(f);
+        }
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
     for frame in [&t.frame, &t.links] {
         if let Ok(column) = frame.column(kind).and_then(|c| c.str().cloned()) {
-            values.extend(column.iter().flatten().map(str::to_string));
+            for v in column.iter().flatten() {
+                if seen.insert(v.to_string()) {
+                    f(v);
+                }
+            }
         }
     }
-    values.into_iter().collect()
 }
 
 /// Every warning about loaded data and the journeys built from it.
@@ -158,6 +178,23 @@ pub fn data_warnings(
 mod tests {
     use super::*;
     use crate::ingest::SourceAccount;
+
+    #[test]
+    fn values_that_differ_only_in_case_or_spaces_are_counted() {
+        let values = [
+            "Person0@Example.com",
+            "person0@example.com",
+            " person0@example.com",
+            "a",
+            "B",
+            "b",
+            "c",
+        ];
+        let count = |values: &[&str]| clashing_values(|f| values.iter().for_each(|v| f(v)));
+        // The three spellings of person0 and the two of b.
+        assert_eq!(count(&values), 5);
+        assert_eq!(count(&["a", "b"]), 0);
+    }
 
     #[test]
     fn a_source_is_flagged_above_half_its_rows_rejected() {

@@ -91,6 +91,8 @@ impl ReportContext {
 pub struct MainJob<'a> {
     /// What the report covers: window, lookback, models, config, data range.
     pub context: ReportContext,
+    /// Write each conversion's credit (`--per-conversion` or `[report] per_conversion`).
+    pub per_conversion: bool,
     /// What probably spoils the result beyond the input's own warnings (spend and
     /// conversions over different days).
     pub warnings: Vec<crate::pipeline::checks::Warning>,
@@ -227,6 +229,8 @@ pub fn main_job<'a>(
         models: attributed.results.iter().map(|r| r.model.clone()).collect(),
     };
     Ok(MainJob {
+        per_conversion: options.per_conversion
+            || input.config().is_some_and(|c| c.report.per_conversion),
         context,
         warnings,
         attributed,

@@ -174,6 +174,10 @@ pub struct MainJobOptions {
     /// `unattributed>20%`, `rows_without_person>100`; repeatable.
     #[arg(long = "fail-on", value_name = "METRIC>LIMIT")]
     pub fail_on: Vec<crate::report::thresholds::Threshold>,
+    /// Write conversions.parquet: each conversion's credit per channel and model (also
+    /// `[report] per_conversion = true`).
+    #[arg(long)]
+    pub per_conversion: bool,
 }
 
 impl MainJobOptions {

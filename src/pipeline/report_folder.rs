@@ -130,11 +130,13 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
     Ok(written)
 }
 
-/// `conversions.parquet`, each conversion's credit per channel and model, when the run kept
-/// its journeys (raw exports in one piece); returns whether it was written.
+/// `conversions.parquet`, each conversion's credit per channel and model, when asked for and
+/// the run kept its journeys (raw exports in one piece); returns whether it was written. Not
+/// by default: raking the models that split no single conversion costs more than the rest
+/// of a run (38 s against 9 s, debug build, on a generated set of 39,000 conversions).
 fn write_conversions(job: &MainJob, out: &Path) -> anyhow::Result<bool> {
     let a = &job.attributed;
-    let Some(built) = a.built else {
+    let Some(built) = a.built.filter(|_| job.per_conversion) else {
         return Ok(false);
     };
     let credits =
