@@ -698,3 +698,75 @@ fn the_combined_exports_run_end_to_end_to_the_hand_worked_numbers() {
         assert!((c - want).abs() < 1e-12, "{channel} {c}");
     }
 }
+
+#[test]
+fn explain_shows_each_models_split_of_one_order_and_what_it_rests_on() {
+    let w = workdir(&ALL, "");
+    let explain = |args: &[&str]| {
+        let mut all = vec![
+            "-q",
+            "explain",
+            "--config",
+            "omnitouch.toml",
+            "--model",
+            "linear",
+            "--model",
+            "markov",
+            "--model",
+            "shapley",
+        ];
+        all.extend_from_slice(args);
+        w.cmd().args(&all).assert()
+    };
+    let out = explain(&["--conversion", "#1001", "--format", "json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(
+        doc["path"],
+        serde_json::json!(["Paid Search", "Email", "Email"])
+    );
+    assert_eq!(doc["conversion"]["value"], 80.0);
+    let linear = &doc["splits"][0];
+    assert_eq!(linear["model"], "linear");
+    let credit = |split: &serde_json::Value, channel: &str| {
+        split["credits"]
+            .as_array()
+            .expect("credits")
+            .iter()
+            .find(|c| c[0] == channel)
+            .map(|c| c[1].as_f64().expect("number"))
+            .expect("channel")
+    };
+    assert!((credit(linear, "Email") - 2.0 / 3.0).abs() < 1e-12);
+    assert!((credit(linear, "Paid Search") - 1.0 / 3.0).abs() < 1e-12);
+    let markov = &doc["markov"][0];
+    assert_eq!(markov["model"], "markov");
+    assert_eq!(
+        markov["removal_effects"].as_array().expect("effects").len(),
+        2
+    );
+    assert!(markov["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .any(|t| t[0] == "(start)" && t[1] == "Paid Search"));
+    assert!(!doc["shapley"][0]["coalitions"]
+        .as_array()
+        .expect("coalitions")
+        .is_empty());
+    // A path works too, and an unknown id names what ids are.
+    let table = explain(&["--path", "Organic Social"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&table).contains("conversion #1002"));
+    explain(&["--conversion", "#9999"])
+        .code(1)
+        .stderr(predicates::str::contains(
+            "no conversion has the id \"#9999\"",
+        ));
+}

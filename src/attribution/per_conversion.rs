@@ -41,6 +41,12 @@ pub struct Credit {
 /// Most raking rounds; it stops earlier once every margin is met to 1e-10.
 const MAX_ROUNDS: usize = 5_000;
 
+/// Whether a model's per-conversion credit is its own split of each journey (else raked to
+/// its totals).
+pub fn splits_each_path(spec: &ModelSpec) -> bool {
+    super::spec::base(&spec.base).is_some_and(|b| b.path_local)
+}
+
 /// Each converting journey's credit per channel under each model (`results` in the order of
 /// `specs`), in journey order, then model, then channel.
 pub fn credits(

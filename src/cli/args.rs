@@ -40,6 +40,9 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Propose next period's budget per channel from spend and attributed value.
     Budget(Box<BudgetArgs>),
+    /// Explain how each model splits one conversion (--conversion ID) or one path (--path
+    /// "A > B"): the splits, Markov removal effects and transitions, Shapley coalitions.
+    Explain(Box<ExplainArgs>),
     /// List every model: base models with their parameters, shipped specs, specs in folders.
     Models(ModelsArgs),
     /// Write a realistic synthetic omnichannel export set, its config and a truth file.
@@ -138,6 +141,31 @@ pub struct AttributeArgs {
     pub periods: PeriodArgs,
     #[command(flatten)]
     pub destination: OutputArgs,
+}
+
+/// `omnitouch explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub models: ModelChoice,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
+    /// The conversion to explain, by its id (the source's conversion_id, else source:line).
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "path",
+        required_unless_present = "path"
+    )]
+    pub conversion: Option<String>,
+    /// The path to explain: channel names, first touch first, separated by `>`.
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// `table` (default) or `json`.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
 }
 
 /// `omnitouch models`.

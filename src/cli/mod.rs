@@ -3,6 +3,7 @@
 mod args;
 mod attribute;
 mod budget;
+mod explain;
 mod generate;
 mod journeys;
 mod run;
@@ -67,6 +68,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Attribute(args) => attribute::run(args, cli.quiet),
         Command::Compare(args) => attribute::compare(args, cli.quiet),
         Command::Budget(args) => budget::run(args, cli.quiet),
+        Command::Explain(args) => explain::run(args, cli.quiet),
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
         Command::GeneratePaths(args) => generate::paths(args, cli.quiet),

@@ -3,6 +3,7 @@
 //! line only parses options into [`options`] and renders what comes back.
 
 pub mod checks;
+pub mod explain;
 pub mod main_job;
 pub mod options;
 pub mod report_folder;
