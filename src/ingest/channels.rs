@@ -155,6 +155,18 @@ impl ChannelRules {
         Ok(ChannelRules { rules, fields })
     }
 
+    /// Whether some rule tests `field`.
+    pub fn tests(&self, field: &str) -> bool {
+        self.fields
+            .iter()
+            .position(|f| f == field)
+            .is_some_and(|i| {
+                self.rules
+                    .iter()
+                    .any(|r| r.conditions.iter().any(|c| c.field == i))
+            })
+    }
+
     /// The standard fields, then any other field the rules test, in the order `classify`
     /// expects their values.
     pub fn fields(&self) -> &[String] {

@@ -484,8 +484,10 @@ pub(super) fn channel_plan(
             fixed: rules.fields().iter().map(|f| set.get(f).cloned()).collect(),
             host_of_referrer: {
                 let at = |name: &str| rules.fields().iter().position(|f| f == name);
-                let given =
-                    fields.contains_key("referrer_host") || set.contains_key("referrer_host");
+                // Parsed only for rules that test it: a URL a row is not free.
+                let given = fields.contains_key("referrer_host")
+                    || set.contains_key("referrer_host")
+                    || !rules.tests("referrer_host");
                 match (at("referrer_host"), at("referrer"), given) {
                     (Some(host), Some(referrer), false) => Some((host, referrer)),
                     _ => None,
