@@ -349,3 +349,41 @@ fn partial_weeks_are_flagged_and_thin_periods_are_not_judged() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("threshold tripped"), "{stderr}");
 }
+
+#[test]
+fn roas_per_period_sets_each_periods_spend_against_its_credits() {
+    let w = Workdir::new();
+    write_events(&w, |_, _| true);
+    write_spend(&w, 0..120, &[("Email", 10)]);
+    w.stdout_ok(&[
+        "-q",
+        "run",
+        "--config",
+        "omnitouch.toml",
+        "--out-dir",
+        "r",
+        "--model",
+        "last_touch",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-31",
+        "--period",
+        "week",
+    ]);
+    let by_period = std::fs::read_to_string(w.join("r/spend_by_period.csv")).expect("csv");
+    assert!(
+        by_period.starts_with("period,model,channel,cost,"),
+        "{by_period}"
+    );
+    // 2026-03-02 is the Monday of ISO week 10: a whole week of 10 a day; the window's last
+    // two days (30 and 31 March) open week 14.
+    assert!(
+        by_period.contains("\n2026-W10,last_touch,Email,70,"),
+        "{by_period}"
+    );
+    assert!(
+        by_period.contains("\n2026-W14,last_touch,Email,20,"),
+        "{by_period}"
+    );
+}

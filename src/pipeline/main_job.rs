@@ -21,6 +21,8 @@ pub struct SpendReport {
     pub cost: BTreeMap<String, f64>,
     /// Cost, CPA and ROAS per model and channel.
     pub efficiency: Vec<Efficiency>,
+    /// The same per period, with `--period`: each period's spend against its credits.
+    pub by_period: Vec<(String, Vec<Efficiency>)>,
 }
 
 impl SpendReport {
@@ -193,10 +195,25 @@ pub fn main_job<'a>(
             warnings.extend(spend_days_warning(&spend, conversions));
             let cost = spend.by_channel();
             let efficiency = spend_report::efficiency(&attributed.results, &cost);
+            let by_period = match (options.periods.period, &segments) {
+                (Some(period), Some(segments)) => segments
+                    .iter()
+                    .map(|s| {
+                        let key = s.key.split(" / ").next().unwrap_or(&s.key);
+                        let mut cost = BTreeMap::new();
+                        for r in spend.rows.iter().filter(|r| period.key(r.day) == key) {
+                            *cost.entry(r.channel.clone()).or_insert(0.0) += r.cost;
+                        }
+                        (s.key.clone(), spend_report::efficiency(&s.results, &cost))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             SpendReport {
                 spend,
                 cost,
                 efficiency,
+                by_period,
             }
         }),
         None => None,

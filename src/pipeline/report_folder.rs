@@ -84,6 +84,10 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
     if let Some(spend) = &job.spend {
         spend_report::report(&job.attributed.results, &spend.efficiency)?
             .write(OutputFormat::Csv, Some(&out.join("spend.csv")))?;
+        if !spend.by_period.is_empty() {
+            spend_report::by_period_report(&spend.by_period)?
+                .write(OutputFormat::Csv, Some(&out.join("spend_by_period.csv")))?;
+        }
     }
     write_text(&out.join("report.html"), &html_page(job)?)?;
     let per_conversion = write_conversions(job, out)?;
@@ -115,6 +119,10 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
         ("identity.json", has_summary),
         ("journeys.json", has_summary),
         ("spend.csv", job.spend.is_some()),
+        (
+            "spend_by_period.csv",
+            job.spend.as_ref().is_some_and(|s| !s.by_period.is_empty()),
+        ),
         ("conversions.parquet", per_conversion),
         ("credits_by_segment.csv", job.segments.is_some()),
         ("credits_by_segment.json", job.segments.is_some()),

@@ -117,6 +117,32 @@ pub fn report(results: &[Attribution], rows: &[Efficiency]) -> crate::Result<Rep
     })
 }
 
+/// Spend efficiency per period (`--period` with spend): one row per period, model and channel
+/// with spend in that period, for the data formats.
+pub fn by_period_report(periods: &[(String, Vec<Efficiency>)]) -> crate::Result<Report> {
+    let fail = |e: PolarsError| crate::Error::write("(spend by period)", e);
+    let rows: Vec<&Efficiency> = periods.iter().flat_map(|(_, r)| r).collect();
+    let owned: Vec<Efficiency> = rows.into_iter().cloned().collect();
+    let mut frame = frame(&owned).map_err(fail)?;
+    let keys: Vec<&str> = periods
+        .iter()
+        .flat_map(|(k, r)| std::iter::repeat_n(k.as_str(), r.len()))
+        .collect();
+    frame
+        .insert_column(0, Column::new("period".into(), keys))
+        .map_err(fail)?;
+    let json = render::json_text(&EfficiencyDoc {
+        rows: FrameRows(&frame),
+        version: super::credits::JSON_VERSION,
+    });
+    Ok(Report {
+        frame,
+        json,
+        markdown: View::default(),
+        terminal: View::default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
