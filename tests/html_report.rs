@@ -52,6 +52,14 @@ fn the_report_is_self_contained_and_escapes_everything() {
     );
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!html.contains("<script"), "no script at all");
+    // Axis ticks are written as people write numbers: no `5000.0`.
+    for text in html.split("</text>").filter_map(|t| t.rsplit('>').next()) {
+        let t = text.trim();
+        assert!(
+            !(t.ends_with(".0") && t[..t.len() - 2].chars().all(|c| c.is_ascii_digit())),
+            "tick {t}"
+        );
+    }
     // Nothing that would fetch: no src or href to another place, no CSS url() or @import.
     // (The SVG namespace URI is an identifier, not a request.)
     for external in [

@@ -87,6 +87,16 @@ fn value_range(series: &[Series], layout: Layout, n: usize) -> (f64, f64) {
 
 /// Room below the axis and the style of category names: long names are written downwards
 /// from the axis; short ones stay level.
+/// An axis tick as people write it: `5000`, not `5000.0`; `0.25` with the digits it needs.
+fn tick(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 fn category_labels(categories: &[String]) -> (u32, TextStyle<'static>) {
     let longest = categories
         .iter()
@@ -161,6 +171,7 @@ pub fn bar_chart(
             .disable_x_mesh()
             .x_labels(slots as usize)
             .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|v: &f64| tick(*v))
             .y_desc(y_desc)
             .draw()
             .map_err(|e| err(&e))?;
@@ -235,6 +246,14 @@ pub fn bar_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_are_written_without_a_needless_decimal() {
+        assert_eq!(tick(5000.0), "5000");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(0.0), "0");
+    }
 
     #[test]
     fn a_grouped_chart_has_bars_labels_and_escaped_names() {
