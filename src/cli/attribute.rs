@@ -8,8 +8,7 @@ use crate::pipeline;
 use crate::report::{compare, credits, periods};
 
 pub fn run(args: &AttributeArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let mut input = pipeline::input(&args.input, quiet)?;
-    pipeline::window_input(&mut input, &args.input.journey, &args.periods)?;
+    let input = pipeline::input_in_window(&args.input, Some(&args.periods), quiet)?;
     let table = input.table();
     let journeys = input.built().map(|b| &b.journeys);
     let exit = input_exit(&args.input.config, &input);

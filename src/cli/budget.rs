@@ -14,7 +14,6 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         all: None,
         models_dir: args.models_dir.clone(),
     };
-    let mut input = pipeline::input(&args.input, quiet)?;
     let periods = PeriodArgs {
         period: None,
         from: args.from,
@@ -23,7 +22,7 @@ pub fn run(args: &BudgetArgs, quiet: bool) -> anyhow::Result<Exit> {
         min_period_conversions: 0.0,
         include_partial_periods: false,
     };
-    pipeline::window_input(&mut input, &args.input.journey, &periods)?;
+    let input = pipeline::input_in_window(&args.input, Some(&periods), quiet)?;
     let Input::Raw(built) = &input else {
         anyhow::bail!("budget needs raw exports (--config) with a [spend] section, not --paths");
     };

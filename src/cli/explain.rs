@@ -9,8 +9,7 @@ use crate::report::render::{self, right, Cell};
 use crate::report::table;
 
 pub fn run(args: &ExplainArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let mut input = pipeline::input(&args.input, quiet)?;
-    pipeline::window_input(&mut input, &args.input.journey, &args.periods)?;
+    let input = pipeline::input_in_window(&args.input, Some(&args.periods), quiet)?;
     let attributed = pipeline::attribute(&input, &args.models, None, None, quiet)?;
     let target = match (&args.conversion, &args.path) {
         (Some(id), _) => Target::Conversion(id.clone()),

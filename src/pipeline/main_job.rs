@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{Attributed, Input, MainJobOptions, Summary};
 use crate::attribution::Attribution;
 use crate::ingest::{self, Spend};
+use crate::journey::Period;
 use crate::report::compare::{self, ChannelComparison};
 use crate::report::credits::SegmentResults;
 use crate::report::periods::{self, Shift};
@@ -128,12 +129,6 @@ impl MainJob<'_> {
 /// The main job's input: raw exports in one piece or in shards, or a path table; with a
 /// report window, only the window's journeys.
 pub fn input(options: &MainJobOptions, quiet: bool) -> anyhow::Result<Input> {
-    let mut input = unwindowed_input(options, quiet)?;
-    super::window_input(&mut input, &options.input.journey, &options.periods)?;
-    Ok(input)
-}
-
-fn unwindowed_input(options: &MainJobOptions, quiet: bool) -> anyhow::Result<Input> {
     match shards(options)? {
         Some(n) => {
             let split = options.input.journey.by.is_some()
@@ -144,9 +139,12 @@ fn unwindowed_input(options: &MainJobOptions, quiet: bool) -> anyhow::Result<Inp
                 !split && options.bootstrap.bootstrap.is_none(),
                 "--by, --period, --from, --to and --bootstrap need every journey at once, which a run in shards does not keep: leave out --shards and --memory-limit"
             );
-            super::input_in_shards(&options.input, &options.models, n, quiet)
+            let input = super::input_in_shards(&options.input, &options.models, n, quiet)?;
+            // The config's window too.
+            input.check_window(&options.periods)?;
+            Ok(input)
         }
-        None => super::input(&options.input, quiet),
+        None => super::input_in_window(&options.input, Some(&options.periods), quiet),
     }
 }
 
@@ -229,8 +227,7 @@ pub fn main_job<'a>(
         );
     }
     let tripped = thresholds::tripped(&options.fail_on, &measures);
-    let day =
-        |t: i64| chrono::DateTime::from_timestamp_micros(t).map(|d| d.date_naive().to_string());
+    let day = |t: i64| Some(Period::Day.key(t));
     let context = ReportContext {
         config: input.config().map(|c| c.path.display().to_string()),
         window_from: window.from.and_then(day),
@@ -290,11 +287,7 @@ fn spend_days_warning(
     let apart_days = ((spend_first - first_day).abs() + (last_day - spend_last).abs()) / DAY;
     let span_days = (last_day - first_day) / DAY + 1;
     let apart = apart_days > 2.max(span_days / 10);
-    let day = |t: i64| {
-        chrono::DateTime::from_timestamp_micros(t)
-            .map(|d| d.date_naive().to_string())
-            .unwrap_or_default()
-    };
+    let day = |t: i64| Period::Day.key(t);
     apart.then(|| {
         crate::pipeline::checks::Warning(format!(
             "spend covers {} – {} but the conversions reported {} – {}: ROAS and CPA set the cost of some days against the value of others (cut both with --from/--to)",

@@ -20,8 +20,8 @@ use crate::identity::StitchStats;
 use crate::identity::{self, IdentityOptions, Stitched};
 use crate::ingest::{self, Accounting, Keep, LoadOptions, Reject, Touchpoints};
 use crate::journey::{
-    self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, ReadOptions, Transform,
-    Window,
+    self, path_table, JourneyOptions, JourneyStats, Journeys, PathTable, Period, ReadOptions,
+    Transform, Window,
 };
 use crate::progress;
 use crate::report::credits::SegmentResults;
@@ -87,29 +87,14 @@ impl Input {
         }
     }
 
-    /// Keeps only the report window's journeys ([`Journeys::window`]); an error for inputs
-    /// without journey times (a path table, a run in shards) unless the window is the whole
-    /// data.
-    pub fn apply_window(&mut self, window: Window, options: &JourneyOptions) -> anyhow::Result<()> {
-        if window.is_all() {
-            return Ok(());
-        }
+    /// Refuses a report window on inputs without journey times (a path table, a run in
+    /// shards); raw exports in one piece take theirs when their journeys are built
+    /// ([`input_in_window`]).
+    pub fn check_window(&self, periods: &PeriodArgs) -> anyhow::Result<()> {
+        let all = report_window(self.config(), periods)?.is_all();
         match self {
-            Input::Raw(built) => {
-                // Built again on the rows of the window and its lookback: a journey that
-                // converts after the window was open at its end, with the touches it had then.
-                let lookback = options
-                    .lookback_by_type
-                    .values()
-                    .fold(options.lookback_days, |a, b| a.max(*b));
-                let options = JourneyOptions {
-                    rows_in: window.reach(lookback),
-                    ..options.clone()
-                };
-                let journeys = journey::build(&built.touchpoints, &built.people, &options)?;
-                built.journeys = journeys.window(window);
-                Ok(())
-            }
+            _ if all => Ok(()),
+            Input::Raw(_) => Ok(()),
             Input::Paths(_) => anyhow::bail!(
                 "a report window (--from, --to, [report] from/to) needs journey times: run on raw exports (--config), not --paths"
             ),
@@ -214,20 +199,6 @@ pub fn write_rejects(args: &ConfigArgs, rejects: &[Reject], quiet: bool) -> anyh
     Ok(())
 }
 
-/// Keeps only the report window's journeys (`--from` / `--to`, else the config's).
-pub fn window_input(
-    input: &mut Input,
-    journey: &JourneyArgs,
-    periods: &PeriodArgs,
-) -> anyhow::Result<()> {
-    let window = report_window(input.config(), periods)?;
-    let options = match input.config() {
-        Some(config) => journey_options(config, journey)?,
-        None => JourneyOptions::default(),
-    };
-    input.apply_window(window, &options)
-}
-
 /// How period shifts are judged: `--min-period-conversions`, `--include-partial-periods`,
 /// and which of the `segments` are partial periods: cut by the report window, or by the
 /// first and last day with a journey.
@@ -247,15 +218,14 @@ pub fn shift_rules(
     let window = report_window(input.config(), periods)?;
     let times = built.journeys.journeys.iter().map(Journeys::time_of);
     let data = times.fold(None, |range, t| Some(journey::widen(range, (t, t))));
-    let day = |t: i64| {
-        journey::periods::day_start(
-            chrono::DateTime::from_timestamp_micros(t)
-                .unwrap_or_default()
-                .date_naive(),
-        )
-    };
-    let covered_from = window.from.or(data.map(|(f, _)| day(f)));
-    let covered_to = window.to.or(data.map(|(_, l)| day(l) + 86_400_000_000));
+    // The first and last day with a journey, whole.
+    let day = |t: i64| Period::Day.range(&Period::Day.key(t));
+    let covered_from = window
+        .from
+        .or(data.and_then(|(f, _)| day(f)).map(|(start, _)| start));
+    let covered_to = window
+        .to
+        .or(data.and_then(|(_, l)| day(l)).map(|(_, end)| end));
     for s in segments {
         // With --by, a key is "2026-W27 / North".
         let key = s.key.split(" / ").next().unwrap_or(&s.key);
@@ -415,9 +385,25 @@ pub fn input_in_shards(
 
 /// Reads the `--paths` table, or loads, stitches and builds journeys from the config.
 pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
+    input_in_window(args, None, quiet)
+}
+
+/// [`input`], with the report window of `periods` (`--from` / `--to`, else the config's
+/// `[report] from` / `to`): journeys are built once, on the rows from the lookback before the
+/// window to its end, and only the window's are kept ([`Journeys::window`]): a journey that
+/// converts after the window is the open journey it was at the window's end.
+pub fn input_in_window(
+    args: &InputArgs,
+    periods: Option<&PeriodArgs>,
+    quiet: bool,
+) -> anyhow::Result<Input> {
     if let Some(paths) = &args.paths {
         let table = path_table::read(paths, &read_options(&args.paths_format))?;
-        return Ok(Input::Paths(table));
+        let input = Input::Paths(table);
+        if let Some(periods) = periods {
+            input.check_window(periods)?;
+        }
+        return Ok(input);
     }
     // Journeys need people, not identifier columns: identifiers are interned as they are
     // read, and the rows kept as typed columns (compact rows), not as a frame; segments by a
@@ -435,9 +421,21 @@ pub fn input(args: &InputArgs, quiet: bool) -> anyhow::Result<Input> {
         }
     }
     bar.finish_and_clear();
-    let options = journey_options(&config, &args.journey)?;
+    let window = match periods {
+        Some(periods) => report_window(Some(&config), periods)?,
+        None => Window::default(),
+    };
+    let mut options = journey_options(&config, &args.journey)?;
+    let lookback = options
+        .lookback_by_type
+        .values()
+        .fold(options.lookback_days, |a, b| a.max(*b));
+    options.rows_in = window.reach(lookback);
     let bar = progress::stage("building journeys", !quiet);
-    let journeys = journey::build(&touchpoints, &people, &options)?;
+    let mut journeys = journey::build(&touchpoints, &people, &options)?;
+    if !window.is_all() {
+        journeys = journeys.window(window);
+    }
     bar.finish_and_clear();
     Ok(Input::Raw(Box::new(Built {
         config,
