@@ -51,13 +51,7 @@ value_column = "total"
 fn identifiers_that_differ_only_in_case_and_unattributed_conversions_are_warned_about() {
     let w = Workdir::new();
     case_split(&w, "");
-    let out = w
-        .cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = validate(&w, &[]).success().get_output().clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("warning: 6 values of user_id differ from another only in case or spaces, so they do not link: set [identity] normalize = { user_id = \"email\" }"),
@@ -68,9 +62,7 @@ fn identifiers_that_differ_only_in_case_and_unattributed_conversions_are_warned_
             .contains("warning: 3 of 3 conversions (100%) have no touch in their lookback window"),
         "{stderr}"
     );
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml", "--strict"])
-        .assert()
+    validate(&w, &["--strict"])
         .code(1)
         .stderr(predicates::str::contains(
             "error: --strict: 2 warnings (above)",
@@ -78,13 +70,7 @@ fn identifiers_that_differ_only_in_case_and_unattributed_conversions_are_warned_
 
     // The fix the warning names makes both go away.
     case_split(&w, "[identity]\nnormalize = { user_id = \"email\" }\n");
-    let out = w
-        .cmd()
-        .args(["validate", "--config", "omnitouch.toml", "--strict"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = validate(&w, &["--strict"]).success().get_output().clone();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
 
@@ -109,6 +95,14 @@ fn run_says_the_same_warnings_loudly() {
         ));
 }
 
+/// `validate` on the work folder's `omnitouch.toml`, with `extra` arguments.
+fn validate(w: &Workdir, extra: &[&str]) -> assert_cmd::assert::Assert {
+    w.cmd()
+        .args(["validate", "--config", "omnitouch.toml"])
+        .args(extra)
+        .assert()
+}
+
 /// A touch export `visits.csv` with the columns ts, cookie and channel.
 const VISITS: &str = r#"[[sources]]
 name = "visits"
@@ -127,17 +121,12 @@ fn a_source_with_most_rows_rejected_is_a_warning_and_fails_strict() {
         "ts,cookie,channel\nyesterday,c1,Email\nlast week,c2,Email\n2026-03-01T10:00:00Z,c3,Email\n",
     );
     w.write("omnitouch.toml", VISITS);
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
+    validate(&w, &[])
         .success()
         .stderr(predicates::str::contains(
             "warning: source \"visits\": 2 of 3 rows rejected (67%), 2 of them as bad_timestamp",
         ));
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml", "--strict"])
-        .assert()
-        .code(1);
+    validate(&w, &["--strict"]).code(1);
 }
 
 #[test]
@@ -148,9 +137,7 @@ fn a_header_in_one_column_names_the_delimiter_it_looks_like() {
         "ts;cookie;channel\n2026-03-01T10:00:00Z;c1;Email\n",
     );
     w.write("omnitouch.toml", VISITS);
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
+    validate(&w, &[])
         .code(1)
         .stderr(predicates::str::contains(
             "columns found: ts;cookie;channel (one column: the header looks ;-separated; set csv = { delimiter = \";\" })",
@@ -170,9 +157,7 @@ fn validate_checks_the_report_models_and_the_spend_as_run_does() {
     );
     let fails_with = |extra: &str, message: &str| {
         w.write("omnitouch.toml", one_source(extra));
-        w.cmd()
-            .args(["validate", "--config", "omnitouch.toml"])
-            .assert()
+        validate(&w, &[])
             .code(1)
             .stderr(predicates::str::contains(message));
     };
@@ -191,13 +176,9 @@ fn validate_checks_the_report_models_and_the_spend_as_run_does() {
         "spend.csv",
         "date,channel,cost\n2026-03-01,Email,5\n2026-03-01,,3\n",
     );
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
-        .success()
-        .stdout(
-            predicates::str::contains("Spend").and(predicates::str::contains("missing_channel")),
-        );
+    validate(&w, &[]).success().stdout(
+        predicates::str::contains("Spend").and(predicates::str::contains("missing_channel")),
+    );
 }
 
 #[test]
@@ -209,9 +190,7 @@ fn rows_that_are_not_utf8_name_the_encoding_setting() {
     text.extend(b"2026-03-01T11:00:00Z,c2,Email\n2026-03-01T12:00:00Z,c3,Email\n");
     w.write("visits.csv", text);
     w.write("omnitouch.toml", VISITS);
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
+    validate(&w, &[])
         .success()
         .stderr(predicates::str::contains(
             "warning: source \"visits\": 1 rows are not valid UTF-8: if the file is in another encoding, set csv = { encoding = \"windows-1252\" }",
@@ -229,13 +208,9 @@ fn errors_name_the_place_of_the_problem() {
         "omnitouch.toml",
         format!("[settings]\ntimezone = \"Europe/Londn\"\n\n{VISITS}"),
     );
-    w.cmd()
-        .args(["validate", "--config", "omnitouch.toml"])
-        .assert()
-        .code(1)
-        .stderr(predicates::str::contains(
-            "omnitouch.toml: [settings] timezone: \"Europe/Londn\" is not an IANA time zone name",
-        ));
+    validate(&w, &[]).code(1).stderr(predicates::str::contains(
+        "omnitouch.toml: [settings] timezone: \"Europe/Londn\" is not an IANA time zone name",
+    ));
     w.cmd()
         .args(["validate", "--config", "missing.toml"])
         .assert()
