@@ -1,6 +1,8 @@
 //! `conversions.parquet`: each conversion's credit per channel and model sums to the model's
 //! credits (conversions and value) per channel, and to each conversion (1 and its value).
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -91,6 +93,37 @@ fn per_conversion_credits_add_up_to_every_models_credits_and_to_each_conversion(
         assert!(
             (v - value).abs() <= 1e-6 * value.max(1.0),
             "{model} {id}: {v} of {value}"
+        );
+    }
+}
+
+/// Not written by default; `[report] per_conversion = true` asks for it as the flag does.
+#[test]
+fn the_config_can_ask_for_the_per_conversion_table() {
+    let w = common::Workdir::new();
+    w.write(
+        "events.csv",
+        "ts,cookie,event,channel,value\n2026-03-01T10:00:00Z,c1,touch,Email,\n2026-03-01T11:00:00Z,c1,conversion,,5\n",
+    );
+    for (report, written) in [("", false), ("[report]\nper_conversion = true\n", true)] {
+        w.write(
+            "omnitouch.toml",
+            format!("{report}\n{}", common::EVENTS_SOURCE),
+        );
+        let out = if written { "a" } else { "b" };
+        w.stdout_ok(&[
+            "run",
+            "--config",
+            "omnitouch.toml",
+            "--out-dir",
+            out,
+            "--model",
+            "linear",
+        ]);
+        assert_eq!(
+            w.join(&format!("{out}/conversions.parquet")).exists(),
+            written,
+            "{report:?}"
         );
     }
 }
