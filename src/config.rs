@@ -301,6 +301,8 @@ pub struct ReportConfig {
     /// Write `conversions.parquet` (each conversion's credit) with every `run`.
     #[serde(default)]
     pub per_conversion: bool,
+    /// Models the HTML page draws (`["all"]` for every model); `--page-models` overrides it.
+    pub page_models: Option<Vec<String>>,
 }
 
 impl ReportConfig {

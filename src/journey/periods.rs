@@ -11,6 +11,15 @@ pub enum Period {
 }
 
 impl Period {
+    /// `day`, `week` or `month`, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
     /// The period a UTC time falls in: `2026-07-01`, `2026-W27` (ISO week), `2026-07`.
     pub fn key(self, micros: i64) -> String {
         let t = DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default();

@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Attributed, Input, MainJobOptions, Summary};
+use super::{Attributed, BootstrapArgs, Input, MainJobOptions, PeriodArgs, Summary};
 use crate::attribution::Attribution;
 use crate::ingest::{self, Spend};
 use crate::journey::Period;
 use crate::report::compare::{self, ChannelComparison};
 use crate::report::credits::SegmentResults;
+use crate::report::html;
 use crate::report::periods::{self, Shift};
 use crate::report::spend::{self as spend_report, Efficiency};
 use crate::report::thresholds::{self, Measure};
@@ -117,6 +118,11 @@ pub struct MainJob<'a> {
     pub measures: BTreeMap<String, Measure>,
     /// The thresholds that tripped, described.
     pub tripped: Vec<String>,
+    /// Indices into the results of the models the HTML page draws.
+    pub page_models: Vec<usize>,
+    /// Credits per period of the page's models (in page order), for its period view: the
+    /// `--period` breakdown, else weekly.
+    pub page_periods: Option<PagePeriods>,
 }
 
 impl MainJob<'_> {
@@ -227,6 +233,31 @@ pub fn main_job<'a>(
         );
     }
     let tripped = thresholds::tripped(&options.fail_on, &measures);
+    let asked = options
+        .page_models
+        .as_deref()
+        .or_else(|| input.config().and_then(|c| c.report.page_models.as_deref()));
+    let names: Vec<(&str, &str)> = attributed
+        .specs
+        .iter()
+        .map(|s| (s.name.as_str(), s.base.as_str()))
+        .collect();
+    let page_models = html::page_models(&names, &attributed.baseline, asked).map_err(|e| {
+        let place = if options.page_models.is_some() {
+            "--page-models"
+        } else {
+            "[report] page_models"
+        };
+        anyhow::anyhow!("{place}: {e}")
+    })?;
+    let page_periods = page_periods(
+        input,
+        &attributed,
+        &page_models,
+        by,
+        &options.periods,
+        segments.as_deref(),
+    )?;
     let day = |t: i64| Some(Period::Day.key(t));
     let context = ReportContext {
         config: input.config().map(|c| c.path.display().to_string()),
@@ -256,7 +287,73 @@ pub fn main_job<'a>(
         spend,
         measures,
         tripped,
+        page_models,
+        page_periods,
     })
+}
+
+/// Credits per period for the page's models: taken from the `--period` breakdown when there
+/// is one (and no `--by`), else worked out weekly for those models alone (no bootstrap). None
+/// where journeys carry no times (a path table) or are not kept (shards).
+fn page_periods(
+    input: &Input,
+    attributed: &super::Attributed,
+    page_models: &[usize],
+    by: Option<&str>,
+    periods: &PeriodArgs,
+    segments: Option<&[SegmentResults]>,
+) -> anyhow::Result<Option<PagePeriods>> {
+    if by.is_some() || !matches!(input, Input::Raw(_)) {
+        return Ok(None);
+    }
+    let weekly = PeriodArgs {
+        period: Some(periods.period.unwrap_or(Period::Week)),
+        from: periods.from,
+        to: periods.to,
+        compare_previous: false,
+        min_period_conversions: periods.min_period_conversions,
+        include_partial_periods: false,
+    };
+    let segments = match segments.filter(|_| periods.period.is_some()) {
+        Some(segments) => segments
+            .iter()
+            .map(|s| SegmentResults {
+                key: s.key.clone(),
+                results: page_models
+                    .iter()
+                    .filter_map(|&m| s.results.get(m).cloned())
+                    .collect(),
+                intervals: None,
+            })
+            .collect(),
+        None => {
+            let specs: Vec<_> = page_models
+                .iter()
+                .map(|&m| attributed.specs[m].clone())
+                .collect();
+            let no_bootstrap = BootstrapArgs {
+                bootstrap: None,
+                seed: 0,
+            };
+            match super::segments(input, &specs, None, &weekly, &no_bootstrap, true)? {
+                Some(segments) => segments,
+                None => return Ok(None),
+            }
+        }
+    };
+    let partial = super::shift_rules(input, &weekly, &segments)?.partial;
+    Ok(weekly.period.map(|period| PagePeriods {
+        period,
+        segments,
+        partial,
+    }))
+}
+
+/// Credits per period of the page's models, in page order, and which periods are partial.
+pub struct PagePeriods {
+    pub period: Period,
+    pub segments: Vec<SegmentResults>,
+    pub partial: std::collections::BTreeSet<String>,
 }
 
 /// The first and last conversion times of the journeys reported (raw exports only).

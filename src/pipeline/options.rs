@@ -178,6 +178,11 @@ pub struct MainJobOptions {
     /// `[report] per_conversion = true`).
     #[arg(long)]
     pub per_conversion: bool,
+    /// Models the HTML page draws, comma-separated, or `all` (also `[report] page_models`;
+    /// default: every model when six or fewer ran, else first_touch, last_touch, linear,
+    /// time_decay, markov and the baseline).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub page_models: Option<Vec<String>>,
 }
 
 impl MainJobOptions {

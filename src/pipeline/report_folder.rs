@@ -89,7 +89,7 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
                 .write(OutputFormat::Csv, Some(&out.join("spend_by_period.csv")))?;
         }
     }
-    write_text(&out.join("report.html"), &html_page(job)?)?;
+    write_text(&out.join("report.html"), &html_page(job))?;
     let per_conversion = write_conversions(job, out)?;
     if let Some(segments) = &job.segments {
         let by_segment = credits::segmented_report(segments)?;
@@ -240,7 +240,7 @@ fn write_summaries(job: &MainJob, b: &super::Summary, out: &Path) -> anyhow::Res
 }
 
 /// The HTML page.
-fn html_page(job: &MainJob) -> anyhow::Result<String> {
+fn html_page(job: &MainJob) -> String {
     let a = &job.attributed;
     let summary = job.summary.as_ref();
     html::render(&html::Page {
@@ -257,8 +257,13 @@ fn html_page(job: &MainJob) -> anyhow::Result<String> {
         spend: job.spend.as_ref().map(|s| s.efficiency.as_slice()),
         intervals: a.intervals.as_ref(),
         context: Some(&job.context.line()),
+        models: job.page_models.clone(),
+        periods: job.page_periods.as_ref().map(|p| html::PeriodView {
+            period: p.period.name(),
+            segments: &p.segments,
+            partial: &p.partial,
+        }),
     })
-    .map_err(anyhow::Error::msg)
 }
 
 /// Removes an optional output an earlier run left, unless it is one of this run's inputs.

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{bar_chart, Layout, Series};
+use super::charts::{BarChart, Scale, Series};
 use super::compare::ChannelComparison;
+use super::credits::SegmentResults;
 use super::spend::Efficiency;
 use crate::attribution::bootstrap::Intervals;
 use crate::attribution::Attribution;
@@ -27,6 +28,19 @@ pub struct Page<'a> {
     pub intervals: Option<&'a Intervals>,
     /// What the report covers (window, lookback, models, config), in one line.
     pub context: Option<&'a str>,
+    /// Indices into `results` of the models the page draws ([`page_models`]).
+    pub models: Vec<usize>,
+    /// Credits per period, for the period view.
+    pub periods: Option<PeriodView<'a>>,
+}
+
+/// Credits per period: each segment's results for the page's models, in their order.
+pub struct PeriodView<'a> {
+    /// `day`, `week` or `month`.
+    pub period: &'a str,
+    pub segments: &'a [SegmentResults],
+    /// Keys of the periods cut by the window or the data's ends.
+    pub partial: &'a std::collections::BTreeSet<String>,
 }
 
 /// Journey counts and the time-to-conversion buckets.
@@ -61,7 +75,9 @@ h2{font-size:18px;margin:0 0 8px}p.help{color:#5b6475;margin:0 0 12px;font-size:
 .card b{display:block;font-size:22px}.card span{color:#5b6475;font-size:13px}
 table{border-collapse:collapse;font-size:13px;margin-top:8px;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #e3e6eb;text-align:right}
 th:first-child,td:first-child{text-align:left}tr.disputed td:first-child{font-weight:600}
-svg{max-width:100%;height:auto}.note{color:#8a4b00;font-size:13px}";
+svg{display:block;width:100%;height:auto}.chart-box{overflow-x:auto;margin:8px 0}.chart-box svg{min-width:640px}.scroll{overflow-x:auto}
+@media (max-width:600px){header{padding:16px}main{padding:8px 8px 32px}section{padding:12px}}
+header p.models{font-size:13px}.note{color:#8a4b00;font-size:13px}";
 
 fn card(out: &mut String, value: &str, label: &str) {
     let _ = write!(
@@ -82,7 +98,7 @@ fn section(out: &mut String, title: &str, help: &str, body: &str) {
 }
 
 fn table(header: &[String], rows: &[Vec<String>], classes: &[&str]) -> String {
-    let mut s = String::from("<table><thead><tr>");
+    let mut s = String::from("<div class=\"scroll\"><table><thead><tr>");
     for h in header {
         let _ = write!(s, "<th>{}</th>", escape(h));
     }
@@ -99,7 +115,7 @@ fn table(header: &[String], rows: &[Vec<String>], classes: &[&str]) -> String {
         }
         s.push_str("</tr>");
     }
-    s.push_str("</tbody></table>");
+    s.push_str("</tbody></table></div>");
     s
 }
 
@@ -161,55 +177,134 @@ fn headline_cards(page: &Page, body: &mut String) {
     body.push_str("</div>");
 }
 
-/// Each model's share per channel, as a grouped chart and a table.
-fn credit_section(
-    page: &Page,
-    channels: &[String],
-    models: &[String],
-    body: &mut String,
-) -> Result<(), String> {
-    let shares: Vec<Series> = models
+/// The models the page draws, as indices into `models` (name, base model): the ones asked for
+/// (`all` for every model), or else every model when there are at most six, or else one of
+/// each of [`DEFAULT_PAGE_MODELS`] (the model of that name, else the first with that base)
+/// and the baseline. `Err` names a model asked for that did not run.
+pub fn page_models(
+    models: &[(&str, &str)],
+    baseline: &str,
+    asked: Option<&[String]>,
+) -> Result<Vec<usize>, String> {
+    let named = |name: &str| models.iter().position(|m| m.0 == name);
+    match asked {
+        Some(names) if names.iter().any(|n| n == "all") => Ok((0..models.len()).collect()),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                named(n).ok_or_else(|| {
+                    let run: Vec<&str> = models.iter().map(|m| m.0).collect();
+                    format!(
+                        "\"{n}\" did not run; the models run are: {}",
+                        run.join(", ")
+                    )
+                })
+            })
+            .collect(),
+        None if models.len() <= 6 => Ok((0..models.len()).collect()),
+        None => {
+            let mut shown: Vec<usize> = DEFAULT_PAGE_MODELS
+                .iter()
+                .filter_map(|base| named(base).or_else(|| models.iter().position(|m| m.1 == *base)))
+                .chain(named(baseline))
+                .collect();
+            shown.sort_unstable();
+            shown.dedup();
+            if shown.is_empty() {
+                shown = (0..models.len().min(DEFAULT_PAGE_MODELS.len())).collect();
+            }
+            Ok(shown)
+        }
+    }
+}
+
+/// The models a planner compares first: two single-touch rules, an even split, a decay and
+/// the data-driven chain.
+pub const DEFAULT_PAGE_MODELS: [&str; 5] = [
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "markov",
+];
+
+/// The share of conversions or value each shown model gives each channel, in percent.
+fn shares(page: &Page, channels: &[String], value: bool) -> Vec<Series> {
+    page.models
         .iter()
-        .enumerate()
-        .map(|(m, name)| {
-            let total = page.results[m].total_conversions();
+        .map(|&m| {
+            let a = &page.results[m];
+            let credit = if value { &a.value } else { &a.conversions };
+            let total: f64 = credit.iter().sum();
             let scale = if total != 0.0 { 100.0 / total } else { 0.0 };
-            Series {
-                name: name.clone(),
-                values: page
-                    .comparison
+            let of = |c: &String| {
+                a.channels
                     .iter()
-                    .map(|c| 100.0 * c.shares[m])
-                    .collect(),
-                errors: page.intervals.and_then(|iv| iv.get(m)).map(|iv| {
-                    iv.iter()
-                        .map(|i| (i.conversions_low * scale, i.conversions_high * scale))
-                        .collect()
-                }),
+                    .position(|x| x == c)
+                    .map_or(0.0, |k| credit[k] * scale)
+            };
+            Series {
+                name: a.model.clone(),
+                values: channels.iter().map(of).collect(),
+                errors: page
+                    .intervals
+                    .and_then(|iv| iv.get(m))
+                    .filter(|iv| iv.len() == channels.len())
+                    .map(|iv| {
+                        iv.iter()
+                            .map(|i| {
+                                if value {
+                                    (i.value_low * scale, i.value_high * scale)
+                                } else {
+                                    (i.conversions_low * scale, i.conversions_high * scale)
+                                }
+                            })
+                            .collect()
+                    }),
             }
         })
-        .collect();
-    let chart = bar_chart(
+        .collect()
+}
+
+/// Each shown model's share of conversions and of value per channel: two charts and a table.
+fn credit_section(page: &Page, channels: &[String], body: &mut String) {
+    let conversions = shares(page, channels, false);
+    let value = shares(page, channels, true);
+    let conversion_chart = BarChart::new(
         "Conversion share by channel and model",
+        "channel",
         "share of conversions (%)",
         channels,
-        &shares,
-        Layout::Grouped,
-    )?;
+        &conversions,
+    )
+    .figure();
+    let value_chart = BarChart::new(
+        "Value share by channel and model",
+        "channel",
+        "share of value (%)",
+        channels,
+        &value,
+    )
+    .figure();
     let mut header = vec!["channel".to_string()];
-    header.extend(models.iter().cloned());
-    header.push("spread".into());
+    for s in &conversions {
+        header.push(format!("{} conversions", s.name));
+        header.push(format!("{} value", s.name));
+    }
     let rows: Vec<Vec<String>> = page
         .comparison
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let mut r = vec![if c.disputed {
                 format!("{} *", c.channel)
             } else {
                 c.channel.clone()
             }];
-            r.extend(c.shares.iter().map(|s| pct(*s)));
-            r.push(format!("{:.1} pp", 100.0 * c.spread));
+            for (conv, val) in conversions.iter().zip(&value) {
+                r.push(format!("{:.1}%", conv.values[i]));
+                r.push(format!("{:.1}%", val.values[i]));
+            }
             r
         })
         .collect();
@@ -222,77 +317,170 @@ fn credit_section(
         body,
         "Credit by channel and model",
         &format!(
-            "Each model's share of the attributed conversions{}. * marks the channels the models disagree on most; the baseline is {}.",
+            "Each model's share of the attributed conversions and of their value{}. Value share differs from conversion share where a channel's conversions are worth more or less than the average. * marks the channels the models disagree on most; the baseline is {}.",
             if page.intervals.is_some() { ", with 90 % bootstrap intervals as error bars" } else { "" },
             page.baseline
         ),
-        &format!("{chart}{}", table(&header, &rows, &classes)),
+        &format!("{conversion_chart}{value_chart}{}", table(&header, &rows, &classes)),
     );
-    Ok(())
 }
 
-/// The spread of each channel's share across models, and each model's change against the baseline.
-fn disagreement_section(
-    page: &Page,
-    channels: &[String],
-    models: &[String],
-    body: &mut String,
-) -> Result<(), String> {
-    let spread = Series {
-        errors: None,
-        name: "spread".into(),
-        values: page.comparison.iter().map(|c| 100.0 * c.spread).collect(),
+/// The spread of each channel's share across the shown models, and each model's change
+/// against the baseline.
+fn disagreement_section(page: &Page, channels: &[String], body: &mut String) {
+    let spread_of = |c: &ChannelComparison| {
+        let shown = page.models.iter().filter_map(|&m| c.shares.get(m).copied());
+        let (lo, hi) = shown.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| {
+            (lo.min(s), hi.max(s))
+        });
+        if hi >= lo {
+            100.0 * (hi - lo)
+        } else {
+            0.0
+        }
     };
+    let spread = [Series::new(
+        "spread",
+        page.comparison.iter().map(spread_of).collect(),
+    )];
     let delta_header: Vec<String> = std::iter::once("channel".to_string())
-        .chain(models.iter().map(|m| format!("{m} vs {}", page.baseline)))
+        .chain(
+            page.models
+                .iter()
+                .map(|&m| format!("{} vs {}", page.results[m].model, page.baseline)),
+        )
         .collect();
     let delta_rows: Vec<Vec<String>> = page
         .comparison
         .iter()
         .map(|c| {
             std::iter::once(c.channel.clone())
-                .chain(
-                    c.delta_vs_baseline
-                        .iter()
-                        .map(|d| format!("{:+.1} pp", 100.0 * d)),
-                )
+                .chain(page.models.iter().map(|&m| {
+                    format!(
+                        "{:+.1} pp",
+                        100.0 * c.delta_vs_baseline.get(m).copied().unwrap_or(0.0)
+                    )
+                }))
                 .collect()
         })
         .collect();
     section(
         body,
         "Where the models disagree",
-        "The largest minus the smallest share each channel gets across models, and each model's change against the baseline.",
+        "The largest minus the smallest share each channel gets across the models shown, and each model's change against the baseline.",
         &format!(
             "{}{}",
-            bar_chart("Spread of conversion share across models", "percentage points", channels, std::slice::from_ref(&spread), Layout::Grouped)?,
+            BarChart::new(
+                "Spread of conversion share across models",
+                "channel",
+                "percentage points",
+                channels,
+                &spread
+            )
+            .figure(),
             table(&delta_header, &delta_rows, &[])
         ),
     );
-    Ok(())
 }
 
-/// The paths with most conversions.
-fn top_paths_section(page: &Page, body: &mut String) -> Result<(), String> {
+/// Each channel's share per period under each shown model: one stacked chart per model.
+fn period_section(page: &Page, channels: &[String], body: &mut String) {
+    let Some(view) = &page.periods else {
+        section(
+            body,
+            "Shares per period",
+            "Run with --period week (or day, month) to see each channel's share per period here.",
+            "",
+        );
+        return;
+    };
+    let keys: Vec<String> = view
+        .segments
+        .iter()
+        .map(|s| {
+            if view.partial.contains(&s.key) {
+                format!("{}*", s.key)
+            } else {
+                s.key.clone()
+            }
+        })
+        .collect();
+    let mut charts = String::new();
+    for (k, &m) in page.models.iter().enumerate() {
+        let model = &page.results[m].model;
+        let series: Vec<Series> = channels
+            .iter()
+            .map(|c| {
+                let values = view
+                    .segments
+                    .iter()
+                    .map(|s| {
+                        s.results.get(k).map_or(0.0, |a| {
+                            let total = a.total_conversions();
+                            let credit = a
+                                .channels
+                                .iter()
+                                .position(|x| x == c)
+                                .map_or(0.0, |k| a.conversions[k]);
+                            if total > 0.0 {
+                                100.0 * credit / total
+                            } else {
+                                0.0
+                            }
+                        })
+                    })
+                    .collect();
+                Series::new(c.clone(), values)
+            })
+            .collect();
+        charts.push_str(
+            &BarChart::new(
+                &format!("Share per {} under {model}", view.period),
+                view.period,
+                "share of conversions (%)",
+                &keys,
+                &series,
+            )
+            .stacked()
+            .up_to(100.0)
+            .figure(),
+        );
+    }
+    section(
+        body,
+        "Shares per period",
+        &format!(
+            "Each channel's share of the conversions in each {0}, one chart per model; * marks a partial {0}, cut by the report window or the data's first or last day.",
+            view.period
+        ),
+        &charts,
+    );
+}
+
+/// The paths with most conversions, named.
+fn top_paths_section(page: &Page, body: &mut String) {
     let top = page.table.top_rows(10);
-    let ranks: Vec<String> = (1..=top.len()).map(|i| format!("#{i}")).collect();
-    let top_chart = bar_chart(
-        "Top paths by conversions",
+    let names: Vec<String> = top.iter().map(|r| page.table.path_text(&r.path)).collect();
+    let series = [Series::new(
         "conversions",
-        &ranks,
-        &[Series {
-            errors: None,
-            name: "conversions".into(),
-            values: top.iter().map(|r| r.conversions as f64).collect(),
-        }],
-        Layout::Grouped,
-    )?;
+        top.iter().map(|r| r.conversions as f64).collect(),
+    )];
+    let top_chart = BarChart::new(
+        "Top paths by conversions",
+        "path",
+        "conversions",
+        &names,
+        &series,
+    )
+    .horizontal()
+    .counts()
+    .figure();
     let top_rows: Vec<Vec<String>> = top
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
+        .zip(&names)
+        .map(|(r, name)| {
             vec![
-                format!("#{} {}", i + 1, page.table.path_text(&r.path)),
+                name.clone(),
                 r.conversions.to_string(),
                 format!("{:.2}", r.value),
                 r.nulls.to_string(),
@@ -320,60 +508,69 @@ fn top_paths_section(page: &Page, body: &mut String) -> Result<(), String> {
             )
         ),
     );
-    Ok(())
 }
 
 /// Touches per journey, converting and not.
-fn path_length_section(page: &Page, body: &mut String) -> Result<(), String> {
+fn path_length_section(page: &Page, body: &mut String) {
     let lengths = super::journeys::path_lengths(page.table);
     let (conv, nulls) = (
         page.table.conversions().max(1) as f64,
         page.table.nulls().max(1) as f64,
     );
+    let categories: Vec<String> = lengths.iter().map(|l| l.0.clone()).collect();
+    let series = [
+        Series::new(
+            "converting",
+            lengths.iter().map(|l| 100.0 * l.1 as f64 / conv).collect(),
+        ),
+        Series::new(
+            "non-converting",
+            lengths.iter().map(|l| 100.0 * l.2 as f64 / nulls).collect(),
+        ),
+    ];
     section(
         body,
         "Path length",
         "Touches per journey after path transforms, as a share of converting and of non-converting journeys.",
-        &bar_chart(
+        &BarChart::new(
             "Path length",
+            "touches in the journey",
             "share of journeys (%)",
-            &lengths.iter().map(|l| l.0.clone()).collect::<Vec<_>>(),
-            &[
-                Series { errors: None, name: "converting".into(), values: lengths.iter().map(|l| 100.0 * l.1 as f64 / conv).collect() },
-                Series { errors: None, name: "non-converting".into(), values: lengths.iter().map(|l| 100.0 * l.2 as f64 / nulls).collect() },
-            ],
-            Layout::Grouped,
-        )?,
+            &categories,
+            &series,
+        )
+        .figure(),
     );
-    Ok(())
 }
 
 /// Time from first touch to conversion.
-fn time_to_conversion_section(page: &Page, body: &mut String) -> Result<(), String> {
+fn time_to_conversion_section(page: &Page, body: &mut String) {
     if let Some(j) = page.journeys {
         let buckets = j.time_to_conversion;
+        let categories: Vec<String> = buckets.iter().map(|b| b.0.to_string()).collect();
+        let series = [Series::new(
+            "conversions",
+            buckets.iter().map(|b| b.1 as f64).collect(),
+        )];
         section(
             body,
             "Time to conversion",
             "Time from a journey's first touch to its conversion.",
-            &bar_chart(
+            &BarChart::new(
                 "Time to conversion",
+                "time from first touch",
                 "conversions",
-                &buckets.iter().map(|b| b.0.to_string()).collect::<Vec<_>>(),
-                &[Series {
-                    errors: None,
-                    name: "conversions".into(),
-                    values: buckets.iter().map(|b| b.1 as f64).collect(),
-                }],
-                Layout::Grouped,
-            )?,
+                &categories,
+                &series,
+            )
+            .counts()
+            .figure(),
         );
     }
-    Ok(())
 }
 
 /// Rows per source loaded, ignored and rejected, and the reasons.
-fn data_quality_section(page: &Page, body: &mut String) -> Result<(), String> {
+fn data_quality_section(page: &Page, body: &mut String) {
     if let Some(a) = page.accounting {
         let sources: Vec<String> = a.sources.iter().map(|s| s.source.clone()).collect();
         let series = [
@@ -396,11 +593,7 @@ fn data_quality_section(page: &Page, body: &mut String) -> Result<(), String> {
                     .collect(),
             ),
         ]
-        .map(|(n, v)| Series {
-            errors: None,
-            name: n.into(),
-            values: v,
-        });
+        .map(|(n, v)| Series::new(n, v));
         let reasons: Vec<Vec<String>> = a
             .sources
             .iter()
@@ -416,13 +609,10 @@ fn data_quality_section(page: &Page, body: &mut String) -> Result<(), String> {
             "Every input row is loaded, deliberately ignored, or rejected with a reason.",
             &format!(
                 "{}{}",
-                bar_chart(
-                    "Rows per source",
-                    "rows",
-                    &sources,
-                    &series,
-                    Layout::Stacked
-                )?,
+                BarChart::new("Rows per source", "source", "rows", &sources, &series)
+                    .stacked()
+                    .counts()
+                    .figure(),
                 table(
                     &["source", "reason", "rows rejected"].map(String::from),
                     &reasons,
@@ -431,58 +621,97 @@ fn data_quality_section(page: &Page, body: &mut String) -> Result<(), String> {
             ),
         );
     }
-    Ok(())
 }
 
-/// ROAS and CPA per channel and model.
-fn spend_section(page: &Page, models: &[String], body: &mut String) -> Result<(), String> {
-    if let Some(spend) = page.spend {
-        let mut spend_channels: Vec<String> = spend.iter().map(|e| e.channel.clone()).collect();
-        spend_channels.sort();
-        spend_channels.dedup();
-        let roas: Vec<Series> = models
-            .iter()
-            .map(|m| Series {
-                errors: None,
-                name: m.clone(),
-                values: spend_channels
+/// ROAS values spanning more than this ratio are drawn on a log scale, so that a 0.1 sits
+/// visibly beside a 240.
+const LOG_SCALE_RATIO: f64 = 20.0;
+
+/// ROAS and CPA per channel and shown model.
+fn spend_section(page: &Page, body: &mut String) {
+    let Some(spend) = page.spend else {
+        return;
+    };
+    let models: Vec<&str> = page
+        .models
+        .iter()
+        .map(|&m| page.results[m].model.as_str())
+        .collect();
+    let mut spend_channels: Vec<String> = spend.iter().map(|e| e.channel.clone()).collect();
+    spend_channels.sort();
+    spend_channels.dedup();
+    let roas: Vec<Series> = models
+        .iter()
+        .map(|m| {
+            Series::new(
+                *m,
+                spend_channels
                     .iter()
                     .map(|c| {
                         spend
                             .iter()
-                            .find(|e| &e.model == m && &e.channel == c)
+                            .find(|e| e.model == *m && &e.channel == c)
                             .and_then(|e| e.roas)
                             .unwrap_or(0.0)
                     })
                     .collect(),
-            })
-            .collect();
-        let rows: Vec<Vec<String>> = spend
-            .iter()
-            .map(|e| {
-                vec![
-                    e.channel.clone(),
-                    e.model.clone(),
-                    format!("{:.2}", e.cost),
-                    format!("{:.2}", e.conversions),
-                    e.cpa.map_or("-".into(), |x| format!("{x:.2}")),
-                    format!("{:.2}", e.value),
-                    e.roas.map_or("-".into(), |x| format!("{x:.2}")),
-                ]
-            })
-            .collect();
-        section(
-            body,
-            "Spend and return",
-            "Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), by model.",
-            &format!(
-                "{}{}",
-                bar_chart("ROAS by channel and model", "attributed value / cost", &spend_channels, &roas, Layout::Grouped)?,
-                table(&["channel", "model", "cost", "conversions", "CPA", "value", "ROAS"].map(String::from), &rows, &[])
-            ),
-        );
-    }
-    Ok(())
+            )
+        })
+        .collect();
+    let positive = roas.iter().flat_map(|s| &s.values).filter(|v| **v > 0.0);
+    let (lo, hi) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(*v), hi.max(*v))
+    });
+    let scale = if hi > 0.0 && hi / lo > LOG_SCALE_RATIO {
+        Scale::Log
+    } else {
+        Scale::Linear
+    };
+    let rows: Vec<Vec<String>> = spend
+        .iter()
+        .filter(|e| models.contains(&e.model.as_str()))
+        .map(|e| {
+            vec![
+                e.channel.clone(),
+                e.model.clone(),
+                format!("{:.2}", e.cost),
+                format!("{:.2}", e.conversions),
+                e.cpa.map_or("-".into(), |x| format!("{x:.2}")),
+                format!("{:.2}", e.value),
+                e.roas.map_or("-".into(), |x| format!("{x:.2}")),
+            ]
+        })
+        .collect();
+    section(
+        body,
+        "Spend and return",
+        &format!(
+            "Attributed value per unit of cost (ROAS) and cost per attributed conversion (CPA), by model.{}",
+            if scale == Scale::Log {
+                " ROAS spans more than a factor of 20, so its axis is logarithmic: each gridline is ten times the one below."
+            } else {
+                ""
+            }
+        ),
+        &format!(
+            "{}{}",
+            BarChart::new(
+                "ROAS by channel and model",
+                "channel",
+                "attributed value / cost",
+                &spend_channels,
+                &roas
+            )
+            .scale(scale)
+            .figure(),
+            table(
+                &["channel", "model", "cost", "conversions", "CPA", "value", "ROAS"]
+                    .map(String::from),
+                &rows,
+                &[]
+            )
+        ),
+    );
 }
 
 /// The models' notes.
@@ -502,29 +731,44 @@ fn notes_section(page: &Page, body: &mut String) {
 }
 
 /// Renders the report: a header, then one section after another.
-pub fn render(page: &Page) -> Result<String, String> {
+pub fn render(page: &Page) -> String {
     let channels: Vec<String> = page.comparison.iter().map(|c| c.channel.clone()).collect();
-    let models: Vec<String> = page.results.iter().map(|a| a.model.clone()).collect();
     let mut body = String::new();
     headline_cards(page, &mut body);
-    credit_section(page, &channels, &models, &mut body)?;
-    disagreement_section(page, &channels, &models, &mut body)?;
-    top_paths_section(page, &mut body)?;
-    path_length_section(page, &mut body)?;
-    time_to_conversion_section(page, &mut body)?;
-    data_quality_section(page, &mut body)?;
-    spend_section(page, &models, &mut body)?;
+    credit_section(page, &channels, &mut body);
+    disagreement_section(page, &channels, &mut body);
+    period_section(page, &channels, &mut body);
+    top_paths_section(page, &mut body);
+    path_length_section(page, &mut body);
+    time_to_conversion_section(page, &mut body);
+    data_quality_section(page, &mut body);
+    spend_section(page, &mut body);
     notes_section(page, &mut body);
-
-    Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p>{}</header><main>{body}</main></body></html>\n",
-        models.len(),
+    let shown: Vec<&str> = page
+        .models
+        .iter()
+        .map(|&m| page.results[m].model.as_str())
+        .collect();
+    let models_line = if shown.len() < page.results.len() {
+        format!(
+            "Charts show {} of the {} models run: {}. Every model is in credits.csv and compare.md; --page-models all draws them all.",
+            shown.len(),
+            page.results.len(),
+            shown.join(", ")
+        )
+    } else {
+        format!("Models: {}.", shown.join(", "))
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p>{}<p class=\"models\">{}</p></header><main>{body}</main></body></html>\n",
+        page.results.len(),
         channels.len(),
         escape(env!("CARGO_PKG_VERSION")),
         page.context
             .map(|c| format!("<p class=\"context\">{}</p>", escape(c)))
-            .unwrap_or_default()
-    ))
+            .unwrap_or_default(),
+        escape(&models_line)
+    )
 }
 
 #[cfg(test)]
@@ -537,5 +781,48 @@ mod tests {
             escape("<script>alert('x')&\"</script>"),
             "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
         );
+    }
+}
+
+#[cfg(test)]
+mod page_model_tests {
+    use super::*;
+
+    const RUN: [(&str, &str); 8] = [
+        ("last_touch", "last_touch"),
+        ("first_touch", "first_touch"),
+        ("linear", "linear"),
+        ("u_shaped", "position_based"),
+        ("time_decay_7d", "time_decay"),
+        ("markov", "markov"),
+        ("markov_order_2", "markov"),
+        ("shapley", "shapley"),
+    ];
+
+    #[test]
+    fn the_page_draws_about_five_models_unless_asked() {
+        // time_decay_7d stands in for time_decay; shapley only when it is the baseline.
+        assert_eq!(
+            page_models(&RUN, "last_touch", None),
+            Ok(vec![0, 1, 2, 4, 5])
+        );
+        assert_eq!(
+            page_models(&RUN, "shapley", None),
+            Ok(vec![0, 1, 2, 4, 5, 7])
+        );
+        assert_eq!(
+            page_models(&RUN[..6], "last_touch", None),
+            Ok((0..6).collect())
+        );
+        let all = ["all".to_string()];
+        assert_eq!(
+            page_models(&RUN, "last_touch", Some(&all)),
+            Ok((0..8).collect())
+        );
+        let two = ["shapley".to_string(), "linear".to_string()];
+        assert_eq!(page_models(&RUN, "last_touch", Some(&two)), Ok(vec![7, 2]));
+        let typo = ["shapely".to_string()];
+        let err = page_models(&RUN, "last_touch", Some(&typo)).expect_err("not run");
+        assert!(err.contains("\"shapely\" did not run") && err.contains("markov_order_2"));
     }
 }
