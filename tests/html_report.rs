@@ -109,6 +109,19 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
+/// Chromium, or None after saying that `check` was skipped; a panic when
+/// OMNITOUCH_REQUIRE_CHROMIUM=1 (as `.ci/run` sets it) and there is none.
+fn chromium_or_skip(check: &str) -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var("OMNITOUCH_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
+            panic!("OMNITOUCH_REQUIRE_CHROMIUM=1 but no Chromium was found");
+        }
+        eprintln!("SKIPPED {check}: Chromium is not installed (apt-get install chromium, or set OMNITOUCH_CHROMIUM)");
+    }
+    found
+}
+
 fn headless(chrome: &Path, profile: &Path, extra: &[&str], page: &Path) -> std::process::Output {
     Command::new(chrome)
         .args([
@@ -130,11 +143,7 @@ fn headless(chrome: &Path, profile: &Path, extra: &[&str], page: &Path) -> std::
 
 #[test]
 fn the_report_renders_in_headless_chromium() {
-    let Some(chrome) = chromium() else {
-        if std::env::var("OMNITOUCH_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
-            panic!("OMNITOUCH_REQUIRE_CHROMIUM=1 but no Chromium was found");
-        }
-        eprintln!("SKIPPED the browser check: Chromium is not installed (apt-get install chromium, or set OMNITOUCH_CHROMIUM)");
+    let Some(chrome) = chromium_or_skip("the browser check") else {
         return;
     };
     let w = Workdir::new();
@@ -190,4 +199,142 @@ fn the_report_renders_in_headless_chromium() {
     );
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!dom.contains(EVIL));
+}
+
+/// Measures every chart of the page in the browser and writes what it finds into the DOM:
+/// each chart's title and axis titles, legend entries against bars, every text box against
+/// every other and against its chart, and the page's own width.
+const LAYOUT_CHECK: &str = r#"<script>
+(() => {
+  const box = e => { const r = e.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height, e }; };
+  const all = (root, sel) => [...root.querySelectorAll(sel)].map(box).filter(b => b.w > 0 && b.h > 0);
+  const overlap = (a, b) => a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
+  const inside = (a, o) => a.x >= o.x - 0.5 && a.y >= o.y - 0.5 && a.x + a.w <= o.x + o.w + 0.5 && a.y + a.h <= o.y + o.h + 0.5;
+  const name = b => [...b.e.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('') || b.e.getAttribute('class');
+  const problems = [];
+  const charts = [...document.querySelectorAll('svg.chart')];
+  let texts = 0, bars = 0, legends = 0;
+  for (const svg of charts) {
+    const chart = svg.getAttribute('aria-label');
+    const frame = box(svg);
+    const title = svg.querySelector('.chart-title');
+    if (!title || !title.textContent.trim()) problems.push(`${chart}: no title`);
+    const axes = [...svg.querySelectorAll('.axis-title')].filter(e => e.textContent.trim());
+    if (axes.length < 2) problems.push(`${chart}: ${axes.length} axis titles`);
+    const legend = all(svg, '.legend rect, .legend text');
+    const drawn = all(svg, 'rect.bar');
+    const labels = all(svg, 'text');
+    texts += labels.length; bars += drawn.length; legends += legend.length;
+    for (const l of legend) for (const b of drawn)
+      if (overlap(l, b)) problems.push(`${chart}: legend "${name(l)}" overlaps a bar`);
+    for (let i = 0; i < labels.length; i++) {
+      if (!inside(labels[i], frame)) problems.push(`${chart}: "${name(labels[i])}" sticks out of the chart`);
+      for (let j = i + 1; j < labels.length; j++)
+        if (overlap(labels[i], labels[j])) problems.push(`${chart}: "${name(labels[i])}" overlaps "${name(labels[j])}"`);
+    }
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'layout-check';
+  pre.textContent = JSON.stringify({ charts: charts.length, texts, bars, legends,
+    page_width: document.documentElement.scrollWidth, viewport: window.innerWidth, problems });
+  document.body.appendChild(pre);
+})();
+</script>"#;
+
+/// The measurements [`LAYOUT_CHECK`] leaves in the dumped DOM.
+fn layout_at(chrome: &Path, w: &Workdir, page: &Path, width: u32) -> serde_json::Value {
+    let html = std::fs::read_to_string(page).expect("report.html");
+    let checked = w.join(&format!("checked-{width}.html"));
+    std::fs::write(
+        &checked,
+        html.replace("</body>", &format!("{LAYOUT_CHECK}</body>")),
+    )
+    .expect("write the checked copy");
+    let out = headless(
+        chrome,
+        &w.join(&format!("profile-{width}")),
+        &[&format!("--window-size={width},1200"), "--dump-dom"],
+        &checked,
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let json = dom
+        .split("<pre id=\"layout-check\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| {
+            panic!(
+                "the check did not run at {width} px: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    serde_json::from_str(
+        &json
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">"),
+    )
+    .expect("the check's JSON")
+}
+
+#[test]
+fn the_page_layout_holds_at_desktop_and_phone_widths() {
+    let Some(chrome) = chromium_or_skip("the layout check") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.cmd()
+        .args([
+            "generate",
+            "-q",
+            "--people",
+            "3000",
+            "--seed",
+            "3",
+            "--out-dir",
+            "gen",
+        ])
+        .assert()
+        .success();
+    // The default page (about five models, weekly view, spend on a log scale when ROAS
+    // spans decades) and the crowded one: all 16 models, daily periods.
+    let runs: [(&str, &[&str]); 2] = [
+        ("default", &[]),
+        (
+            "crowded",
+            &["--models", "all", "--page-models", "all", "--period", "day"],
+        ),
+    ];
+    for (name, extra) in runs {
+        w.cmd()
+            .args([
+                "run",
+                "-q",
+                "--config",
+                "gen/omnitouch.toml",
+                "--out-dir",
+                name,
+            ])
+            .args(extra)
+            .assert()
+            .success();
+        let page = w.join(&format!("{name}/report.html"));
+        for width in [1280, 390] {
+            let found = layout_at(&chrome, &w, &page, width);
+            let problems = found["problems"].as_array().expect("problems");
+            assert!(
+                problems.is_empty(),
+                "{name} page at {width} px: {} problems, first: {:#?}",
+                problems.len(),
+                &problems[..problems.len().min(12)]
+            );
+            assert!(found["charts"].as_u64() >= Some(9), "{name}: {found}");
+            assert!(found["bars"].as_u64() > Some(100), "{name}: {found}");
+            assert!(found["legends"].as_u64() > Some(8), "{name}: {found}");
+            assert!(
+                found["page_width"].as_u64() <= found["viewport"].as_u64(),
+                "{name} page scrolls sideways at {width} px: {found}"
+            );
+        }
+    }
 }
