@@ -24,5 +24,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shards;
+pub mod warehouse;
 
 pub use error::{Error, Result};

@@ -20,6 +20,7 @@ const ORDER: &[&str] = &[
     "attribution",
     "report",
     "shards",
+    "warehouse",
     "pipeline",
     "generate",
     "cli",

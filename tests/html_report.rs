@@ -283,19 +283,7 @@ fn the_page_layout_holds_at_desktop_and_phone_widths() {
         return;
     };
     let w = Workdir::new();
-    w.cmd()
-        .args([
-            "generate",
-            "-q",
-            "--people",
-            "3000",
-            "--seed",
-            "3",
-            "--out-dir",
-            "gen",
-        ])
-        .assert()
-        .success();
+    w.generate(3000, 3, &[]);
     // The default page (about five models, weekly view, spend on a log scale when ROAS
     // spans decades) and the crowded one: all 16 models, daily periods.
     let runs: [(&str, &[&str]); 2] = [

@@ -49,6 +49,23 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Write a synthetic path table (ChannelAttribution's layout) for benchmarks.
     GeneratePaths(GeneratePathsArgs),
+    /// Write the SQL script that builds the touchpoints and row accounting in a warehouse
+    /// engine, from the same config (docs/warehouse.md).
+    Sql(SqlArgs),
+}
+
+/// `omnitouch sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Config file (default: ./omnitouch.toml, else sample-data/omnitouch.toml).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// The engine the script is written for.
+    #[arg(long, value_enum)]
+    pub dialect: crate::warehouse::Dialect,
+    /// Write the script to this file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `omnitouch run`.

@@ -7,6 +7,7 @@ mod explain;
 mod generate;
 mod journeys;
 mod run;
+mod sql;
 mod stitch;
 mod validate;
 
@@ -72,5 +73,6 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
         Command::GeneratePaths(args) => generate::paths(args, cli.quiet),
+        Command::Sql(args) => sql::run(args),
     }
 }

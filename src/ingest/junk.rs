@@ -58,6 +58,16 @@ impl JunkFilter {
         })
     }
 
+    /// What the filter holds, for rewriting it elsewhere (the warehouse scripts): whether the
+    /// defaults apply, the extra values, the patterns (case-insensitive).
+    pub fn parts(&self) -> (bool, &[String], Vec<&str>) {
+        (
+            self.defaults,
+            &self.values,
+            self.patterns.iter().map(Regex::as_str).collect(),
+        )
+    }
+
     /// A filter that finds nothing junk, not even the defaults.
     pub fn none() -> JunkFilter {
         JunkFilter {

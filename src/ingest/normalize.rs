@@ -114,6 +114,16 @@ impl Normalizer {
         })
     }
 
+    /// The rule of kind `slot` (the load's `id_kinds`).
+    pub fn rule(&self, slot: usize) -> Rule {
+        self.rules.get(slot).copied().unwrap_or(Rule::Trim)
+    }
+
+    /// The junk values left as they are.
+    pub fn junk(&self) -> &JunkFilter {
+        &self.junk
+    }
+
     /// Whether every kind is only trimmed (then cells need no further work).
     pub fn is_trim_only(&self) -> bool {
         self.rules.iter().all(|r| *r == Rule::Trim)

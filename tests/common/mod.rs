@@ -79,6 +79,20 @@ impl Workdir {
         cmd
     }
 
+    /// Generates an export set of `people` with `seed` into `gen/` (its config:
+    /// `gen/omnitouch.toml`), with any further `generate` options.
+    #[allow(dead_code)]
+    pub fn generate(&self, people: u32, seed: u64, extra: &[&str]) {
+        self.cmd()
+            .args(["generate", "-q", "--out-dir", "gen", "--people"])
+            .arg(people.to_string())
+            .arg("--seed")
+            .arg(seed.to_string())
+            .args(extra)
+            .assert()
+            .success();
+    }
+
     /// Runs the binary with `args`, asserts success and returns its stdout.
     pub fn stdout_ok(&self, args: &[&str]) -> String {
         let out = succeeded(self.cmd().args(args));

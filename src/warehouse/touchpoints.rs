@@ -1,0 +1,453 @@
+//! One source's rows in SQL: read, classified (loaded, ignored, or rejected with the reason
+//! the local engine gives, checked in its order), and mapped onto the canonical columns.
+
+use std::fmt::Write as _;
+
+use super::dialect::{literal, Dialect};
+use super::Unsupported;
+use crate::config::{ChannelSpec, Config, RowCondition, RowKind, RuleConfig, SourceConfig};
+use crate::ingest::channels::default_rules;
+use crate::ingest::normalize::{Normalizer, Rule};
+use crate::io::timestamp::{TimestampFormat, MAX_MICROS, MIN_MICROS};
+use crate::io::Format;
+
+/// What the script needs to know beyond the source itself.
+pub struct Context<'a> {
+    pub dialect: Dialect,
+    pub config: &'a Config,
+    /// Every identity kind of the load, in the canonical table's column order.
+    pub id_kinds: &'a [String],
+    /// Every dimension of the load.
+    pub dimensions: &'a [String],
+    pub normalizer: &'a Normalizer,
+}
+
+/// The statement that builds `omnitouch_rows_<index>`: every row of the source, its
+/// outcome (`touch`, `conversion`, `identity`, `ignored`, or a reject reason) and its
+/// canonical columns.
+pub fn source_rows(
+    cx: &Context,
+    index: usize,
+    source: &SourceConfig,
+) -> Result<String, Unsupported> {
+    let d = cx.dialect;
+    let name = source.name.get_ref();
+    let unsupported = |key: &str| Unsupported {
+        source: name.clone(),
+        key: key.to_string(),
+    };
+    for (set, key) in [
+        (!source.session_key.is_empty(), "session_key"),
+        (source.line_items.is_some(), "line_items"),
+        (source.decimal.is_some(), "decimal"),
+        (source.conversions_are_touches, "conversions_are_touches"),
+    ] {
+        if set {
+            return Err(unsupported(key));
+        }
+    }
+    if source.conversion_id.is_some() {
+        return Err(unsupported("conversion_id"));
+    }
+    let format = source
+        .format
+        .or_else(|| Format::from_path(std::path::Path::new(&source.path)))
+        .ok_or_else(|| unsupported("format"))?;
+    let base =
+        std::fs::canonicalize(&cx.config.base_dir).unwrap_or_else(|_| cx.config.base_dir.clone());
+    let path = base.join(&source.path);
+    let read = d.read(format, &path.to_string_lossy(), &source.csv);
+    let col = |c: &str| -> Result<String, Unsupported> {
+        if c.contains(['.', '[']) {
+            return Err(unsupported("a nested field path"));
+        }
+        Ok(match format {
+            Format::Ndjson => d.json_field(c),
+            Format::Csv | Format::Parquet => d.ident(c),
+        })
+    };
+    // Line numbers as the local reader counts them: CSV data rows after the skipped lines
+    // and the header, NDJSON lines and Parquet rows from 1.
+    let line = match format {
+        Format::Csv => format!(
+            "omnitouch_row + {}",
+            source.csv.skip_rows + usize::from(source.csv.has_header)
+        ),
+        Format::Ndjson | Format::Parquet => "omnitouch_row".to_string(),
+    };
+
+    let mut cells = Vec::new();
+    cells.push(format!("{line} AS line"));
+    cells.push(match format {
+        Format::Ndjson => "omnitouch_json IS NOT NULL AS well_formed".to_string(),
+        Format::Csv | Format::Parquet => "true AS well_formed".to_string(),
+    });
+    cells.push(format!("{} AS passes", filter(cx, source, &col)?));
+    cells.push(format!("{} AS row_kind", kind(source, &col)?));
+    for (slot, kind) in cx.id_kinds.iter().enumerate() {
+        let expr = match source.ids.get(kind) {
+            Some(c) => identifier(cx, slot, &d.text(&col(c)?)),
+            None => "CAST(NULL AS VARCHAR)".to_string(),
+        };
+        cells.push(format!("{expr} AS {}", d.ident(kind)));
+    }
+    let (ts_text, ts) = match &source.timestamp {
+        Some(c) => {
+            let tz = source
+                .timezone
+                .as_deref()
+                .or(cx.config.settings.timezone.as_deref())
+                .unwrap_or("UTC");
+            let format =
+                TimestampFormat::parse(source.timestamp_format.as_deref().unwrap_or("auto"))
+                    .map_err(|_| unsupported("timestamp_format"))?;
+            let cell = col(c)?;
+            let parsed =
+                timestamp(d, &cell, &format, tz).ok_or_else(|| unsupported("timestamp_format"))?;
+            (d.text(&cell), d.native_time(&cell, tz, &parsed))
+        }
+        None => (
+            "CAST(NULL AS VARCHAR)".into(),
+            "CAST(NULL AS BIGINT)".into(),
+        ),
+    };
+    cells.push(format!("{ts_text} AS ts_text"));
+    cells.push(format!("{ts} AS ts"));
+    let value = match &source.value_column {
+        Some(c) => {
+            let text = d.text(&col(c)?);
+            format!(
+                "CASE WHEN {text} IS NULL THEN 0.0 WHEN {n} >= 0 AND isfinite({n}) THEN {n} END",
+                n = d.number(&text)
+            )
+        }
+        None => "0.0".into(),
+    };
+    cells.push(format!("{value} AS value"));
+    let (rule_fields, channel) = channel(cx, source, &col)?;
+    for (alias, expr) in &rule_fields {
+        cells.push(format!("{expr} AS {alias}"));
+    }
+    let conversion_type = match &source.conversion_type {
+        Some(spec) => match (&spec.value, &spec.column) {
+            (Some(v), _) => literal(v),
+            (None, Some(c)) => format!("COALESCE({}, 'conversion')", d.text(&col(c)?)),
+            (None, None) => "'conversion'".into(),
+        },
+        None => "'conversion'".into(),
+    };
+    cells.push(format!("{conversion_type} AS conversion_type"));
+    for dim in cx.dimensions {
+        let expr = match source.dimensions.get(dim) {
+            Some(c) => format!("CAST({} AS VARCHAR)", col(c)?),
+            None => "CAST(NULL AS VARCHAR)".to_string(),
+        };
+        cells.push(format!("{expr} AS {}", d.ident(dim)));
+    }
+
+    let any_id = if source.ids.is_empty() {
+        "false".to_string()
+    } else {
+        source
+            .ids
+            .keys()
+            .map(|k| format!("{} IS NOT NULL", d.ident(k)))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    // The local engine's order: filters, kind, identifiers, time, value.
+    let outcome = format!(
+        "CASE WHEN NOT well_formed THEN 'invalid_json' \
+         WHEN NOT passes THEN 'ignored' \
+         WHEN row_kind IS NULL THEN 'unknown_kind' \
+         WHEN row_kind = 'ignored' THEN 'ignored' \
+         WHEN NOT ({any_id}) THEN 'no_identifier' \
+         WHEN row_kind = 'identity' THEN 'identity' \
+         WHEN ts IS NULL THEN 'bad_timestamp' \
+         WHEN ts < {MIN_MICROS} OR ts >= {MAX_MICROS} THEN 'timestamp_out_of_range' \
+         WHEN row_kind = 'conversion' AND value IS NULL THEN 'bad_value' \
+         ELSE row_kind END"
+    );
+    let mut sql = String::new();
+    let _ = write!(
+        sql,
+        "CREATE OR REPLACE TABLE omnitouch_rows_{index} AS\nWITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS VARCHAR) AS conversion_id\nFROM cells;\n",
+        cells.join(",\n    "),
+        literal(name),
+        literal(name),
+    );
+    Ok(sql)
+}
+
+/// `skip_when` and `keep_when` as one condition: true when the row is read.
+fn filter(
+    cx: &Context,
+    source: &SourceConfig,
+    col: &impl Fn(&str) -> Result<String, Unsupported>,
+) -> Result<String, Unsupported> {
+    let test = |c: &RowCondition| -> Result<String, Unsupported> {
+        let v = format!("lower(COALESCE({}, ''))", cx.dialect.text(&col(&c.column)?));
+        Ok(if let Some(values) = &c.equals {
+            let list: Vec<String> = values
+                .to_vec()
+                .iter()
+                .map(|x| literal(&x.trim().to_lowercase()))
+                .collect();
+            format!("{v} IN ({})", list.join(", "))
+        } else if let Some(prefixes) = &c.starts_with {
+            let tests: Vec<String> = prefixes
+                .to_vec()
+                .iter()
+                .map(|p| format!("starts_with({v}, {})", literal(&p.trim().to_lowercase())))
+                .collect();
+            format!("({})", tests.join(" OR "))
+        } else if c.empty == Some(false) {
+            format!("{v} <> ''")
+        } else {
+            format!("{v} = ''")
+        })
+    };
+    let mut parts = Vec::new();
+    for c in &source.skip_when {
+        parts.push(format!("NOT ({})", test(c)?));
+    }
+    for c in &source.keep_when {
+        parts.push(test(c)?);
+    }
+    Ok(if parts.is_empty() {
+        "true".into()
+    } else {
+        parts.join(" AND ")
+    })
+}
+
+/// The row's kind: `touch`, `conversion`, `identity`, `ignored`, or NULL for a value in no
+/// list.
+fn kind(
+    source: &SourceConfig,
+    col: &impl Fn(&str) -> Result<String, Unsupported>,
+) -> Result<String, Unsupported> {
+    if let Some(k) = source.kind {
+        return Ok(match k {
+            RowKind::Touch => "'touch'",
+            RowKind::Conversion => "'conversion'",
+            RowKind::Identity => "'identity'",
+        }
+        .into());
+    }
+    let Some(c) = &source.kind_column else {
+        return Ok("'touch'".into());
+    };
+    let v = format!("lower(COALESCE(trim(CAST({} AS VARCHAR)), ''))", col(c)?);
+    let list = |values: &[String]| {
+        if values.is_empty() {
+            "NULL".to_string()
+        } else {
+            values
+                .iter()
+                .map(|x| literal(&x.trim().to_lowercase()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let other = if source.ignore_other_values {
+        "'ignored'"
+    } else {
+        "NULL"
+    };
+    Ok(format!(
+        "CASE WHEN {v} IN ({}) THEN 'touch' WHEN {v} IN ({}) THEN 'conversion' WHEN {v} IN ({}) THEN 'ignored' ELSE {other} END",
+        list(&source.touch_values),
+        list(&source.conversion_values),
+        list(&source.ignore_values)
+    ))
+}
+
+/// An identifier cell (trimmed text) normalised as the local engine does for kind `slot`.
+fn identifier(cx: &Context, slot: usize, text: &str) -> String {
+    let d = cx.dialect;
+    let junk = junk_test(cx, text);
+    match cx.normalizer.rule(slot) {
+        Rule::Trim => text.to_string(),
+        Rule::Lowercase | Rule::Email => {
+            format!("CASE WHEN {junk} THEN {text} ELSE lower({text}) END")
+        }
+        // Digests are lowercased; junk is kept; anything else is the raw value, hashed.
+        Rule::EmailSha256 => format!(
+            "CASE WHEN {} THEN lower({text}) WHEN {junk} THEN {text} ELSE {} END",
+            d.is_hex_digest(text),
+            d.sha256(&format!("lower({text})"))
+        ),
+        // Raw phone numbers need libphonenumber to reach E.164: only digests and junk are
+        // written here, and the docs say so.
+        Rule::Phone | Rule::PhoneSha256 => format!(
+            "CASE WHEN {} THEN lower({text}) ELSE {text} END",
+            d.is_hex_digest(text)
+        ),
+    }
+}
+
+/// Whether a trimmed identifier is junk (`[identity]` values and patterns, and the defaults).
+fn junk_test(cx: &Context, text: &str) -> String {
+    let (defaults, values, patterns) = cx.normalizer.junk().parts();
+    let mut tests = Vec::new();
+    let mut listed: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
+    if defaults {
+        listed.extend(
+            crate::ingest::junk::DEFAULT_JUNK
+                .iter()
+                .map(|v| v.to_string()),
+        );
+        tests.push(format!("regexp_full_match({text}, '[0-]+')"));
+    }
+    listed.push(crate::ingest::junk::HASHED_JUNK.to_string());
+    tests.push(format!(
+        "lower({text}) IN ({})",
+        listed
+            .iter()
+            .map(|v| literal(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for p in patterns {
+        tests.push(cx.dialect.regex(text, p));
+    }
+    format!("({})", tests.join(" OR "))
+}
+
+/// A timestamp cell as UTC microseconds since the epoch; None for a format the script does
+/// not write yet.
+fn timestamp(d: Dialect, cell: &str, format: &TimestampFormat, tz: &str) -> Option<String> {
+    let text = d.text(cell);
+    let naive = |pattern: &str| d.epoch_micros(&d.in_zone(&d.strptime(&text, pattern), tz));
+    // Numbers outside the accepted years become -1, which the outcome calls out of range
+    // (a cast would fail on them, or wrap).
+    let epoch = |scale: &str| {
+        let micros = format!("({} * {scale})", d.number(&text));
+        format!(
+            "CASE WHEN {micros} < {MIN_MICROS} OR {micros} >= {MAX_MICROS} THEN -1 ELSE CAST(round({micros}) AS BIGINT) END"
+        )
+    };
+    Some(match format {
+        TimestampFormat::Rfc3339 => d.epoch_micros(&d.with_offset(&text)),
+        TimestampFormat::EpochSeconds => epoch("1e6"),
+        TimestampFormat::EpochMillis => epoch("1e3"),
+        TimestampFormat::EpochMicros => epoch("1"),
+        TimestampFormat::EpochNanos => epoch("1e-3"),
+        TimestampFormat::Pattern(p) if !p.contains('z') => naive(p),
+        // Native date-times (Parquet) are naive in the source's zone or carry their own.
+        TimestampFormat::Auto => format!(
+            "COALESCE({}, {}, {})",
+            d.epoch_micros(&d.with_offset(&text)),
+            naive("%Y-%m-%d %H:%M:%S%.f"),
+            naive("%Y-%m-%dT%H:%M:%S%.f")
+        ),
+        _ => return None,
+    })
+}
+
+/// The channel: fixed, a column, or the rules (the config's, then the defaults) on the
+/// source's rule fields. Returns the rule fields to compute first (alias, expression) and
+/// the channel expression over them.
+fn channel(
+    cx: &Context,
+    source: &SourceConfig,
+    col: &impl Fn(&str) -> Result<String, Unsupported>,
+) -> Result<(Vec<(String, String)>, String), Unsupported> {
+    let d = cx.dialect;
+    let unsupported = |key: &str| Unsupported {
+        source: source.name.get_ref().clone(),
+        key: key.to_string(),
+    };
+    let Some(spec) = &source.channel else {
+        return Ok((Vec::new(), "CAST(NULL AS VARCHAR)".into()));
+    };
+    let ChannelSpec {
+        column,
+        value,
+        fields,
+        url,
+        set,
+    } = spec;
+    if url.is_some() {
+        return Err(unsupported("channel.url"));
+    }
+    if let Some(v) = value {
+        return Ok((Vec::new(), literal(v)));
+    }
+    if let Some(c) = column {
+        return Ok((Vec::new(), d.text(&col(c)?)));
+    }
+    let mut rules: Vec<RuleConfig> = cx.config.channels.rules.clone();
+    if cx.config.channels.use_defaults {
+        rules.extend(default_rules());
+    }
+    // Each rule field once, trimmed and lower-cased ('' when absent), as a column.
+    let mut columns: Vec<(String, String)> = Vec::new();
+    let mut field = |name: &str| -> Result<String, Unsupported> {
+        let alias = d.ident(&format!("omnitouch_field_{name}"));
+        if columns.iter().any(|(a, _)| *a == alias) {
+            return Ok(alias);
+        }
+        let expr = if let Some(v) = set.as_ref().and_then(|s| s.get(name)) {
+            literal(&v.trim().to_lowercase())
+        } else {
+            match fields.as_ref().and_then(|f| f.get(name)) {
+                Some(c) => format!("lower(COALESCE({}, ''))", d.text(&col(c)?)),
+                // The host of the referrer when no column maps it: not written yet.
+                None if name == "referrer_host"
+                    && fields.as_ref().is_some_and(|f| f.contains_key("referrer")) =>
+                {
+                    return Err(unsupported("a rule on referrer_host"))
+                }
+                None => "''".into(),
+            }
+        };
+        columns.push((alias.clone(), expr));
+        Ok(alias)
+    };
+    let mut arms = Vec::new();
+    for rule in &rules {
+        let mut conditions = Vec::new();
+        for c in &rule.when {
+            let v = field(&c.field)?;
+            let test = if let Some(values) = &c.equals {
+                let list: Vec<String> = values
+                    .to_vec()
+                    .iter()
+                    .map(|x| literal(&x.to_lowercase()))
+                    .collect();
+                format!("{v} IN ({})", list.join(", "))
+            } else if let Some(parts) = &c.contains {
+                let tests: Vec<String> = parts
+                    .to_vec()
+                    .iter()
+                    .map(|p| d.contains(&v, &p.to_lowercase()))
+                    .collect();
+                format!("{v} <> '' AND ({})", tests.join(" OR "))
+            } else if let Some(pattern) = &c.regex {
+                format!("{v} <> '' AND {}", d.regex(&v, pattern))
+            } else if c.empty == Some(false) {
+                format!("{v} <> ''")
+            } else {
+                format!("{v} = ''")
+            };
+            conditions.push(format!("({test})"));
+        }
+        let when = if conditions.is_empty() {
+            "true".to_string()
+        } else {
+            conditions.join(" AND ")
+        };
+        arms.push(format!(
+            "WHEN {when} THEN {}",
+            literal(rule.channel.get_ref())
+        ));
+    }
+    let expr = format!(
+        "CASE {} ELSE {} END",
+        arms.join("\n      "),
+        literal(crate::ingest::channels::UNASSIGNED)
+    );
+    Ok((columns, expr))
+}
