@@ -190,6 +190,11 @@ pub struct IdentityConfig {
     pub normalize: BTreeMap<String, String>,
     /// Region (two letters, e.g. `GB`) of phone numbers written without a country code.
     pub phone_region: Option<String>,
+    /// How the limits guard links: `limits` (the default: links applied strongest first,
+    /// a merge past a limit refused, so the first link seen wins) or `isolate_shared` (an
+    /// identifier linked to more identifiers of a kind than its limit links to nothing: the
+    /// same result in any order, and the rule the warehouse scripts implement).
+    pub guard: Option<String>,
 }
 
 /// `[spend]` or `[[spend]]`: a spend export with one row per date and channel or campaign.

@@ -323,3 +323,49 @@ fn guards_keep_precision_high_with_junk_and_shared_devices() {
     );
     assert!(guarded.ambiguous > 0, "shared tablets were planted");
 }
+
+#[test]
+fn the_isolate_shared_guard_is_order_free() {
+    // A tablet d1 seen with two accounts. Under the default guard it joins the account whose
+    // link comes first, so the row order decides; under isolate_shared it joins neither.
+    let lines = ["p1,uA,", "p2,uB,", ",uA,d1", ",uB,d1", "p3,,d1"];
+    let mut reversed = lines;
+    reversed.reverse();
+    let w = Workdir::new();
+    let run = |config: &str, lines: &[&str]| {
+        w.write("web.csv", rows(lines));
+        stitch_with(&w, config).1
+    };
+    let limits = (run(CONFIG, &lines), run(CONFIG, &reversed));
+    assert_ne!(
+        person_of(&limits.0, "d1") == person_of(&limits.0, "uA"),
+        person_of(&limits.1, "d1") == person_of(&limits.1, "uA"),
+        "the default guard depends on the order (the reason for the other one)"
+    );
+    let config = CONFIG.replace(
+        "large_component = 3",
+        "large_component = 3\nguard = \"isolate_shared\"",
+    );
+    let (a, b) = (run(&config, &lines), run(&config, &reversed));
+    assert_eq!(entries(&a), entries(&b));
+    for s in [&a, &b] {
+        let d1 = person_of(s, "d1");
+        assert_ne!(d1, person_of(s, "uA"));
+        assert_ne!(d1, person_of(s, "uB"));
+        assert_ne!(person_of(s, "uA"), person_of(s, "uB"));
+        // The tablet's own cookie stays with it: p3 was linked to d1 only.
+        assert_ne!(
+            person_of(s, "p3"),
+            d1,
+            "every link of a shared identifier is dropped"
+        );
+        assert_eq!(person_of(s, "p1"), person_of(s, "uA"));
+        // Two user ids on d1 plus its cookie p3: three links dropped.
+        assert_eq!(s.stats.refused.values().sum::<u64>(), 3);
+    }
+    let bad = CONFIG.replace("large_component = 3", "guard = \"strict\"");
+    let t = w.load(CONFIG).expect("loads");
+    let parsed = Config::parse(&bad, &w.join("omnitouch.toml")).expect("parses");
+    let err = IdentityOptions::from_config(&parsed, &t.id_kinds).expect_err("unknown guard");
+    assert!(err.to_string().contains("isolate_shared"), "{err}");
+}

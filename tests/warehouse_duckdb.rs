@@ -1,7 +1,8 @@
 //! The DuckDB script against the local engine, differentially: on a generated export set
 //! (CSV, NDJSON and Parquet; day-first and epoch times in three time zones; junk and hashed
 //! identifiers; deliberately bad rows), the script's touchpoints and rejected rows equal
-//! `omnitouch validate`'s, row for row. DuckDB runs from the `duckdb` Python package in the
+//! `omnitouch validate`'s, row for row, and under `[identity] guard = "isolate_shared"` its
+//! identity map is `omnitouch stitch`'s, person numbers included. DuckDB runs from the `duckdb` Python package in the
 //! scratch virtualenv `.ci/run` makes (OMNITOUCH_PYTHON); elsewhere the test says it skipped.
 
 mod common;
@@ -16,13 +17,14 @@ use polars::prelude::*;
 /// (CSV) in file order.
 const RUN_IN_DUCKDB: &str = r#"
 import sys, duckdb
-script, touchpoints, outcomes, accounting = sys.argv[1:5]
+script, touchpoints, outcomes, accounting, people = sys.argv[1:6]
 con = duckdb.connect()
 con.execute(open(script, encoding="utf-8").read())
 con.execute(f"COPY (SELECT * FROM omnitouch_touchpoints ORDER BY source_index, line) TO '{touchpoints}' (FORMAT parquet)")
 tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'omnitouch_rows_%' ORDER BY table_name").fetchall()]
 union = " UNION ALL ".join(f"SELECT source, line, outcome FROM {t}" for t in tables)
 con.execute(f"COPY ({union} ORDER BY source, line) TO '{outcomes}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map ORDER BY person_id, kind, value) TO '{people}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
@@ -71,6 +73,12 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
     };
     let w = Workdir::new();
     w.generate(1500, 11, &["--bad-rows", "0.01"]);
+    // The order-free guard, which the script implements as the local engine does.
+    let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
+    w.write(
+        "gen/omnitouch.toml",
+        format!("{config}\n[identity]\nguard = \"isolate_shared\"\n"),
+    );
     // The generated set maps no key the script does not write yet, except the web sessions'
     // referrer host, which no rule of this config needs: it uses the default rules.
     w.cmd()
@@ -104,6 +112,7 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         .arg(w.join("duck.parquet"))
         .arg(w.join("outcomes.csv"))
         .arg(w.join("accounting.csv"))
+        .arg(w.join("duck-map.csv"))
         .output()
         .expect("python runs");
     assert!(
@@ -111,6 +120,40 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         "DuckDB refused the script: {}",
         String::from_utf8_lossy(&run.stderr)
     );
+
+    // People: the same identity map, person numbers included.
+    w.cmd()
+        .args([
+            "stitch",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "map.csv",
+        ])
+        .assert()
+        .success();
+    let read_map = |name: &str| -> Vec<(u64, String, String)> {
+        let mut rows: Vec<(u64, String, String)> = csv::Reader::from_path(w.join(name))
+            .expect(name)
+            .deserialize::<(String, String, u64)>()
+            .map(|r| {
+                let (kind, value, person) = r.expect("map row");
+                (person, kind, value)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (local_map, duck_map) = (read_map("map.csv"), read_map("duck-map.csv"));
+    assert!(local_map.len() > 1000, "{} identifiers", local_map.len());
+    if let Some(i) = local_map.iter().zip(&duck_map).position(|(a, b)| a != b) {
+        panic!(
+            "identity maps differ first at {i}: local {:?}, DuckDB {:?}",
+            local_map[i], duck_map[i]
+        );
+    }
+    assert_eq!(duck_map.len(), local_map.len(), "identifiers in the map");
 
     // Rows read, loaded and ignored per source, as the report folder's data-quality.json says.
     w.cmd()

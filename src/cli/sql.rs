@@ -14,6 +14,9 @@ pub fn run(args: &SqlArgs) -> anyhow::Result<Exit> {
     })?;
     let config = Config::load(&path)?;
     let script = crate::warehouse::script(&config, args.dialect)?;
+    if script.contains(crate::warehouse::NO_PEOPLE) {
+        eprintln!("note: the script builds no people: set [identity] guard = \"isolate_shared\" for an identity map that equals the local one (docs/warehouse.md)");
+    }
     match &args.output {
         Some(file) => crate::output::write_text(file, &script)?,
         None => print!("{script}"),

@@ -28,7 +28,7 @@ pub use map::{apply_map, read_map, write_map, IdentityMap, MapEntry};
 
 use crate::ingest::{segments, InternedIds, Texts, NO_VALUE};
 pub use options::{
-    IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
+    Guard, IdentityOptions, JunkFilter, DEFAULT_JUNK, DEFAULT_LIMITS, DEFAULT_PRIORITY, HASHED_JUNK,
 };
 use union_find::UnionFind;
 
@@ -333,12 +333,52 @@ impl<'a> Graph<'a> {
         let kinds = self.interned.len();
         let mut uf = UnionFind::new(&self.node_kind, kinds);
         let mut refused = vec![0u64; kinds];
-        for &(_, a, b) in &edges {
-            if let Err(k) = uf.union(a, b, &self.options.limits, &self.order) {
-                refused[k] += 1;
+        match self.options.guard {
+            Guard::Limits => {
+                for &(_, a, b) in &edges {
+                    if let Err(k) = uf.union(a, b, &self.options.limits, &self.order) {
+                        refused[k] += 1;
+                    }
+                }
+            }
+            Guard::IsolateShared => {
+                let shared = self.shared_nodes(&edges);
+                let unlimited = vec![u32::MAX; kinds];
+                for &(_, a, b) in &edges {
+                    let isolated = [a, b].into_iter().find(|n| shared[*n as usize]);
+                    match isolated {
+                        Some(n) => refused[usize::from(self.node_kind[n as usize])] += 1,
+                        None => {
+                            let _ = uf.union(a, b, &unlimited, &self.order);
+                        }
+                    }
+                }
             }
         }
         (uf, refused, edges.len() as u64)
+    }
+
+    /// The nodes linked directly to more nodes of some kind than that kind's limit (`edges`
+    /// are distinct). Counts saturate at 255: limits above it never isolate.
+    fn shared_nodes(&self, edges: &[(u8, u32, u32)]) -> Vec<bool> {
+        let kinds = self.interned.len();
+        let mut neighbours = vec![0u8; self.node_kind.len() * kinds];
+        for &(_, a, b) in edges {
+            for (node, other) in [(a, b), (b, a)] {
+                let k = usize::from(self.node_kind[other as usize]);
+                let count = &mut neighbours[node as usize * kinds + k];
+                *count = count.saturating_add(1);
+            }
+        }
+        neighbours
+            .chunks(kinds)
+            .map(|counts| {
+                counts
+                    .iter()
+                    .zip(&self.options.limits)
+                    .any(|(n, limit)| u32::from(*n) > *limit)
+            })
+            .collect()
     }
 
     /// Each node's place in its kind's value order, and each kind's nodes in that order

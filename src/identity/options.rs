@@ -26,6 +26,32 @@ pub const DEFAULT_LIMITS: [(&str, u32); 7] = [
     ("cookie_id", 50),
 ];
 
+/// How the per-kind limits keep shared identifiers from fusing people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Links applied strongest first; a merge that would give a person more identifiers of a
+    /// kind than its limit is refused. Which of two competing links wins depends on the
+    /// order they are seen (input order within a kind priority).
+    Limits,
+    /// An identifier linked directly to more identifiers of some kind than that kind's limit
+    /// (a tablet seen with two user ids) links to nothing and stays a person of its own; the
+    /// other links are all applied. Order-free: the same people in any engine.
+    IsolateShared,
+}
+
+impl Guard {
+    /// The guard named in the config.
+    pub fn parse(name: &str) -> std::result::Result<Guard, String> {
+        match name {
+            "limits" => Ok(Guard::Limits),
+            "isolate_shared" => Ok(Guard::IsolateShared),
+            other => Err(format!(
+                "guard: \"{other}\" is not a guard: use limits or isolate_shared"
+            )),
+        }
+    }
+}
+
 /// Everything stitching needs to know, resolved against the kinds of one load.
 #[derive(Debug, Clone)]
 pub struct IdentityOptions {
@@ -35,6 +61,8 @@ pub struct IdentityOptions {
     pub limits: Vec<u32>,
     /// Per kind: priority rank, 0 strongest.
     pub rank: Vec<u8>,
+    /// How the limits apply.
+    pub guard: Guard,
     /// Components above this many identifiers are reported.
     pub large_component: usize,
     /// Per kind: names a device or browser.
@@ -95,10 +123,15 @@ impl IdentityOptions {
             .device_kinds
             .clone()
             .unwrap_or_else(|| vec!["device_id".into(), "cookie_id".into()]);
+        let guard = match &c.guard {
+            Some(name) => Guard::parse(name).map_err(err)?,
+            None => Guard::Limits,
+        };
         Ok(IdentityOptions {
             junk: JunkFilter::from_config(config)?,
             limits,
             rank,
+            guard,
             large_component: c.large_component.unwrap_or(50),
             is_device: id_kinds.iter().map(|k| device_kinds.contains(k)).collect(),
             keep_map: true,

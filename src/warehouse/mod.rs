@@ -9,10 +9,15 @@
 //!   `omnitouch validate -o` (times as UTC microseconds in `ts_us`);
 //! - `omnitouch_accounting`: rows read, loaded, ignored and rejected by reason, per source.
 //!
+//! - with `[identity] guard = "isolate_shared"`, people: `omnitouch_nodes`, `omnitouch_edges`,
+//!   `omnitouch_shared`, `omnitouch_components` and `omnitouch_identity_map` (kind, value,
+//!   person_id, numbered as `omnitouch stitch` numbers them).
+//!
 //! Config keys the script does not write yet are refused by name ([`Unsupported`]) rather
 //! than approximated.
 
 pub mod dialect;
+mod identity;
 mod touchpoints;
 
 use std::fmt::Write as _;
@@ -20,6 +25,7 @@ use std::fmt::Write as _;
 pub use dialect::Dialect;
 
 use crate::config::Config;
+use crate::identity::{Guard, IdentityOptions};
 use crate::ingest::normalize::Normalizer;
 
 /// A config key of a source that the SQL script does not write yet.
@@ -38,6 +44,13 @@ impl std::fmt::Display for Unsupported {
         )
     }
 }
+
+/// Said in the script (and by `omnitouch sql`) when the config keeps the default guard.
+pub const NO_PEOPLE: &str =
+    "-- No people: the config's identity guard is `limits`, whose result depends on the order
+-- links are seen, which SQL engines do not keep. With [identity] guard = \"isolate_shared\"
+-- (the same rule here and in the local engine) the script also builds the identity map.
+";
 
 /// Reject reasons a script can give, in the accounting's column order.
 pub const REASONS: [&str; 6] = [
@@ -127,9 +140,20 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
         .collect();
     let _ = writeln!(
         sql,
-        "CREATE OR REPLACE TABLE omnitouch_accounting AS\n{};",
+        "CREATE OR REPLACE TABLE omnitouch_accounting AS\n{};\n",
         accounting_rows.join("\nUNION ALL\n")
     );
+    let options = IdentityOptions::from_config(config, &id_kinds)?;
+    if options.guard == Guard::IsolateShared {
+        let source_kinds: Vec<Vec<&String>> = config
+            .sources
+            .iter()
+            .map(|s| id_kinds.iter().filter(|k| s.ids.contains_key(*k)).collect())
+            .collect();
+        sql.push_str(&identity::statements(d, &id_kinds, &source_kinds, &options));
+    } else {
+        sql.push_str(NO_PEOPLE);
+    }
     Ok(sql)
 }
 

@@ -7,6 +7,7 @@ use super::dialect::{literal, Dialect};
 use super::Unsupported;
 use crate::config::{ChannelSpec, Config, RowCondition, RowKind, RuleConfig, SourceConfig};
 use crate::ingest::channels::default_rules;
+use crate::ingest::junk::{JunkFilter, DEFAULT_JUNK, HASHED_JUNK};
 use crate::ingest::normalize::{Normalizer, Rule};
 use crate::io::timestamp::{TimestampFormat, MAX_MICROS, MIN_MICROS};
 use crate::io::Format;
@@ -48,6 +49,10 @@ pub fn source_rows(
     }
     if source.conversion_id.is_some() {
         return Err(unsupported("conversion_id"));
+    }
+    if source.path.contains(['*', '?', '[']) {
+        // Line numbers (and the ids made from them) are per file.
+        return Err(unsupported("a glob path"));
     }
     let format = source
         .format
@@ -266,7 +271,7 @@ fn kind(
 /// An identifier cell (trimmed text) normalised as the local engine does for kind `slot`.
 fn identifier(cx: &Context, slot: usize, text: &str) -> String {
     let d = cx.dialect;
-    let junk = junk_test(cx, text);
+    let junk = junk_test(d, cx.normalizer.junk(), text);
     match cx.normalizer.rule(slot) {
         Rule::Trim => text.to_string(),
         Rule::Lowercase | Rule::Email => {
@@ -288,19 +293,15 @@ fn identifier(cx: &Context, slot: usize, text: &str) -> String {
 }
 
 /// Whether a trimmed identifier is junk (`[identity]` values and patterns, and the defaults).
-fn junk_test(cx: &Context, text: &str) -> String {
-    let (defaults, values, patterns) = cx.normalizer.junk().parts();
+pub fn junk_test(d: Dialect, junk: &JunkFilter, text: &str) -> String {
+    let (defaults, values, patterns) = junk.parts();
     let mut tests = Vec::new();
     let mut listed: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
     if defaults {
-        listed.extend(
-            crate::ingest::junk::DEFAULT_JUNK
-                .iter()
-                .map(|v| v.to_string()),
-        );
+        listed.extend(DEFAULT_JUNK.iter().map(|v| v.to_string()));
         tests.push(format!("regexp_full_match({text}, '[0-]+')"));
     }
-    listed.push(crate::ingest::junk::HASHED_JUNK.to_string());
+    listed.push(HASHED_JUNK.to_string());
     tests.push(format!(
         "lower({text}) IN ({})",
         listed
@@ -310,7 +311,7 @@ fn junk_test(cx: &Context, text: &str) -> String {
             .join(", ")
     ));
     for p in patterns {
-        tests.push(cx.dialect.regex(text, p));
+        tests.push(d.regex(text, p));
     }
     format!("({})", tests.join(" OR "))
 }

@@ -1,0 +1,117 @@
+//! People in SQL: the identity graph of the loaded rows, its connected components, and the
+//! identity map, under the order-free `isolate_shared` guard (the local engine implements
+//! the same rule, so both give the same people).
+
+use super::dialect::{literal, Dialect};
+use super::touchpoints::junk_test;
+use crate::identity::IdentityOptions;
+
+/// Statements that build `omnitouch_kinds`, `omnitouch_row_ids`, `omnitouch_nodes`,
+/// `omnitouch_edges`, `omnitouch_shared`, `omnitouch_components` and
+/// `omnitouch_identity_map` from the `omnitouch_rows_<n>` tables; `source_kinds` names the
+/// identity kinds each source maps.
+pub fn statements(
+    d: Dialect,
+    id_kinds: &[String],
+    source_kinds: &[Vec<&String>],
+    options: &IdentityOptions,
+) -> String {
+    let kinds: String = id_kinds
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            format!(
+                "({k}, {}, {}, {})",
+                literal(name),
+                options.rank[k],
+                options.limits[k]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut ids = Vec::new();
+    for (i, present) in source_kinds.iter().enumerate() {
+        for kind in present {
+            let k = id_kinds.iter().position(|x| x == *kind).unwrap_or_default();
+            ids.push(format!(
+                "SELECT {i} AS source_index, line, {k} AS kind_index, {} AS value FROM omnitouch_rows_{i} WHERE outcome IN ('touch', 'conversion', 'identity')",
+                d.ident(kind)
+            ));
+        }
+    }
+    let ids = if ids.is_empty() {
+        "SELECT 0 AS source_index, 0 AS line, 0 AS kind_index, CAST(NULL AS VARCHAR) AS value WHERE false".to_string()
+    } else {
+        ids.join("\nUNION ALL\n")
+    };
+    let junk = junk_test(d, &options.junk, "value");
+    format!(
+        "-- People: identifiers that share a row are linked (each row's strongest identifier to
+-- its others); an identifier linked to more identifiers of a kind than that kind's limit
+-- links to nothing (the isolate_shared guard); people are the connected components,
+-- numbered by their strongest identifier (kind priority, kind, value).
+CREATE OR REPLACE TABLE omnitouch_kinds AS
+SELECT * FROM (VALUES {kinds}) AS k(kind_index, kind, priority, max_per_person);
+
+CREATE OR REPLACE TABLE omnitouch_row_ids AS
+SELECT * FROM (
+{ids}
+) AS ids WHERE value IS NOT NULL AND NOT {junk};
+
+CREATE OR REPLACE TABLE omnitouch_nodes AS
+SELECT row_number() OVER (ORDER BY kind_index, value) AS node, kind_index, value
+FROM (SELECT DISTINCT kind_index, value FROM omnitouch_row_ids) AS distinct_ids;
+
+CREATE OR REPLACE TABLE omnitouch_edges AS
+WITH row_nodes AS (
+  SELECT i.source_index, i.line, n.node,
+    first_value(n.node) OVER (PARTITION BY i.source_index, i.line ORDER BY k.priority, i.kind_index) AS anchor
+  FROM omnitouch_row_ids i
+  JOIN omnitouch_nodes n ON n.kind_index = i.kind_index AND n.value = i.value
+  JOIN omnitouch_kinds k ON k.kind_index = i.kind_index
+)
+SELECT DISTINCT least(anchor, node) AS a, greatest(anchor, node) AS b FROM row_nodes WHERE node <> anchor;
+
+CREATE OR REPLACE TABLE omnitouch_shared AS
+WITH ends AS (SELECT a AS node, b AS other FROM omnitouch_edges UNION ALL SELECT b, a FROM omnitouch_edges)
+SELECT DISTINCT e.node
+FROM ends e
+JOIN omnitouch_nodes o ON o.node = e.other
+JOIN omnitouch_kinds k ON k.kind_index = o.kind_index
+GROUP BY e.node, o.kind_index, k.max_per_person
+HAVING count(*) > k.max_per_person;
+
+-- Every node walks to the nodes it reaches, carrying its number; a number only moves to a
+-- larger node, so the smallest of a component reaches all of it and little else travels.
+CREATE OR REPLACE TABLE omnitouch_components AS
+WITH RECURSIVE kept AS (
+  SELECT a, b FROM omnitouch_edges
+  WHERE a NOT IN (SELECT node FROM omnitouch_shared) AND b NOT IN (SELECT node FROM omnitouch_shared)
+), links AS (
+  SELECT a, b FROM kept UNION ALL SELECT b, a FROM kept
+), walk(node, label) AS (
+  SELECT node, node FROM omnitouch_nodes
+  UNION
+  SELECT l.b, w.label FROM walk w JOIN links l ON l.a = w.node WHERE w.label < l.b
+)
+SELECT node, min(label) AS component FROM walk GROUP BY node;
+
+CREATE OR REPLACE TABLE omnitouch_identity_map AS
+WITH members AS (
+  SELECT c.component, n.node, n.kind_index, n.value, k.kind, k.priority
+  FROM omnitouch_components c
+  JOIN omnitouch_nodes n ON n.node = c.node
+  JOIN omnitouch_kinds k ON k.kind_index = n.kind_index
+), strongest AS (
+  SELECT component, priority, kind_index, value,
+    row_number() OVER (PARTITION BY component ORDER BY priority, kind_index, value) AS place
+  FROM members
+), people AS (
+  SELECT component, row_number() OVER (ORDER BY priority, kind_index, value) - 1 AS person_id
+  FROM strongest WHERE place = 1
+)
+SELECT m.kind, m.value, p.person_id
+FROM members m JOIN people p ON p.component = m.component;
+"
+    )
+}
