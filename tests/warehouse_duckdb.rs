@@ -2,7 +2,8 @@
 //! (CSV, NDJSON and Parquet; day-first and epoch times in three time zones; junk and hashed
 //! identifiers; deliberately bad rows), the script's touchpoints and rejected rows equal
 //! `omnitouch validate`'s, row for row, and under `[identity] guard = "isolate_shared"` its
-//! identity map is `omnitouch stitch`'s, person numbers included. DuckDB runs from the `duckdb` Python package in the
+//! identity map is `omnitouch stitch`'s, person numbers included, its path table is
+//! `omnitouch journeys`', and each conversion's person and path are the report folder's. DuckDB runs from the `duckdb` Python package in the
 //! scratch virtualenv `.ci/run` makes (OMNITOUCH_PYTHON); elsewhere the test says it skipped.
 
 mod common;
@@ -17,7 +18,7 @@ use polars::prelude::*;
 /// (CSV) in file order.
 const RUN_IN_DUCKDB: &str = r#"
 import sys, duckdb
-script, touchpoints, outcomes, accounting, people = sys.argv[1:6]
+script, touchpoints, outcomes, accounting, people, paths, conversions = sys.argv[1:8]
 con = duckdb.connect()
 con.execute(open(script, encoding="utf-8").read())
 con.execute(f"COPY (SELECT * FROM omnitouch_touchpoints ORDER BY source_index, line) TO '{touchpoints}' (FORMAT parquet)")
@@ -25,6 +26,8 @@ tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.t
 union = " UNION ALL ".join(f"SELECT source, line, outcome FROM {t}" for t in tables)
 con.execute(f"COPY ({union} ORDER BY source, line) TO '{outcomes}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map ORDER BY person_id, kind, value) TO '{people}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths ORDER BY path) TO '{paths}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT conversion_id, person_id, COALESCE(path, '') AS path FROM omnitouch_conversion_paths ORDER BY conversion_id) TO '{conversions}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
@@ -113,6 +116,8 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         .arg(w.join("outcomes.csv"))
         .arg(w.join("accounting.csv"))
         .arg(w.join("duck-map.csv"))
+        .arg(w.join("duck-paths.csv"))
+        .arg(w.join("duck-conversions.csv"))
         .output()
         .expect("python runs");
     assert!(
@@ -155,6 +160,54 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
     }
     assert_eq!(duck_map.len(), local_map.len(), "identifiers in the map");
 
+    // The path table: the same paths with the same counts; values equal but for the last
+    // bits of floating-point sums taken in another order.
+    w.cmd()
+        .args([
+            "journeys",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "paths.csv",
+        ])
+        .assert()
+        .success();
+    let read_paths = |name: &str| -> Vec<(String, u64, f64, u64)> {
+        csv::Reader::from_path(w.join(name))
+            .expect(name)
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|r| {
+                let r = r.expect("path row");
+                let n = |k: &str| r[k].parse::<f64>().expect(k);
+                (
+                    r["path"].clone(),
+                    n("conversions") as u64,
+                    n("value"),
+                    n("nulls") as u64,
+                )
+            })
+            .collect()
+    };
+    let (mut local_paths, duck_paths) = (read_paths("paths.csv"), read_paths("duck-paths.csv"));
+    local_paths.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(local_paths.len() > 100, "{} paths", local_paths.len());
+    assert_eq!(duck_paths.len(), local_paths.len(), "paths");
+    for (l, d) in local_paths.iter().zip(&duck_paths) {
+        assert_eq!(
+            (&l.0, l.1, l.3),
+            (&d.0, d.1, d.3),
+            "path, conversions, nulls"
+        );
+        assert!(
+            (l.2 - d.2).abs() <= 1e-9 * l.2.abs().max(1.0),
+            "value of {}: {} vs {}",
+            l.0,
+            l.2,
+            d.2
+        );
+    }
+
     // Rows read, loaded and ignored per source, as the report folder's data-quality.json says.
     w.cmd()
         .args([
@@ -164,6 +217,7 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
             "gen/omnitouch.toml",
             "--model",
             "last_touch",
+            "--per-conversion",
             "--out-dir",
             "report",
         ])
@@ -197,6 +251,45 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
     assert_eq!(
         duck_accounting, local_accounting,
         "rows read, touches, conversions, identity rows, ignored"
+    );
+
+    // Each conversion's person and path, as the report folder's conversions.parquet has them.
+    let per_conversion = frame(&w.join("report/conversions.parquet"));
+    let ids = column_text(&per_conversion, "conversion_id");
+    let people = column_text(&per_conversion, "person_id");
+    let paths = column_text(&per_conversion, "path");
+    let mut local_conversions: Vec<(String, String, String)> = ids
+        .into_iter()
+        .zip(people)
+        .zip(paths)
+        .map(|((i, p), path)| {
+            (
+                i.unwrap_or_default(),
+                p.unwrap_or_default(),
+                path.unwrap_or_default(),
+            )
+        })
+        .collect();
+    local_conversions.sort();
+    local_conversions.dedup();
+    let duck_conversions: Vec<(String, String, String)> =
+        csv::Reader::from_path(w.join("duck-conversions.csv"))
+            .expect("duck-conversions.csv")
+            .deserialize::<(String, String, Option<String>)>()
+            .map(|r| {
+                let (i, p, path) = r.expect("conversion row");
+                (i, p, path.unwrap_or_default())
+            })
+            .filter(|r| !r.2.is_empty())
+            .collect();
+    assert!(
+        local_conversions.len() > 100,
+        "{} conversions",
+        local_conversions.len()
+    );
+    assert_eq!(
+        duck_conversions, local_conversions,
+        "conversion id, person, path"
     );
 
     // Rejected rows: the same lines for the same reasons.

@@ -139,6 +139,17 @@ impl Dialect {
         }
     }
 
+    /// The texts of a group joined with `separator` in the order of `order` (the piece a
+    /// generic transpiler got wrong: it dropped the ordering).
+    pub fn ordered_join(self, expr: &str, separator: &str, order: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!(
+                "string_agg({expr}, {} ORDER BY {order})",
+                literal(separator)
+            ),
+        }
+    }
+
     /// Whether a text is 64 hex digits.
     pub fn is_hex_digest(self, text: &str) -> String {
         match self {

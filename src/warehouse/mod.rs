@@ -18,6 +18,7 @@
 
 pub mod dialect;
 mod identity;
+mod journeys;
 mod touchpoints;
 
 use std::fmt::Write as _;
@@ -151,6 +152,11 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
             .map(|s| id_kinds.iter().filter(|k| s.ids.contains_key(*k)).collect())
             .collect();
         sql.push_str(&identity::statements(d, &id_kinds, &source_kinds, &options));
+        sql.push('\n');
+        let journey_options = crate::journey::JourneyOptions::from_config(config)?;
+        sql.push_str(
+            &journeys::statements(d, &journey_options).map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
     } else {
         sql.push_str(NO_PEOPLE);
     }
