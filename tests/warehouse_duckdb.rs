@@ -76,6 +76,17 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
     };
     let w = Workdir::new();
     w.generate(1500, 11, &["--bad-rows", "0.01"]);
+    // Rows a reader cannot take, between good ones: a ragged row and a cell that is not
+    // UTF-8.
+    let mut sms = std::fs::read(w.join("gen/sms_sends.csv")).expect("sms_sends.csv");
+    sms.extend_from_slice(b"1789349015,only-two-fields\n");
+    sms.extend_from_slice(
+        b"1789349016,70c9829960176d32a696566d9b73b9b50058e545b451b7284552386dafa6a173,sms_\xff\n",
+    );
+    sms.extend_from_slice(
+        b"1789349017,70c9829960176d32a696566d9b73b9b50058e545b451b7284552386dafa6a173,sms_01\n",
+    );
+    w.write("gen/sms_sends.csv", sms);
     // The order-free guard, which the script implements as the local engine does.
     let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
     w.write(
@@ -319,6 +330,12 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         "the set has bad rows to reject: {}",
         local.len()
     );
+    for reason in ["ragged_row", "invalid_encoding"] {
+        assert!(
+            local.iter().any(|r| r.0 == "sms" && r.2 == reason),
+            "the planted {reason} row is rejected"
+        );
+    }
     assert_eq!(duck, local, "rejected rows");
 
     // Loaded rows: equal column by column, in input order.

@@ -157,54 +157,88 @@ impl Dialect {
         }
     }
 
-    /// The rows of a file (or of the files a glob matches), every column as read, with their
-    /// 1-based number within the file as `omnitouch_row`.
+    /// The rows of source `index`'s file: statements to run first, and a query giving every
+    /// row with `omnitouch_line` (its line as the local reader counts it: a CSV record's
+    /// first line, an NDJSON line, a Parquet row from 1) and `omnitouch_broken` (NULL, or the
+    /// reason a row that cannot be read is rejected), beside the file's columns (for NDJSON,
+    /// the object as `omnitouch_json`).
     pub fn read(
         self,
+        index: usize,
         format: crate::io::Format,
         path: &str,
         csv: &crate::io::CsvOptions,
-    ) -> String {
+    ) -> (String, String) {
         use crate::io::Format;
         match self {
-            Dialect::Duckdb => {
-                let reader = match format {
-                    Format::Csv => {
-                        let delimiter = match csv.delimiter.as_deref() {
-                            Some("tab") => "\t".to_string(),
-                            Some(d) => d.to_string(),
-                            None if path.ends_with(".tsv") => "\t".to_string(),
-                            None => ",".to_string(),
-                        };
-                        let mut options = format!(
-                            "header = {}, all_varchar = true, delim = {}, quote = {}, skip = {}",
-                            csv.has_header,
-                            literal(&delimiter),
-                            literal(&csv.quote),
-                            csv.skip_rows
-                        );
-                        if let Some(encoding) = &csv.encoding {
-                            options.push_str(&format!(", encoding = {}", literal(encoding)));
-                        }
-                        format!("read_csv({}, {options})", literal(path))
+            Dialect::Duckdb => match format {
+                Format::Csv => {
+                    let delimiter = match csv.delimiter.as_deref() {
+                        Some("tab") => "\t".to_string(),
+                        Some(d) => d.to_string(),
+                        None if path.ends_with(".tsv") => "\t".to_string(),
+                        None => ",".to_string(),
+                    };
+                    let mut options = format!(
+                        "header = {}, all_varchar = true, delim = {}, quote = {}, skip = {}, \
+                         ignore_errors = true, store_rejects = true, \
+                         rejects_table = 'omnitouch_broken_{index}', rejects_scan = 'omnitouch_scan_{index}'",
+                        csv.has_header,
+                        literal(&delimiter),
+                        literal(&csv.quote),
+                        csv.skip_rows
+                    );
+                    if let Some(encoding) = &csv.encoding {
+                        options.push_str(&format!(", encoding = {}", literal(encoding)));
                     }
-                    // Lines as text, so that a broken line is a row to reject (not an error
-                    // that stops the script) and keeps its number; fields are taken out of
-                    // each object by name ([`Dialect::json_field`]).
-                    Format::Ndjson => {
-                        return format!(
-                            "SELECT row_number() OVER () AS omnitouch_row, \
-                             CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN line END AS omnitouch_json \
-                             FROM read_csv({}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01', quote = '', escape = '', auto_detect = false, max_line_size = 100000000)",
-                            literal(path)
-                        )
-                    }
-                    Format::Parquet => format!("read_parquet({})", literal(path)),
-                };
-                // One thread keeps the scan in file order, which the row numbers (and the
-                // conversion ids made from them) depend on.
-                format!("SELECT row_number() OVER () AS omnitouch_row, * FROM {reader}")
-            }
+                    let first = csv.skip_rows + usize::from(csv.has_header) + 1;
+                    // Rows that do not parse are left out of the scan and listed with their
+                    // line; the scan's rows take the other lines in order (a record is one
+                    // line: quoted line breaks would shift the numbers).
+                    let setup = format!(
+                        "CREATE OR REPLACE TEMP TABLE omnitouch_read_{index} AS
+SELECT row_number() OVER () AS omnitouch_good, * FROM read_csv({}, {options});
+CREATE OR REPLACE TEMP TABLE omnitouch_bad_{index} AS
+SELECT line AS omnitouch_line,
+  CASE WHEN bool_or(error_type = 'INVALID ENCODING') THEN 'invalid_encoding' ELSE 'ragged_row' END AS omnitouch_broken
+FROM omnitouch_broken_{index} GROUP BY line;
+CREATE OR REPLACE TEMP TABLE omnitouch_lines_{index} AS
+SELECT row_number() OVER (ORDER BY line) AS omnitouch_good, line AS omnitouch_line
+FROM (SELECT {first} + range AS line FROM range((SELECT count(*) FROM omnitouch_read_{index}) + (SELECT count(*) FROM omnitouch_bad_{index})))
+WHERE line NOT IN (SELECT omnitouch_line FROM omnitouch_bad_{index});
+",
+                        literal(path)
+                    );
+                    let select = format!(
+                        "SELECT l.omnitouch_line, CAST(NULL AS VARCHAR) AS omnitouch_broken, r.* EXCLUDE (omnitouch_good)
+FROM omnitouch_read_{index} r JOIN omnitouch_lines_{index} l USING (omnitouch_good)
+UNION ALL BY NAME
+SELECT * FROM omnitouch_bad_{index}"
+                    );
+                    (setup, select)
+                }
+                // Lines as text, so that a broken line is a row to reject (not an error
+                // that stops the script) and keeps its number; fields are taken out of
+                // each object by name ([`Dialect::json_field`]).
+                Format::Ndjson => (
+                    String::new(),
+                    format!(
+                        "SELECT omnitouch_line, omnitouch_json,
+  CASE WHEN omnitouch_json IS NULL THEN 'invalid_json' END AS omnitouch_broken
+FROM (SELECT row_number() OVER () AS omnitouch_line,
+  CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN line END AS omnitouch_json
+  FROM read_csv({}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01', quote = '', escape = '', auto_detect = false, max_line_size = 100000000))",
+                        literal(path)
+                    ),
+                ),
+                Format::Parquet => (
+                    String::new(),
+                    format!(
+                        "SELECT row_number() OVER () AS omnitouch_line, CAST(NULL AS VARCHAR) AS omnitouch_broken, * FROM read_parquet({})",
+                        literal(path)
+                    ),
+                ),
+            },
         }
     }
 

@@ -54,7 +54,9 @@ pub const NO_PEOPLE: &str =
 ";
 
 /// Reject reasons a script can give, in the accounting's column order.
-pub const REASONS: [&str; 6] = [
+pub const REASONS: [&str; 8] = [
+    "ragged_row",
+    "invalid_encoding",
     "invalid_json",
     "unknown_kind",
     "no_identifier",

@@ -61,7 +61,7 @@ pub fn source_rows(
     let base =
         std::fs::canonicalize(&cx.config.base_dir).unwrap_or_else(|_| cx.config.base_dir.clone());
     let path = base.join(&source.path);
-    let read = d.read(format, &path.to_string_lossy(), &source.csv);
+    let (setup, read) = d.read(index, format, &path.to_string_lossy(), &source.csv);
     let col = |c: &str| -> Result<String, Unsupported> {
         if c.contains(['.', '[']) {
             return Err(unsupported("a nested field path"));
@@ -71,22 +71,9 @@ pub fn source_rows(
             Format::Csv | Format::Parquet => d.ident(c),
         })
     };
-    // Line numbers as the local reader counts them: CSV data rows after the skipped lines
-    // and the header, NDJSON lines and Parquet rows from 1.
-    let line = match format {
-        Format::Csv => format!(
-            "omnitouch_row + {}",
-            source.csv.skip_rows + usize::from(source.csv.has_header)
-        ),
-        Format::Ndjson | Format::Parquet => "omnitouch_row".to_string(),
-    };
-
     let mut cells = Vec::new();
-    cells.push(format!("{line} AS line"));
-    cells.push(match format {
-        Format::Ndjson => "omnitouch_json IS NOT NULL AS well_formed".to_string(),
-        Format::Csv | Format::Parquet => "true AS well_formed".to_string(),
-    });
+    cells.push("omnitouch_line AS line".into());
+    cells.push("omnitouch_broken AS broken".into());
     cells.push(format!("{} AS passes", filter(cx, source, &col)?));
     cells.push(format!("{} AS row_kind", kind(source, &col)?));
     for (slot, kind) in cx.id_kinds.iter().enumerate() {
@@ -162,7 +149,7 @@ pub fn source_rows(
     };
     // The local engine's order: filters, kind, identifiers, time, value.
     let outcome = format!(
-        "CASE WHEN NOT well_formed THEN 'invalid_json' \
+        "CASE WHEN broken IS NOT NULL THEN broken \
          WHEN NOT passes THEN 'ignored' \
          WHEN row_kind IS NULL THEN 'unknown_kind' \
          WHEN row_kind = 'ignored' THEN 'ignored' \
@@ -176,7 +163,7 @@ pub fn source_rows(
     let mut sql = String::new();
     let _ = write!(
         sql,
-        "CREATE OR REPLACE TABLE omnitouch_rows_{index} AS\nWITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS VARCHAR) AS conversion_id\nFROM cells;\n",
+        "{setup}CREATE OR REPLACE TABLE omnitouch_rows_{index} AS\nWITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS VARCHAR) AS conversion_id\nFROM cells;\n",
         cells.join(",\n    "),
         literal(name),
         literal(name),
