@@ -9,25 +9,106 @@ use std::fmt;
 pub enum Dialect {
     /// DuckDB 1.1 or later (the `icu` extension for time zones, bundled in its releases).
     Duckdb,
+    /// Apache Spark 4 SQL (Databricks, or PySpark in local mode): one compound statement
+    /// (`BEGIN … END`, SQL scripting) run with the session time zone UTC.
+    Spark,
 }
 
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Dialect::Duckdb => "duckdb",
+            Dialect::Spark => "spark",
         })
     }
 }
 
-/// A text as an SQL string literal.
-pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+/// A CSV source's delimiter: configured (`tab` by name), else a tab for `.tsv` files, else a
+/// comma, as the local reader takes it.
+fn csv_delimiter(csv: &crate::io::CsvOptions, path: &str) -> String {
+    match csv.delimiter.as_deref() {
+        Some("tab") => "\t".to_string(),
+        Some(d) => d.to_string(),
+        None if path.ends_with(".tsv") => "\t".to_string(),
+        None => ",".to_string(),
+    }
+}
+
+/// A strftime pattern as a Java date-time pattern (Spark's), when every item has one.
+fn java_pattern(pattern: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            if c.is_ascii_alphabetic() {
+                out.push_str(&format!("'{c}'"));
+            } else if c == '\'' {
+                out.push_str("''");
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        let item = match chars.next()? {
+            'Y' => "yyyy",
+            'm' => "MM",
+            'd' => "dd",
+            'H' => "HH",
+            'M' => "mm",
+            'S' => "ss",
+            'b' => "MMM",
+            'p' => "a",
+            'I' => "hh",
+            '%' => "%",
+            '.' if chars.next() == Some('f') => "[.SSSSSS]",
+            _ => return None,
+        };
+        out.push_str(item);
+    }
+    Some(out)
 }
 
 impl Dialect {
+    /// A text as an SQL string literal.
+    pub fn lit(self, text: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("'{}'", text.replace('\'', "''")),
+            // Spark reads backslashes in literals as escapes.
+            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        }
+    }
+
+    /// A statement that (re)creates table `name` from `query`.
+    pub fn create(self, name: &str, query: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("CREATE OR REPLACE TABLE {name} AS\n{query};\n"),
+            // The session catalog cannot replace a table from a query: dropped, then made.
+            Dialect::Spark => format!(
+                "DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} USING parquet AS\n{query};\n"
+            ),
+        }
+    }
+
+    /// Whether `text` matches `pattern` as a whole.
+    pub fn full_match(self, text: &str, pattern: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("regexp_full_match({text}, {})", self.lit(pattern)),
+            Dialect::Spark => format!("({text} RLIKE {})", self.lit(&format!("^(?:{pattern})$"))),
+        }
+    }
+
+    /// Whether a number is finite.
+    pub fn is_finite(self, n: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("isfinite({n})"),
+            Dialect::Spark => format!("(NOT isnan({n}) AND abs({n}) < double('Infinity'))"),
+        }
+    }
+
     /// A column or table name, quoted.
     pub fn ident(self, name: &str) -> String {
         match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
             Dialect::Duckdb => format!("\"{}\"", name.replace('"', "\"\"")),
         }
     }
@@ -35,6 +116,7 @@ impl Dialect {
     /// A cell as trimmed text, NULL when empty.
     pub fn text(self, expr: &str) -> String {
         match self {
+            Dialect::Spark => format!("NULLIF(trim(CAST({expr} AS STRING)), '')"),
             Dialect::Duckdb => format!("NULLIF(trim(CAST({expr} AS VARCHAR)), '')"),
         }
     }
@@ -42,9 +124,10 @@ impl Dialect {
     /// Whether `expr` (trimmed, lower-cased text) matches `pattern` anywhere, case-insensitively.
     pub fn regex(self, expr: &str, pattern: &str) -> String {
         match self {
+            Dialect::Spark => format!("({expr} RLIKE {})", self.lit(&format!("(?i){pattern}"))),
             Dialect::Duckdb => format!(
                 "regexp_matches({expr}, {})",
-                literal(&format!("(?i){pattern}"))
+                self.lit(&format!("(?i){pattern}"))
             ),
         }
     }
@@ -52,13 +135,15 @@ impl Dialect {
     /// Whether `expr` contains `part`.
     pub fn contains(self, expr: &str, part: &str) -> String {
         match self {
-            Dialect::Duckdb => format!("contains({expr}, {})", literal(part)),
+            Dialect::Spark => format!("(instr({expr}, {}) > 0)", self.lit(part)),
+            Dialect::Duckdb => format!("contains({expr}, {})", self.lit(part)),
         }
     }
 
     /// Lower-case hex SHA-256 of a text.
     pub fn sha256(self, expr: &str) -> String {
         match self {
+            Dialect::Spark => format!("sha2({expr}, 256)"),
             Dialect::Duckdb => format!("sha256({expr})"),
         }
     }
@@ -66,6 +151,7 @@ impl Dialect {
     /// Microseconds since the epoch of a time with a zone (or a UTC naive time).
     pub fn epoch_micros(self, expr: &str) -> String {
         match self {
+            Dialect::Spark => format!("unix_micros({expr})"),
             Dialect::Duckdb => format!("epoch_us({expr})"),
         }
     }
@@ -73,34 +159,45 @@ impl Dialect {
     /// A naive date and time read in the time zone `tz` (an IANA name), as a time with zone.
     pub fn in_zone(self, naive: &str, tz: &str) -> String {
         match self {
-            Dialect::Duckdb => format!("timezone({}, {naive})", literal(tz)),
+            Dialect::Spark => format!("to_utc_timestamp({naive}, {})", self.lit(tz)),
+            Dialect::Duckdb => format!("timezone({}, {naive})", self.lit(tz)),
         }
     }
 
     /// A text parsed by a strftime pattern into a naive date and time; NULL when it does not
-    /// match.
-    pub fn strptime(self, text: &str, pattern: &str) -> String {
-        match self {
+    /// match. None for a pattern with an item the engine has no equivalent of.
+    pub fn strptime(self, text: &str, pattern: &str) -> Option<String> {
+        Some(match self {
             // chrono's `%.f` is an optional fraction with its dot; DuckDB's `%f` wants the
             // digits, so the pattern is tried with `.%f`, then without.
             Dialect::Duckdb if pattern.contains("%.f") => format!(
                 "COALESCE(try_strptime({text}, {}), try_strptime({text}, {}))",
-                literal(&pattern.replace("%.f", ".%f")),
-                literal(&pattern.replace("%.f", ""))
+                self.lit(&pattern.replace("%.f", ".%f")),
+                self.lit(&pattern.replace("%.f", ""))
             ),
-            Dialect::Duckdb => format!("try_strptime({text}, {})", literal(pattern)),
-        }
+            Dialect::Duckdb => format!("try_strptime({text}, {})", self.lit(pattern)),
+            Dialect::Spark => format!(
+                "try_to_timestamp({text}, {})",
+                self.lit(&java_pattern(pattern)?)
+            ),
+        })
     }
 
     /// A cell's time when the file typed it as a date-time (Parquet, or what the engine's
     /// JSON reader detected): with its zone, or naive in `tz`; `otherwise` for other cells.
     pub fn native_time(self, cell: &str, tz: &str, otherwise: &str) -> String {
         match self {
+            Dialect::Spark => format!(
+                "CASE WHEN typeof({cell}) = 'timestamp' THEN unix_micros(try_cast({cell} AS TIMESTAMP)) \
+                 WHEN typeof({cell}) IN ('timestamp_ntz', 'date') THEN unix_micros(to_utc_timestamp(try_cast({cell} AS TIMESTAMP), {})) \
+                 ELSE {otherwise} END",
+                self.lit(tz)
+            ),
             Dialect::Duckdb => format!(
                 "CASE WHEN typeof({cell}) = 'TIMESTAMP WITH TIME ZONE' THEN epoch_us(TRY_CAST({cell} AS TIMESTAMPTZ)) \
                  WHEN typeof({cell}) IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE') THEN epoch_us(timezone({}, TRY_CAST({cell} AS TIMESTAMP))) \
                  ELSE {otherwise} END",
-                literal(tz)
+                self.lit(tz)
             ),
         }
     }
@@ -108,6 +205,9 @@ impl Dialect {
     /// A text with a UTC offset or `Z` (RFC 3339) as a time with zone; NULL otherwise.
     pub fn with_offset(self, text: &str) -> String {
         match self {
+            Dialect::Spark => format!(
+                "CASE WHEN {text} RLIKE '(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$' THEN try_cast({text} AS TIMESTAMP) END"
+            ),
             Dialect::Duckdb => format!(
                 "CASE WHEN regexp_matches({text}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$') THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
             ),
@@ -117,6 +217,7 @@ impl Dialect {
     /// A text as a number; NULL when it is not one.
     pub fn number(self, text: &str) -> String {
         match self {
+            Dialect::Spark => format!("try_cast({text} AS DOUBLE)"),
             Dialect::Duckdb => format!("TRY_CAST({text} AS DOUBLE)"),
         }
     }
@@ -124,6 +225,7 @@ impl Dialect {
     /// A text as a whole number; NULL when it is not one.
     pub fn integer(self, text: &str) -> String {
         match self {
+            Dialect::Spark => format!("try_cast({text} AS BIGINT)"),
             Dialect::Duckdb => format!("TRY_CAST({text} AS BIGINT)"),
         }
     }
@@ -132,9 +234,13 @@ impl Dialect {
     /// null, or when the line is not an object.
     pub fn json_field(self, name: &str) -> String {
         match self {
+            Dialect::Spark => format!(
+                "get_json_object(omnitouch_json, {})",
+                self.lit(&format!("$['{}']", name.replace('\'', "\\'")))
+            ),
             Dialect::Duckdb => format!(
                 "json_extract_string(omnitouch_json, {})",
-                literal(&format!("$.\"{}\"", name.replace('"', "\\\"")))
+                self.lit(&format!("$.\"{}\"", name.replace('"', "\\\"")))
             ),
         }
     }
@@ -143,9 +249,13 @@ impl Dialect {
     /// generic transpiler got wrong: it dropped the ordering).
     pub fn ordered_join(self, expr: &str, separator: &str, order: &str) -> String {
         match self {
+            Dialect::Spark => format!(
+                "string_agg({expr}, {}) WITHIN GROUP (ORDER BY {order})",
+                self.lit(separator)
+            ),
             Dialect::Duckdb => format!(
                 "string_agg({expr}, {} ORDER BY {order})",
-                literal(separator)
+                self.lit(separator)
             ),
         }
     }
@@ -153,6 +263,7 @@ impl Dialect {
     /// Whether a text is 64 hex digits.
     pub fn is_hex_digest(self, text: &str) -> String {
         match self {
+            Dialect::Spark => format!("({text} RLIKE '^[0-9A-Fa-f]{{64}}$')"),
             Dialect::Duckdb => format!("regexp_full_match({text}, '[0-9A-Fa-f]{{64}}')"),
         }
     }
@@ -168,28 +279,24 @@ impl Dialect {
         format: crate::io::Format,
         path: &str,
         csv: &crate::io::CsvOptions,
-    ) -> (String, String) {
+    ) -> Option<(String, String)> {
         use crate::io::Format;
-        match self {
+        Some(match self {
+            Dialect::Spark => self.spark_read(index, format, path, csv)?,
             Dialect::Duckdb => match format {
                 Format::Csv => {
-                    let delimiter = match csv.delimiter.as_deref() {
-                        Some("tab") => "\t".to_string(),
-                        Some(d) => d.to_string(),
-                        None if path.ends_with(".tsv") => "\t".to_string(),
-                        None => ",".to_string(),
-                    };
+                    let delimiter = csv_delimiter(csv, path);
                     let mut options = format!(
                         "header = {}, all_varchar = true, delim = {}, quote = {}, skip = {}, \
                          ignore_errors = true, store_rejects = true, \
                          rejects_table = 'omnitouch_broken_{index}', rejects_scan = 'omnitouch_scan_{index}'",
                         csv.has_header,
-                        literal(&delimiter),
-                        literal(&csv.quote),
+                        self.lit(&delimiter),
+                        self.lit(&csv.quote),
                         csv.skip_rows
                     );
                     if let Some(encoding) = &csv.encoding {
-                        options.push_str(&format!(", encoding = {}", literal(encoding)));
+                        options.push_str(&format!(", encoding = {}", self.lit(encoding)));
                     }
                     let first = csv.skip_rows + usize::from(csv.has_header) + 1;
                     // Rows that do not parse are left out of the scan and listed with their
@@ -207,7 +314,7 @@ SELECT row_number() OVER (ORDER BY line) AS omnitouch_good, line AS omnitouch_li
 FROM (SELECT {first} + range AS line FROM range((SELECT count(*) FROM omnitouch_read_{index}) + (SELECT count(*) FROM omnitouch_bad_{index})))
 WHERE line NOT IN (SELECT omnitouch_line FROM omnitouch_bad_{index});
 ",
-                        literal(path)
+                        self.lit(path)
                     );
                     let select = format!(
                         "SELECT l.omnitouch_line, CAST(NULL AS VARCHAR) AS omnitouch_broken, r.* EXCLUDE (omnitouch_good)
@@ -228,23 +335,79 @@ SELECT * FROM omnitouch_bad_{index}"
 FROM (SELECT row_number() OVER () AS omnitouch_line,
   CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN line END AS omnitouch_json
   FROM read_csv({}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01', quote = '', escape = '', auto_detect = false, max_line_size = 100000000))",
-                        literal(path)
+                        self.lit(path)
                     ),
                 ),
                 Format::Parquet => (
                     String::new(),
                     format!(
                         "SELECT row_number() OVER () AS omnitouch_line, CAST(NULL AS VARCHAR) AS omnitouch_broken, * FROM read_parquet({})",
-                        literal(path)
+                        self.lit(path)
                     ),
                 ),
             },
-        }
+        })
+    }
+
+    /// Spark's reading of a source file ([`Dialect::read`]): a temporary view over the
+    /// file, rows numbered in file order. Spark's CSV reader takes ragged rows as rows and
+    /// has no option to skip lines before the header (None).
+    fn spark_read(
+        self,
+        index: usize,
+        format: crate::io::Format,
+        path: &str,
+        csv: &crate::io::CsvOptions,
+    ) -> Option<(String, String)> {
+        use crate::io::Format;
+        let numbered = "row_number() OVER (ORDER BY monotonically_increasing_id())";
+        Some(match format {
+            Format::Csv => {
+                if csv.skip_rows > 0 {
+                    return None;
+                }
+                let delimiter = csv_delimiter(csv, path);
+                let setup = format!(
+                    "CREATE OR REPLACE TEMPORARY VIEW omnitouch_file_{index} USING csv OPTIONS (path {}, header '{}', sep {}, quote {}, encoding {}, mode 'PERMISSIVE', inferSchema 'false');\n",
+                    self.lit(path),
+                    csv.has_header,
+                    self.lit(&delimiter),
+                    self.lit(&csv.quote),
+                    self.lit(csv.encoding.as_deref().unwrap_or("UTF-8")),
+                );
+                let select = format!(
+                    "SELECT {numbered} + {} AS omnitouch_line, CAST(NULL AS STRING) AS omnitouch_broken, * FROM omnitouch_file_{index}",
+                    usize::from(csv.has_header)
+                );
+                (setup, select)
+            }
+            Format::Ndjson => (
+                format!(
+                    "CREATE OR REPLACE TEMPORARY VIEW omnitouch_file_{index} USING text OPTIONS (path {});\n",
+                    self.lit(path)
+                ),
+                format!(
+                    "SELECT omnitouch_line, omnitouch_json,
+  CASE WHEN omnitouch_json IS NULL THEN 'invalid_json' END AS omnitouch_broken
+FROM (SELECT {numbered} AS omnitouch_line,
+  CASE WHEN json_object_keys(value) IS NOT NULL THEN value END AS omnitouch_json
+  FROM omnitouch_file_{index})"
+                ),
+            ),
+            Format::Parquet => (
+                String::new(),
+                format!(
+                    "SELECT {numbered} AS omnitouch_line, CAST(NULL AS STRING) AS omnitouch_broken, * FROM parquet.{}",
+                    self.ident(path)
+                ),
+            ),
+        })
     }
 
     /// Statements that set the session up (UTC for times, file order kept).
     pub fn preamble(self) -> &'static str {
         match self {
+            Dialect::Spark => "",
             Dialect::Duckdb => "SET TimeZone = 'UTC';\nSET preserve_insertion_order = true;\n",
         }
     }

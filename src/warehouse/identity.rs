@@ -2,7 +2,7 @@
 //! identity map, under the order-free `isolate_shared` guard (the local engine implements
 //! the same rule, so both give the same people).
 
-use super::dialect::{literal, Dialect};
+use super::dialect::Dialect;
 use super::touchpoints::junk_test;
 use crate::identity::IdentityOptions;
 
@@ -22,7 +22,7 @@ pub fn statements(
         .map(|(k, name)| {
             format!(
                 "({k}, {}, {}, {})",
-                literal(name),
+                d.lit(name),
                 options.rank[k],
                 options.limits[k]
             )
@@ -40,64 +40,73 @@ pub fn statements(
         }
     }
     let ids = if ids.is_empty() {
-        "SELECT 0 AS source_index, 0 AS line, 0 AS kind_index, CAST(NULL AS VARCHAR) AS value WHERE false".to_string()
+        "SELECT 0 AS source_index, 0 AS line, 0 AS kind_index, CAST(NULL AS STRING) AS value WHERE false".to_string()
     } else {
         ids.join("\nUNION ALL\n")
     };
     let junk = junk_test(d, &options.junk, "value");
-    format!(
+    let mut sql = String::from(
         "-- People: identifiers that share a row are linked (each row's strongest identifier to
 -- its others); an identifier linked to more identifiers of a kind than that kind's limit
 -- links to nothing (the isolate_shared guard); people are the connected components,
 -- numbered by their strongest identifier (kind priority, kind, value).
-CREATE OR REPLACE TABLE omnitouch_kinds AS
-SELECT * FROM (VALUES {kinds}) AS k(kind_index, kind, priority, max_per_person);
-
-CREATE OR REPLACE TABLE omnitouch_row_ids AS
-SELECT * FROM (
-{ids}
-) AS ids WHERE value IS NOT NULL AND NOT {junk};
-
-CREATE OR REPLACE TABLE omnitouch_nodes AS
-SELECT row_number() OVER (ORDER BY kind_index, value) AS node, kind_index, value
-FROM (SELECT DISTINCT kind_index, value FROM omnitouch_row_ids) AS distinct_ids;
-
-CREATE OR REPLACE TABLE omnitouch_edges AS
-WITH row_nodes AS (
+",
+    );
+    let tables = [
+        (
+            "omnitouch_kinds",
+            format!("SELECT * FROM (VALUES {kinds}) AS k(kind_index, kind, priority, max_per_person)"),
+        ),
+        (
+            "omnitouch_row_ids",
+            format!("SELECT * FROM (\n{ids}\n) AS ids WHERE value IS NOT NULL AND NOT {junk}"),
+        ),
+        (
+            "omnitouch_nodes",
+            "SELECT row_number() OVER (ORDER BY kind_index, value) AS node, kind_index, value
+FROM (SELECT DISTINCT kind_index, value FROM omnitouch_row_ids) AS distinct_ids"
+                .to_string(),
+        ),
+        (
+            "omnitouch_edges",
+            "WITH row_nodes AS (
   SELECT i.source_index, i.line, n.node,
     first_value(n.node) OVER (PARTITION BY i.source_index, i.line ORDER BY k.priority, i.kind_index) AS anchor
   FROM omnitouch_row_ids i
   JOIN omnitouch_nodes n ON n.kind_index = i.kind_index AND n.value = i.value
   JOIN omnitouch_kinds k ON k.kind_index = i.kind_index
 )
-SELECT DISTINCT least(anchor, node) AS a, greatest(anchor, node) AS b FROM row_nodes WHERE node <> anchor;
-
-CREATE OR REPLACE TABLE omnitouch_shared AS
-WITH ends AS (SELECT a AS node, b AS other FROM omnitouch_edges UNION ALL SELECT b, a FROM omnitouch_edges)
+SELECT DISTINCT least(anchor, node) AS a, greatest(anchor, node) AS b FROM row_nodes WHERE node <> anchor"
+                .to_string(),
+        ),
+        (
+            "omnitouch_shared",
+            "WITH ends AS (SELECT a AS node, b AS other FROM omnitouch_edges UNION ALL SELECT b, a FROM omnitouch_edges)
 SELECT DISTINCT e.node
 FROM ends e
 JOIN omnitouch_nodes o ON o.node = e.other
 JOIN omnitouch_kinds k ON k.kind_index = o.kind_index
 GROUP BY e.node, o.kind_index, k.max_per_person
-HAVING count(*) > k.max_per_person;
-
--- Every node walks to the nodes it reaches, carrying its number; a number only moves to a
--- larger node, so the smallest of a component reaches all of it and little else travels.
-CREATE OR REPLACE TABLE omnitouch_components AS
-WITH RECURSIVE kept AS (
+HAVING count(*) > k.max_per_person"
+                .to_string(),
+        ),
+        (
+            "omnitouch_links",
+            "WITH kept AS (
   SELECT a, b FROM omnitouch_edges
   WHERE a NOT IN (SELECT node FROM omnitouch_shared) AND b NOT IN (SELECT node FROM omnitouch_shared)
-), links AS (
-  SELECT a, b FROM kept UNION ALL SELECT b, a FROM kept
-), walk(node, label) AS (
-  SELECT node, node FROM omnitouch_nodes
-  UNION
-  SELECT l.b, w.label FROM walk w JOIN links l ON l.a = w.node WHERE w.label < l.b
 )
-SELECT node, min(label) AS component FROM walk GROUP BY node;
-
-CREATE OR REPLACE TABLE omnitouch_identity_map AS
-WITH members AS (
+SELECT a, b FROM kept UNION ALL SELECT b, a FROM kept"
+                .to_string(),
+        ),
+    ];
+    for (name, query) in &tables {
+        sql.push_str(&d.create(name, query));
+    }
+    sql.push_str(&components(d));
+    sql.push_str(&d.create(
+        "omnitouch_identity_map",
+        "WITH members AS (
   SELECT c.component, n.node, n.kind_index, n.value, k.kind, k.priority
   FROM omnitouch_components c
   JOIN omnitouch_nodes n ON n.node = c.node
@@ -111,7 +120,54 @@ WITH members AS (
   FROM strongest WHERE place = 1
 )
 SELECT m.kind, m.value, p.person_id
-FROM members m JOIN people p ON p.component = m.component;
-"
-    )
+FROM members m JOIN people p ON p.component = m.component",
+    ));
+    sql
+}
+
+/// `omnitouch_components` (node, component) from the links, each component named by its
+/// smallest node.
+fn components(d: Dialect) -> String {
+    match d {
+        // A recursive walk in which a number only moves to larger nodes: the smallest number
+        // of a component reaches all of it, and little else travels.
+        Dialect::Duckdb => d.create(
+            "omnitouch_components",
+            "WITH RECURSIVE walk(node, label) AS (
+  SELECT node, node FROM omnitouch_nodes
+  UNION
+  SELECT l.b, w.label FROM walk w JOIN omnitouch_links l ON l.a = w.node WHERE w.label < l.b
+)
+SELECT node, min(label) AS component FROM walk GROUP BY node",
+        ),
+        // Spark's recursive queries keep duplicates (UNION ALL only), so a loop: each node takes
+        // the smallest label among its own and its neighbours', then its label's label
+        // (pointer jumping), until no label changes.
+        Dialect::Spark => format!(
+            "{}BEGIN
+  DECLARE changed BIGINT DEFAULT 1;
+  WHILE changed > 0 DO
+    {}    SET changed = (SELECT count(*) FROM omnitouch_labels_next x JOIN omnitouch_labels l ON l.node = x.node WHERE x.label <> l.label);
+    {}  END WHILE;
+END;
+{}",
+            d.create("omnitouch_labels", "SELECT node, node AS label FROM omnitouch_nodes"),
+            d.create(
+                "omnitouch_labels_next",
+                "WITH stepped AS (
+  SELECT l.node, least(l.label, coalesce(min(n.label), l.label)) AS label
+  FROM omnitouch_labels l
+  LEFT JOIN omnitouch_links k ON k.a = l.node
+  LEFT JOIN omnitouch_labels n ON n.node = k.b
+  GROUP BY l.node, l.label
+)
+SELECT s.node, least(s.label, j.label) AS label FROM stepped s JOIN stepped j ON j.node = s.label"
+            ),
+            d.create("omnitouch_labels", "SELECT node, label FROM omnitouch_labels_next"),
+            d.create(
+                "omnitouch_components",
+                "SELECT node, label AS component FROM omnitouch_labels"
+            ),
+        ),
+    }
 }

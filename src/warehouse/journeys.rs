@@ -2,7 +2,7 @@
 //! touches kept within the lookback, and the path table and per-conversion paths made from
 //! them.
 
-use super::dialect::{literal, Dialect};
+use super::dialect::Dialect;
 use super::Unsupported;
 use crate::journey::JourneyOptions;
 
@@ -32,7 +32,7 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
         let arms: Vec<String> = options
             .lookback_by_type
             .iter()
-            .map(|(t, days)| format!("WHEN {} THEN {}", literal(t), micros(*days)))
+            .map(|(t, days)| format!("WHEN {} THEN {}", d.lit(t), micros(*days)))
             .collect();
         format!(
             "CASE conversion_type {} ELSE {} END",
@@ -51,13 +51,13 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
         .max_path_length
         .map_or("true".to_string(), |n| format!("from_end <= {n}"));
     let direct = if options.unattributed_to_direct {
-        literal(crate::journey::DIRECT)
+        d.lit(crate::journey::DIRECT)
     } else {
         "NULL".into()
     };
     let person_order = "ORDER BY ts_us, is_conversion, channel NULLS FIRST, source_index, line";
     let path = d.ordered_join("channel", " > ", "place");
-    Ok(format!(
+    let text = format!(
         "-- Journeys: a person's rows in time order (touches before conversions at one instant,
 -- then by channel name, then input order); a conversion closes the touches since the
 -- previous conversion that fall in its lookback; touches after the last conversion make a
@@ -83,7 +83,7 @@ WITH rows_of_people AS (
   FROM rows_of_people
 )
 SELECT *,
-  sum(CASE WHEN is_conversion THEN 1 ELSE 0 END) OVER (PARTITION BY person_id ORDER BY place ROWS UNBOUNDED PRECEDING)
+  sum(CASE WHEN is_conversion THEN 1 ELSE 0 END) OVER (PARTITION BY person_id ORDER BY place ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     + CASE WHEN is_conversion THEN 0 ELSE 1 END AS journey
 FROM placed;
 
@@ -111,7 +111,7 @@ SELECT c.person_id, c.journey, true AS converted, c.conversion_id, c.ts_us, c.co
   c.value, COALESCE(p.path, {direct}) AS path
 FROM conversions c LEFT JOIN paths p ON p.person_id = c.person_id AND p.journey = c.journey
 UNION ALL
-SELECT o.person_id, o.journey, false, NULL, NULL, NULL, 0.0, p.path
+SELECT o.person_id, o.journey, false, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(0 AS DOUBLE), p.path
 FROM open_journeys o LEFT JOIN paths p ON p.person_id = o.person_id AND p.journey = o.journey
 WHERE NOT ({open});
 
@@ -122,12 +122,13 @@ FROM omnitouch_journey_paths WHERE converted;
 CREATE OR REPLACE TABLE omnitouch_paths AS
 SELECT path,
   count(*) FILTER (WHERE converted) AS conversions,
-  sum(CASE WHEN converted THEN value ELSE 0.0 END) AS value,
+  sum(CASE WHEN converted THEN value ELSE CAST(0 AS DOUBLE) END) AS value,
   count(*) FILTER (WHERE NOT converted) AS nulls,
   '' AS conversion_type,
   '' AS segment
 FROM omnitouch_journey_paths WHERE path IS NOT NULL
 GROUP BY path;
 "
-    ))
+    );
+    Ok(super::for_dialect(d, &text))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::dialect::{literal, Dialect};
+use super::dialect::Dialect;
 use super::Unsupported;
 use crate::config::{ChannelSpec, Config, RowCondition, RowKind, RuleConfig, SourceConfig};
 use crate::ingest::channels::default_rules;
@@ -58,10 +58,16 @@ pub fn source_rows(
         .format
         .or_else(|| Format::from_path(std::path::Path::new(&source.path)))
         .ok_or_else(|| unsupported("format"))?;
-    let base =
-        std::fs::canonicalize(&cx.config.base_dir).unwrap_or_else(|_| cx.config.base_dir.clone());
+    // A config named without a folder has an empty base: the current one.
+    let base = match cx.config.base_dir.as_os_str().is_empty() {
+        true => std::path::PathBuf::from("."),
+        false => cx.config.base_dir.clone(),
+    };
+    let base = std::fs::canonicalize(&base).unwrap_or(base);
     let path = base.join(&source.path);
-    let (setup, read) = d.read(index, format, &path.to_string_lossy(), &source.csv);
+    let (setup, read) = d
+        .read(index, format, &path.to_string_lossy(), &source.csv)
+        .ok_or_else(|| unsupported(&format!("csv.skip_rows in {d}")))?;
     let col = |c: &str| -> Result<String, Unsupported> {
         if c.contains(['.', '[']) {
             return Err(unsupported("a nested field path"));
@@ -75,11 +81,11 @@ pub fn source_rows(
     cells.push("omnitouch_line AS line".into());
     cells.push("omnitouch_broken AS broken".into());
     cells.push(format!("{} AS passes", filter(cx, source, &col)?));
-    cells.push(format!("{} AS row_kind", kind(source, &col)?));
+    cells.push(format!("{} AS row_kind", kind(cx, source, &col)?));
     for (slot, kind) in cx.id_kinds.iter().enumerate() {
         let expr = match source.ids.get(kind) {
             Some(c) => identifier(cx, slot, &d.text(&col(c)?)),
-            None => "CAST(NULL AS VARCHAR)".to_string(),
+            None => "CAST(NULL AS STRING)".to_string(),
         };
         cells.push(format!("{expr} AS {}", d.ident(kind)));
     }
@@ -98,10 +104,7 @@ pub fn source_rows(
                 timestamp(d, &cell, &format, tz).ok_or_else(|| unsupported("timestamp_format"))?;
             (d.text(&cell), d.native_time(&cell, tz, &parsed))
         }
-        None => (
-            "CAST(NULL AS VARCHAR)".into(),
-            "CAST(NULL AS BIGINT)".into(),
-        ),
+        None => ("CAST(NULL AS STRING)".into(), "CAST(NULL AS BIGINT)".into()),
     };
     cells.push(format!("{ts_text} AS ts_text"));
     cells.push(format!("{ts} AS ts"));
@@ -109,11 +112,12 @@ pub fn source_rows(
         Some(c) => {
             let text = d.text(&col(c)?);
             format!(
-                "CASE WHEN {text} IS NULL THEN 0.0 WHEN {n} >= 0 AND isfinite({n}) THEN {n} END",
-                n = d.number(&text)
+                "CASE WHEN {text} IS NULL THEN CAST(0 AS DOUBLE) WHEN {n} >= 0 AND {finite} THEN {n} END",
+                n = d.number(&text),
+                finite = d.is_finite(&d.number(&text))
             )
         }
-        None => "0.0".into(),
+        None => "CAST(0 AS DOUBLE)".into(),
     };
     cells.push(format!("{value} AS value"));
     let (rule_fields, channel) = channel(cx, source, &col)?;
@@ -122,7 +126,7 @@ pub fn source_rows(
     }
     let conversion_type = match &source.conversion_type {
         Some(spec) => match (&spec.value, &spec.column) {
-            (Some(v), _) => literal(v),
+            (Some(v), _) => d.lit(v),
             (None, Some(c)) => format!("COALESCE({}, 'conversion')", d.text(&col(c)?)),
             (None, None) => "'conversion'".into(),
         },
@@ -131,8 +135,8 @@ pub fn source_rows(
     cells.push(format!("{conversion_type} AS conversion_type"));
     for dim in cx.dimensions {
         let expr = match source.dimensions.get(dim) {
-            Some(c) => format!("CAST({} AS VARCHAR)", col(c)?),
-            None => "CAST(NULL AS VARCHAR)".to_string(),
+            Some(c) => format!("CAST({} AS STRING)", col(c)?),
+            None => "CAST(NULL AS STRING)".to_string(),
         };
         cells.push(format!("{expr} AS {}", d.ident(dim)));
     }
@@ -163,10 +167,16 @@ pub fn source_rows(
     let mut sql = String::new();
     let _ = write!(
         sql,
-        "{setup}CREATE OR REPLACE TABLE omnitouch_rows_{index} AS\nWITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS VARCHAR) AS conversion_id\nFROM cells;\n",
-        cells.join(",\n    "),
-        literal(name),
-        literal(name),
+        "{setup}{}",
+        d.create(
+            &format!("omnitouch_rows_{index}"),
+            &format!(
+                "WITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS STRING) AS conversion_id\nFROM cells",
+                cells.join(",\n    "),
+                d.lit(name),
+                d.lit(name),
+            )
+        )
     );
     Ok(sql)
 }
@@ -177,20 +187,24 @@ fn filter(
     source: &SourceConfig,
     col: &impl Fn(&str) -> Result<String, Unsupported>,
 ) -> Result<String, Unsupported> {
+    let d = cx.dialect;
     let test = |c: &RowCondition| -> Result<String, Unsupported> {
         let v = format!("lower(COALESCE({}, ''))", cx.dialect.text(&col(&c.column)?));
         Ok(if let Some(values) = &c.equals {
             let list: Vec<String> = values
                 .to_vec()
                 .iter()
-                .map(|x| literal(&x.trim().to_lowercase()))
+                .map(|x| d.lit(&x.trim().to_lowercase()))
                 .collect();
             format!("{v} IN ({})", list.join(", "))
         } else if let Some(prefixes) = &c.starts_with {
             let tests: Vec<String> = prefixes
                 .to_vec()
                 .iter()
-                .map(|p| format!("starts_with({v}, {})", literal(&p.trim().to_lowercase())))
+                .map(|p| {
+                    let p = p.trim().to_lowercase();
+                    format!("substr({v}, 1, {}) = {}", p.chars().count(), d.lit(&p))
+                })
                 .collect();
             format!("({})", tests.join(" OR "))
         } else if c.empty == Some(false) {
@@ -216,6 +230,7 @@ fn filter(
 /// The row's kind: `touch`, `conversion`, `identity`, `ignored`, or NULL for a value in no
 /// list.
 fn kind(
+    cx: &Context,
     source: &SourceConfig,
     col: &impl Fn(&str) -> Result<String, Unsupported>,
 ) -> Result<String, Unsupported> {
@@ -230,14 +245,15 @@ fn kind(
     let Some(c) = &source.kind_column else {
         return Ok("'touch'".into());
     };
-    let v = format!("lower(COALESCE(trim(CAST({} AS VARCHAR)), ''))", col(c)?);
+    let v = format!("lower(COALESCE(trim(CAST({} AS STRING)), ''))", col(c)?);
+    let d = cx.dialect;
     let list = |values: &[String]| {
         if values.is_empty() {
             "NULL".to_string()
         } else {
             values
                 .iter()
-                .map(|x| literal(&x.trim().to_lowercase()))
+                .map(|x| d.lit(&x.trim().to_lowercase()))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
@@ -286,14 +302,14 @@ pub fn junk_test(d: Dialect, junk: &JunkFilter, text: &str) -> String {
     let mut listed: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
     if defaults {
         listed.extend(DEFAULT_JUNK.iter().map(|v| v.to_string()));
-        tests.push(format!("regexp_full_match({text}, '[0-]+')"));
+        tests.push(d.full_match(text, "[0-]+"));
     }
     listed.push(HASHED_JUNK.to_string());
     tests.push(format!(
         "lower({text}) IN ({})",
         listed
             .iter()
-            .map(|v| literal(v))
+            .map(|v| d.lit(v))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -307,7 +323,10 @@ pub fn junk_test(d: Dialect, junk: &JunkFilter, text: &str) -> String {
 /// not write yet.
 fn timestamp(d: Dialect, cell: &str, format: &TimestampFormat, tz: &str) -> Option<String> {
     let text = d.text(cell);
-    let naive = |pattern: &str| d.epoch_micros(&d.in_zone(&d.strptime(&text, pattern), tz));
+    let naive = |pattern: &str| {
+        d.strptime(&text, pattern)
+            .map(|naive| d.epoch_micros(&d.in_zone(&naive, tz)))
+    };
     // Numbers outside the accepted years become -1, which the outcome calls out of range
     // (a cast would fail on them, or wrap).
     let epoch = |scale: &str| {
@@ -322,13 +341,13 @@ fn timestamp(d: Dialect, cell: &str, format: &TimestampFormat, tz: &str) -> Opti
         TimestampFormat::EpochMillis => epoch("1e3"),
         TimestampFormat::EpochMicros => epoch("1"),
         TimestampFormat::EpochNanos => epoch("1e-3"),
-        TimestampFormat::Pattern(p) if !p.contains('z') => naive(p),
+        TimestampFormat::Pattern(p) if !p.contains('z') => naive(p)?,
         // Native date-times (Parquet) are naive in the source's zone or carry their own.
         TimestampFormat::Auto => format!(
             "COALESCE({}, {}, {})",
             d.epoch_micros(&d.with_offset(&text)),
-            naive("%Y-%m-%d %H:%M:%S%.f"),
-            naive("%Y-%m-%dT%H:%M:%S%.f")
+            naive("%Y-%m-%d %H:%M:%S%.f")?,
+            naive("%Y-%m-%dT%H:%M:%S%.f")?
         ),
         _ => return None,
     })
@@ -348,7 +367,7 @@ fn channel(
         key: key.to_string(),
     };
     let Some(spec) = &source.channel else {
-        return Ok((Vec::new(), "CAST(NULL AS VARCHAR)".into()));
+        return Ok((Vec::new(), "CAST(NULL AS STRING)".into()));
     };
     let ChannelSpec {
         column,
@@ -361,7 +380,7 @@ fn channel(
         return Err(unsupported("channel.url"));
     }
     if let Some(v) = value {
-        return Ok((Vec::new(), literal(v)));
+        return Ok((Vec::new(), d.lit(v)));
     }
     if let Some(c) = column {
         return Ok((Vec::new(), d.text(&col(c)?)));
@@ -378,7 +397,7 @@ fn channel(
             return Ok(alias);
         }
         let expr = if let Some(v) = set.as_ref().and_then(|s| s.get(name)) {
-            literal(&v.trim().to_lowercase())
+            d.lit(&v.trim().to_lowercase())
         } else {
             match fields.as_ref().and_then(|f| f.get(name)) {
                 Some(c) => format!("lower(COALESCE({}, ''))", d.text(&col(c)?)),
@@ -403,7 +422,7 @@ fn channel(
                 let list: Vec<String> = values
                     .to_vec()
                     .iter()
-                    .map(|x| literal(&x.to_lowercase()))
+                    .map(|x| d.lit(&x.to_lowercase()))
                     .collect();
                 format!("{v} IN ({})", list.join(", "))
             } else if let Some(parts) = &c.contains {
@@ -429,13 +448,13 @@ fn channel(
         };
         arms.push(format!(
             "WHEN {when} THEN {}",
-            literal(rule.channel.get_ref())
+            d.lit(rule.channel.get_ref())
         ));
     }
     let expr = format!(
         "CASE {} ELSE {} END",
         arms.join("\n      "),
-        literal(crate::ingest::channels::UNASSIGNED)
+        d.lit(crate::ingest::channels::UNASSIGNED)
     );
     Ok((columns, expr))
 }
