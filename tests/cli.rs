@@ -386,3 +386,44 @@ fn generate_paths_writes_a_readable_table() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn the_version_names_the_commit_and_completions_and_man_pages_are_generated() {
+    let w = Workdir::new();
+    let version = w.stdout_ok(&["--version"]);
+    assert!(
+        version.starts_with(&format!("omnitouch {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    // Built from this checkout: the hash is HEAD's (a crates.io tarball says `unknown`).
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if let Some(head) = head {
+        assert!(version.contains(&head), "{version} names {head}");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let script = w.stdout_ok(&["completions", shell]);
+        assert!(
+            script.contains("omnitouch") && script.contains("validate"),
+            "{shell}"
+        );
+    }
+    w.cmd().args(["man", "--out-dir", "man"]).assert().success();
+    for page in ["omnitouch.1", "omnitouch-run.1", "omnitouch-sql.1"] {
+        let text = std::fs::read_to_string(w.join(&format!("man/{page}"))).expect(page);
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page} is roff"
+        );
+    }
+    let run = std::fs::read_to_string(w.join("man/omnitouch-run.1")).expect("run page");
+    assert!(
+        run.contains("omnitouch run") && run.contains("fail\\-on"),
+        "the run page lists its options"
+    );
+}

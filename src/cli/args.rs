@@ -9,7 +9,12 @@ use clap::{Args, Parser, Subcommand};
 
 /// Omnichannel multi-touch attribution from raw touchpoint exports.
 #[derive(Debug, Parser)]
-#[command(name = "omnitouch", version, about, long_about = None)]
+#[command(
+    name = "omnitouch",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("OMNITOUCH_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     /// No progress bars or notes on stderr.
     #[arg(long, short, global = true)]
@@ -49,9 +54,31 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Write a synthetic path table (ChannelAttribution's layout) for benchmarks.
     GeneratePaths(GeneratePathsArgs),
-    /// Write the SQL script that builds the touchpoints and row accounting in a warehouse
-    /// engine, from the same config (docs/warehouse.md).
+    /// Write the SQL script that builds the touchpoints, row accounting, people and path
+    /// table inside DuckDB or Spark, from the same config (docs/warehouse.md).
     Sql(SqlArgs),
+    /// Write a shell completion script (bash, zsh, fish, elvish, powershell) to standard
+    /// output.
+    Completions(CompletionsArgs),
+    /// Write the man pages (roff): omnitouch's to standard output, or with --out-dir one
+    /// file per page (omnitouch.1, omnitouch-run.1, …).
+    Man(ManArgs),
+}
+
+/// `omnitouch completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `omnitouch man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into this folder (created when missing); view with `man -l FILE`.
+    #[arg(long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// `omnitouch sql`.

@@ -59,6 +59,34 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Writes omnitouch's man page to standard output, or every page (one per command too) into
+/// `out_dir`.
+fn man(out_dir: Option<&std::path::Path>) -> anyhow::Result<Exit> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let render = |cmd: clap::Command| -> anyhow::Result<String> {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut page)?;
+        Ok(String::from_utf8_lossy(&page).into_owned())
+    };
+    let Some(dir) = out_dir else {
+        print!("{}", render(cli)?);
+        return Ok(Exit::Ok);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    crate::output::write_text(&dir.join("omnitouch.1"), &render(cli.clone())?)?;
+    for sub in cli.get_subcommands() {
+        let name = format!("omnitouch-{}", sub.get_name());
+        let page = render(
+            sub.clone()
+                .display_name(name.clone())
+                .bin_name(format!("omnitouch {}", sub.get_name())),
+        )?;
+        crate::output::write_text(&dir.join(format!("{name}.1")), &page)?;
+    }
+    Ok(Exit::Ok)
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
@@ -74,5 +102,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Generate(args) => generate::run(args, cli.quiet),
         Command::GeneratePaths(args) => generate::paths(args, cli.quiet),
         Command::Sql(args) => sql::run(args),
+        Command::Completions(args) => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut cli, "omnitouch", &mut std::io::stdout());
+            Ok(Exit::Ok)
+        }
+        Command::Man(args) => man(args.out_dir.as_deref()),
     }
 }
