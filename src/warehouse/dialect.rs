@@ -368,16 +368,31 @@ FROM (SELECT row_number() OVER () AS omnitouch_line,
                 }
                 let delimiter = csv_delimiter(csv, path);
                 let setup = format!(
-                    "CREATE OR REPLACE TEMPORARY VIEW omnitouch_file_{index} USING csv OPTIONS (path {}, header '{}', sep {}, quote {}, encoding {}, mode 'PERMISSIVE', inferSchema 'false');\n",
-                    self.lit(path),
+                    "CREATE OR REPLACE TEMPORARY VIEW omnitouch_file_{index} USING csv OPTIONS (path {path}, header '{}', sep {}, quote {}, encoding {}, mode 'PERMISSIVE', inferSchema 'false');
+CREATE OR REPLACE TEMPORARY VIEW omnitouch_text_{index} USING text OPTIONS (path {path});
+",
                     csv.has_header,
                     self.lit(&delimiter),
                     self.lit(&csv.quote),
                     self.lit(csv.encoding.as_deref().unwrap_or("UTF-8")),
+                    path = self.lit(path),
                 );
+                // Spark's reader pads a short row and cuts a long one: a row is ragged when its
+                // line, holding no quote, splits into another number of fields than the first
+                // line (lines with quotes are taken as the reader took them).
+                let separator = self.lit(&format!("\\Q{delimiter}\\E"));
+                let fields = |line: &str| format!("size(split({line}, {separator}, -1))");
                 let select = format!(
-                    "SELECT {numbered} + {} AS omnitouch_line, CAST(NULL AS STRING) AS omnitouch_broken, * FROM omnitouch_file_{index}",
-                    usize::from(csv.has_header)
+                    "SELECT r.*, CASE WHEN instr(l.value, {quote}) = 0 AND {} <> (SELECT {} FROM omnitouch_lines_{index} WHERE n = 1) THEN 'ragged_row' END AS omnitouch_broken
+FROM (SELECT {numbered} + {} AS omnitouch_line, * FROM omnitouch_file_{index}) r
+JOIN omnitouch_lines_{index} l ON l.n = r.omnitouch_line",
+                    fields("l.value"),
+                    fields("value"),
+                    usize::from(csv.has_header),
+                    quote = self.lit(&csv.quote),
+                );
+                let setup = format!(
+                    "{setup}CREATE OR REPLACE TEMPORARY VIEW omnitouch_lines_{index} AS SELECT {numbered} AS n, value FROM omnitouch_text_{index};\n"
                 );
                 (setup, select)
             }
