@@ -389,7 +389,7 @@ fn period_section(page: &Page, channels: &[String], body: &mut String) {
         section(
             body,
             "Shares per period",
-            "Run with --period week (or day, month) to see each channel's share per period here.",
+            "Shares per period need each journey's time, which this run does not keep: a path table (--paths), a run in shards, or a --by breakdown. Run on the exports (--config) without them to see each channel's share per week here.",
             "",
         );
         return;
