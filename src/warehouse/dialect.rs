@@ -121,6 +121,21 @@ impl Dialect {
         }
     }
 
+    /// A cell as rules, filters and kind lists compare it: trimmed, lower-cased, `''` when
+    /// absent.
+    pub fn folded(self, expr: &str) -> String {
+        format!("lower(COALESCE({}, ''))", self.text(expr))
+    }
+
+    /// Texts as a list of literals for `IN (…)`.
+    pub fn lit_list<'a>(self, texts: impl IntoIterator<Item = &'a str>) -> String {
+        texts
+            .into_iter()
+            .map(|t| self.lit(t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether `expr` (trimmed, lower-cased text) matches `pattern` anywhere, case-insensitively.
     pub fn regex(self, expr: &str, pattern: &str) -> String {
         match self {
@@ -222,14 +237,6 @@ impl Dialect {
         }
     }
 
-    /// A text as a whole number; NULL when it is not one.
-    pub fn integer(self, text: &str) -> String {
-        match self {
-            Dialect::Spark => format!("try_cast({text} AS BIGINT)"),
-            Dialect::Duckdb => format!("TRY_CAST({text} AS BIGINT)"),
-        }
-    }
-
     /// A field of an NDJSON object (the row's `omnitouch_json`) as text; NULL when absent or
     /// null, or when the line is not an object.
     pub fn json_field(self, name: &str) -> String {
@@ -262,10 +269,7 @@ impl Dialect {
 
     /// Whether a text is 64 hex digits.
     pub fn is_hex_digest(self, text: &str) -> String {
-        match self {
-            Dialect::Spark => format!("({text} RLIKE '^[0-9A-Fa-f]{{64}}$')"),
-            Dialect::Duckdb => format!("regexp_full_match({text}, '[0-9A-Fa-f]{{64}}')"),
-        }
+        self.full_match(text, "[0-9A-Fa-f]{64}")
     }
 
     /// The rows of source `index`'s file: statements to run first, and a query giving every

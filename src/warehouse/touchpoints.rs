@@ -111,10 +111,10 @@ pub fn source_rows(
     let value = match &source.value_column {
         Some(c) => {
             let text = d.text(&col(c)?);
+            let n = d.number(&text);
             format!(
-                "CASE WHEN {text} IS NULL THEN CAST(0 AS DOUBLE) WHEN {n} >= 0 AND {finite} THEN {n} END",
-                n = d.number(&text),
-                finite = d.is_finite(&d.number(&text))
+                "CASE WHEN {text} IS NULL THEN CAST(0 AS DOUBLE) WHEN {n} >= 0 AND {} THEN {n} END",
+                d.is_finite(&n)
             )
         }
         None => "CAST(0 AS DOUBLE)".into(),
@@ -189,14 +189,14 @@ fn filter(
 ) -> Result<String, Unsupported> {
     let d = cx.dialect;
     let test = |c: &RowCondition| -> Result<String, Unsupported> {
-        let v = format!("lower(COALESCE({}, ''))", cx.dialect.text(&col(&c.column)?));
+        let v = d.folded(&col(&c.column)?);
         Ok(if let Some(values) = &c.equals {
-            let list: Vec<String> = values
+            let values: Vec<String> = values
                 .to_vec()
                 .iter()
-                .map(|x| d.lit(&x.trim().to_lowercase()))
+                .map(|x| x.trim().to_lowercase())
                 .collect();
-            format!("{v} IN ({})", list.join(", "))
+            format!("{v} IN ({})", d.lit_list(values.iter().map(String::as_str)))
         } else if let Some(prefixes) = &c.starts_with {
             let tests: Vec<String> = prefixes
                 .to_vec()
@@ -245,17 +245,14 @@ fn kind(
     let Some(c) = &source.kind_column else {
         return Ok("'touch'".into());
     };
-    let v = format!("lower(COALESCE(trim(CAST({} AS STRING)), ''))", col(c)?);
     let d = cx.dialect;
+    let v = d.folded(&col(c)?);
     let list = |values: &[String]| {
         if values.is_empty() {
             "NULL".to_string()
         } else {
-            values
-                .iter()
-                .map(|x| d.lit(&x.trim().to_lowercase()))
-                .collect::<Vec<_>>()
-                .join(", ")
+            let values: Vec<String> = values.iter().map(|x| x.trim().to_lowercase()).collect();
+            d.lit_list(values.iter().map(String::as_str))
         }
     };
     let other = if source.ignore_other_values {
@@ -307,11 +304,7 @@ pub fn junk_test(d: Dialect, junk: &JunkFilter, text: &str) -> String {
     listed.push(HASHED_JUNK.to_string());
     tests.push(format!(
         "lower({text}) IN ({})",
-        listed
-            .iter()
-            .map(|v| d.lit(v))
-            .collect::<Vec<_>>()
-            .join(", ")
+        d.lit_list(listed.iter().map(String::as_str))
     ));
     for p in patterns {
         tests.push(d.regex(text, p));
@@ -400,7 +393,7 @@ fn channel(
             d.lit(&v.trim().to_lowercase())
         } else {
             match fields.as_ref().and_then(|f| f.get(name)) {
-                Some(c) => format!("lower(COALESCE({}, ''))", d.text(&col(c)?)),
+                Some(c) => d.folded(&col(c)?),
                 // The host of the referrer when no column maps it: not written yet.
                 None if name == "referrer_host"
                     && fields.as_ref().is_some_and(|f| f.contains_key("referrer")) =>
@@ -419,12 +412,9 @@ fn channel(
         for c in &rule.when {
             let v = field(&c.field)?;
             let test = if let Some(values) = &c.equals {
-                let list: Vec<String> = values
-                    .to_vec()
-                    .iter()
-                    .map(|x| d.lit(&x.to_lowercase()))
-                    .collect();
-                format!("{v} IN ({})", list.join(", "))
+                let values: Vec<String> =
+                    values.to_vec().iter().map(|x| x.to_lowercase()).collect();
+                format!("{v} IN ({})", d.lit_list(values.iter().map(String::as_str)))
             } else if let Some(parts) = &c.contains {
                 let tests: Vec<String> = parts
                     .to_vec()
