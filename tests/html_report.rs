@@ -326,3 +326,61 @@ fn the_page_layout_holds_at_desktop_and_phone_widths() {
         }
     }
 }
+
+#[test]
+fn the_config_chooses_the_models_the_page_draws() {
+    let w = Workdir::new();
+    report(&w);
+    let config = format!(
+        "{}\n[report]\npage_models = [\"markov\"]\n",
+        common::EVENTS_SOURCE
+    );
+    w.write("omnitouch.toml", &config);
+    w.cmd()
+        .args([
+            "run",
+            "-q",
+            "--model",
+            "last_touch",
+            "--model",
+            "markov",
+            "--out-dir",
+            "chosen",
+        ])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(w.join("chosen/report.html")).expect("report.html");
+    assert!(
+        html.contains("Charts show 1 of the 2 models run: markov."),
+        "the header names the model drawn"
+    );
+    assert!(
+        !html.contains("last_touch conversions"),
+        "the table leaves last_touch out"
+    );
+    // A model that did not run is named, with the key that asked for it.
+    w.write(
+        "omnitouch.toml",
+        config.replace("\"markov\"", "\"shapely\""),
+    );
+    let out = w
+        .cmd()
+        .args([
+            "run",
+            "-q",
+            "--model",
+            "last_touch",
+            "--model",
+            "markov",
+            "--out-dir",
+            "typo",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("[report] page_models") && stderr.contains("\"shapely\" did not run"),
+        "{stderr}"
+    );
+}
