@@ -402,7 +402,11 @@ pub struct SourceConfig {
     /// Unique source name, shown in every report.
     pub name: Spanned<String>,
     /// File path or glob, relative to the config file's folder.
+    #[serde(default)]
     pub path: String,
+    /// A warehouse table instead of a file (`project.dataset.events_*`), read only by the
+    /// scripts of `omnitouch sql`.
+    pub table: Option<String>,
     /// File format; taken from the extension when absent.
     pub format: Option<Format>,
     /// CSV options.
@@ -628,8 +632,15 @@ impl Config {
         if !seen.insert(name.clone()) {
             return Err(at("another source has the same name".into()));
         }
-        if source.path.trim().is_empty() {
-            return Err(at("`path` is empty".into()));
+        match (source.path.trim().is_empty(), &source.table) {
+            (true, None) => return Err(at("`path` is empty".into())),
+            (false, Some(_)) => {
+                return Err(at(
+                    "has both `path` and `table`: a source is a file or a warehouse table".into(),
+                ))
+            }
+            (true, Some(t)) if t.trim().is_empty() => return Err(at("`table` is empty".into())),
+            _ => {}
         }
         self.check_row_kind(source)?;
         let identity_only = source.kind == Some(RowKind::Identity);

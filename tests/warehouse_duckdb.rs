@@ -31,20 +31,12 @@ con.execute(f"COPY (SELECT conversion_id, person_id, COALESCE(path, '') AS path 
 con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
-fn python_with_duckdb() -> Option<String> {
-    let python = std::env::var("OMNITOUCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python)
-        .args(["-c", "import duckdb"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    if std::env::var("OMNITOUCH_REQUIRE_DUCKDB").as_deref() == Ok("1") {
-        panic!("OMNITOUCH_REQUIRE_DUCKDB=1 but {python} cannot import duckdb");
-    }
-    eprintln!("SKIPPED the DuckDB check: no Python with duckdb (pip install duckdb, set OMNITOUCH_PYTHON)");
-    None
+/// Writes the DuckDB script of `config` to `out`, in the work folder.
+fn duckdb_script(w: &Workdir, config: &str, out: &str) {
+    w.cmd()
+        .args(["sql", "--config", config, "--dialect", "duckdb", "-o", out])
+        .assert()
+        .success();
 }
 
 fn frame(path: &Path) -> DataFrame {
@@ -69,9 +61,112 @@ fn column_text(df: &DataFrame, name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
+/// The identity maps (kind, value, person_id) of the local engine and an engine are equal,
+/// person numbers included, with more than `at_least` identifiers.
+fn assert_same_people(local: &Path, engine: &Path, at_least: usize) {
+    let read_map = |path: &Path| -> Vec<(u64, String, String)> {
+        let mut rows: Vec<(u64, String, String)> = csv::Reader::from_path(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .deserialize::<(String, String, u64)>()
+            .map(|r| {
+                let (kind, value, person) = r.expect("map row");
+                (person, kind, value)
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (local_map, duck_map) = (read_map(local), read_map(engine));
+    assert!(
+        local_map.len() > at_least,
+        "{} identifiers",
+        local_map.len()
+    );
+    if let Some(i) = local_map.iter().zip(&duck_map).position(|(a, b)| a != b) {
+        panic!(
+            "identity maps differ first at {i}: local {:?}, DuckDB {:?}",
+            local_map[i], duck_map[i]
+        );
+    }
+    assert_eq!(duck_map.len(), local_map.len(), "identifiers in the map");
+}
+
+/// The path tables are equal: the same paths with the same counts, values equal but for the
+/// last bits of floating-point sums taken in another order; more than `at_least` paths.
+fn assert_same_paths(local: &Path, engine: &Path, at_least: usize) {
+    let read_paths = |path: &Path| -> Vec<(String, u64, f64, u64)> {
+        let mut rows: Vec<(String, u64, f64, u64)> = csv::Reader::from_path(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|r| {
+                let r = r.expect("path row");
+                let n = |k: &str| r[k].parse::<f64>().expect(k);
+                (
+                    r["path"].clone(),
+                    n("conversions") as u64,
+                    n("value"),
+                    n("nulls") as u64,
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    let (local_paths, duck_paths) = (read_paths(local), read_paths(engine));
+    assert!(local_paths.len() > at_least, "{} paths", local_paths.len());
+    assert_eq!(duck_paths.len(), local_paths.len(), "paths");
+    for (l, d) in local_paths.iter().zip(&duck_paths) {
+        assert_eq!(
+            (&l.0, l.1, l.3),
+            (&d.0, d.1, d.3),
+            "path, conversions, nulls"
+        );
+        assert!(
+            (l.2 - d.2).abs() <= 1e-9 * l.2.abs().max(1.0),
+            "value of {}: {} vs {}",
+            l.0,
+            l.2,
+            d.2
+        );
+    }
+}
+
+/// Rows read, touches, conversions, identity rows and ignored per source: the report
+/// folder's data-quality.json against the engine's accounting (CSV in source order).
+fn assert_same_accounting(quality: &Path, engine: &Path) {
+    let quality: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(quality).expect("data-quality.json"))
+            .expect("json");
+    let local_accounting: Vec<[String; 6]> = quality["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            let n = |k: &str| s[k].as_u64().expect(k).to_string();
+            [
+                s["source"].as_str().expect("source").to_string(),
+                n("rows_read"),
+                n("touches"),
+                n("conversions"),
+                n("identity_rows"),
+                n("ignored"),
+            ]
+        })
+        .collect();
+    let duck_accounting: Vec<[String; 6]> = csv::Reader::from_path(engine)
+        .expect("accounting.csv")
+        .deserialize::<[String; 6]>()
+        .map(|r| r.expect("accounting row"))
+        .collect();
+    assert_eq!(
+        duck_accounting, local_accounting,
+        "rows read, touches, conversions, identity rows, ignored"
+    );
+}
+
 #[test]
 fn the_duckdb_script_loads_what_the_local_engine_loads() {
-    let Some(python) = python_with_duckdb() else {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
         return;
     };
     let w = Workdir::new();
@@ -108,18 +203,7 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         ])
         .output()
         .expect("validate runs");
-    w.cmd()
-        .args([
-            "sql",
-            "--config",
-            "gen/omnitouch.toml",
-            "--dialect",
-            "duckdb",
-            "-o",
-            "script.sql",
-        ])
-        .assert()
-        .success();
+    duckdb_script(&w, "gen/omnitouch.toml", "script.sql");
     let run = Command::new(&python)
         .args(["-c", RUN_IN_DUCKDB])
         .arg(w.join("script.sql"))
@@ -149,27 +233,7 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         ])
         .assert()
         .success();
-    let read_map = |name: &str| -> Vec<(u64, String, String)> {
-        let mut rows: Vec<(u64, String, String)> = csv::Reader::from_path(w.join(name))
-            .expect(name)
-            .deserialize::<(String, String, u64)>()
-            .map(|r| {
-                let (kind, value, person) = r.expect("map row");
-                (person, kind, value)
-            })
-            .collect();
-        rows.sort();
-        rows
-    };
-    let (local_map, duck_map) = (read_map("map.csv"), read_map("duck-map.csv"));
-    assert!(local_map.len() > 1000, "{} identifiers", local_map.len());
-    if let Some(i) = local_map.iter().zip(&duck_map).position(|(a, b)| a != b) {
-        panic!(
-            "identity maps differ first at {i}: local {:?}, DuckDB {:?}",
-            local_map[i], duck_map[i]
-        );
-    }
-    assert_eq!(duck_map.len(), local_map.len(), "identifiers in the map");
+    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
 
     // The path table: the same paths with the same counts; values equal but for the last
     // bits of floating-point sums taken in another order.
@@ -184,40 +248,7 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         ])
         .assert()
         .success();
-    let read_paths = |name: &str| -> Vec<(String, u64, f64, u64)> {
-        csv::Reader::from_path(w.join(name))
-            .expect(name)
-            .deserialize::<std::collections::HashMap<String, String>>()
-            .map(|r| {
-                let r = r.expect("path row");
-                let n = |k: &str| r[k].parse::<f64>().expect(k);
-                (
-                    r["path"].clone(),
-                    n("conversions") as u64,
-                    n("value"),
-                    n("nulls") as u64,
-                )
-            })
-            .collect()
-    };
-    let (mut local_paths, duck_paths) = (read_paths("paths.csv"), read_paths("duck-paths.csv"));
-    local_paths.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(local_paths.len() > 100, "{} paths", local_paths.len());
-    assert_eq!(duck_paths.len(), local_paths.len(), "paths");
-    for (l, d) in local_paths.iter().zip(&duck_paths) {
-        assert_eq!(
-            (&l.0, l.1, l.3),
-            (&d.0, d.1, d.3),
-            "path, conversions, nulls"
-        );
-        assert!(
-            (l.2 - d.2).abs() <= 1e-9 * l.2.abs().max(1.0),
-            "value of {}: {} vs {}",
-            l.0,
-            l.2,
-            d.2
-        );
-    }
+    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
 
     // Rows read, loaded and ignored per source, as the report folder's data-quality.json says.
     w.cmd()
@@ -234,34 +265,9 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         ])
         .assert()
         .success();
-    let quality: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(w.join("report/data-quality.json")).expect("data-quality.json"),
-    )
-    .expect("json");
-    let local_accounting: Vec<[String; 6]> = quality["sources"]
-        .as_array()
-        .expect("sources")
-        .iter()
-        .map(|s| {
-            let n = |k: &str| s[k].as_u64().expect(k).to_string();
-            [
-                s["source"].as_str().expect("source").to_string(),
-                n("rows_read"),
-                n("touches"),
-                n("conversions"),
-                n("identity_rows"),
-                n("ignored"),
-            ]
-        })
-        .collect();
-    let duck_accounting: Vec<[String; 6]> = csv::Reader::from_path(w.join("accounting.csv"))
-        .expect("accounting.csv")
-        .deserialize::<[String; 6]>()
-        .map(|r| r.expect("accounting row"))
-        .collect();
-    assert_eq!(
-        duck_accounting, local_accounting,
-        "rows read, touches, conversions, identity rows, ignored"
+    assert_same_accounting(
+        &w.join("report/data-quality.json"),
+        &w.join("accounting.csv"),
     );
 
     // Each conversion's person and path, as the report folder's conversions.parquet has them.
@@ -390,5 +396,191 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
                 column_text(&local, "conversion_id")[i]
             );
         }
+    }
+}
+
+/// Loads each export file into a DuckDB table `proj.ds.<stem>` (CSV cells as text, as a
+/// warehouse load of strings; NDJSON and Parquet with the types DuckDB gives them), runs the
+/// script of the tables config and writes its identity map, path table and accounting.
+const RUN_ON_TABLES: &str = r#"
+import sys, duckdb
+script, people, paths, accounting = sys.argv[1:5]
+con = duckdb.connect()
+con.execute("SET TimeZone = 'UTC'")
+con.execute("ATTACH ':memory:' AS proj")
+con.execute("CREATE SCHEMA proj.ds")
+for spec in sys.argv[5:]:
+    stem, path = spec.split("=", 1)
+    if path.endswith(".parquet"):
+        rows = f"read_parquet('{path}')"
+    elif path.endswith(".ndjson"):
+        rows = f"read_json('{path}', format = 'newline_delimited')"
+    else:
+        rows = f"read_csv('{path}', all_varchar = true)"
+    con.execute(f"CREATE TABLE proj.ds.{stem} AS SELECT * FROM {rows}")
+con.execute(open(script, encoding="utf-8").read())
+con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map) TO '{people}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths) TO '{paths}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
+"#;
+
+#[test]
+fn sources_named_as_tables_give_the_local_engines_people_and_paths() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.generate(1500, 12, &[]);
+    let tables = w.tables_config();
+    let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
+    w.write(
+        "gen/omnitouch.toml",
+        format!("{config}\n[identity]\nguard = \"isolate_shared\"\n"),
+    );
+    duckdb_script(&w, "gen/tables.toml", "tables.sql");
+    let run = Command::new(&python)
+        .args(["-c", RUN_ON_TABLES])
+        .arg(w.join("tables.sql"))
+        .arg(w.join("duck-map.csv"))
+        .arg(w.join("duck-paths.csv"))
+        .arg(w.join("accounting.csv"))
+        .args(
+            tables
+                .iter()
+                .map(|(stem, file)| format!("{stem}={}", file.display())),
+        )
+        .output()
+        .expect("python runs");
+    assert!(
+        run.status.success(),
+        "DuckDB refused the tables script: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for args in [
+        vec![
+            "stitch",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "map.csv",
+        ],
+        vec![
+            "journeys",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "paths.csv",
+        ],
+        vec![
+            "run",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "--model",
+            "last_touch",
+            "--out-dir",
+            "report",
+        ],
+    ] {
+        w.cmd().args(args).assert().success();
+    }
+    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
+    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
+    assert_same_accounting(
+        &w.join("report/data-quality.json"),
+        &w.join("accounting.csv"),
+    );
+}
+
+/// GA4's export schema as Parquet (the fixture's NDJSON written out by DuckDB: records as
+/// structs, event parameters as a list of key/value structs), read through nested paths.
+const GA4_CONFIG: &str = r#"
+[identity]
+guard = "isolate_shared"
+
+[[sources]]
+name = "ga4"
+path = "events.parquet"
+kind_column = "event_name"
+touch_values = ["session_start", "page_view"]
+conversion_values = ["purchase"]
+ignore_other_values = true
+timestamp = "event_timestamp"
+timestamp_format = "epoch_us"
+ids = { cookie_id = "user_pseudo_id", customer_id = "user_id" }
+channel = { fields = { utm_source = "collected_traffic_source.manual_source", utm_medium = "collected_traffic_source.manual_medium", click_id = "collected_traffic_source.gclid" } }
+value_column = "ecommerce.purchase_revenue"
+dimensions = { device = "device.category", session = "event_params[key=ga_session_id].value.int_value", page = "event_params[key=page_location].value.string_value" }
+"#;
+
+const GA4_IN_DUCKDB: &str = r#"
+import sys, duckdb
+fixtures, parquet, script, local, out = sys.argv[1:6]
+con = duckdb.connect()
+if script == "-":
+    con.execute(f"COPY (SELECT * FROM read_json('{fixtures}/events_*.ndjson', format = 'newline_delimited') ORDER BY event_timestamp) TO '{parquet}' (FORMAT parquet)")
+    sys.exit(0)
+con.execute(open(script, encoding="utf-8").read())
+columns = "kind, channel, value, cookie_id, customer_id, device, session, page"
+mine = con.sql(f"SELECT ts_us, {columns} FROM omnitouch_touchpoints ORDER BY line").fetchall()
+theirs = con.sql(f"SELECT epoch_us(ts), {columns} FROM '{local}' ORDER BY seq").fetchall()
+with open(out, "w") as f:
+    f.write(repr(mine) + "\n" + repr(theirs) + "\n")
+"#;
+
+#[test]
+fn nested_fields_of_the_ga4_export_are_read_as_the_local_engine_reads_them() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exports/ga4");
+    let duck = |script: &str| {
+        let run = Command::new(&python)
+            .args(["-c", GA4_IN_DUCKDB])
+            .arg(&fixtures)
+            .arg(w.join("events.parquet"))
+            .arg(script)
+            .arg(w.join("local.parquet"))
+            .arg(w.join("compared.txt"))
+            .output()
+            .expect("python runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    };
+    duck("-");
+    w.write("omnitouch.toml", GA4_CONFIG);
+    w.cmd()
+        .args(["validate", "-q", "-o", "local.parquet"])
+        .assert()
+        .success();
+    w.cmd()
+        .args(["sql", "--dialect", "duckdb", "-o", "script.sql"])
+        .assert()
+        .success();
+    duck(w.join("script.sql").to_str().expect("utf-8 path"));
+    let compared = std::fs::read_to_string(w.join("compared.txt")).expect("compared");
+    let (mine, theirs) = compared.split_once('\n').expect("two lines");
+    assert_eq!(
+        mine,
+        theirs.trim_end(),
+        "touchpoints: DuckDB's, then the local engine's"
+    );
+    for seen in [
+        "'desktop'",
+        "'1710752400'",
+        "utm_campaign=spring_sale",
+        "'Email'",
+        "45.5",
+    ] {
+        assert!(
+            mine.contains(seen),
+            "{seen} read through a nested path: {mine}"
+        );
     }
 }

@@ -358,7 +358,7 @@ fn part_of(keep: Keep) -> Part {
 pub fn export_sizes(config: &Config) -> Result<Vec<(Format, u64)>> {
     let mut sizes = Vec::new();
     for s in &config.sources {
-        for file in plan::resolve_files(&config.base_dir, &s.path, s.name.get_ref())? {
+        for file in plan::source_files(config, s)? {
             let bytes = std::fs::metadata(&file)
                 .map_err(|e| Error::io(&file, e))?
                 .len();

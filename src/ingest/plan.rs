@@ -516,7 +516,7 @@ impl SourcePlan {
             path: config.path.clone(),
             message: format!("source \"{name}\": {message}"),
         };
-        let files = resolve_files(&config.base_dir, &source.path, &name)?;
+        let files = source_files(config, source)?;
         let format = match source.format {
             Some(f) => f,
             None => Format::from_path(&files[0]).ok_or_else(|| {
@@ -1228,6 +1228,23 @@ fn quote(s: &str) -> String {
     } else {
         format!("\"{s}\"")
     }
+}
+
+/// The files of a `[[sources]]` entry; an error naming the source when it is a warehouse
+/// table, which only the scripts of `omnitouch sql` read.
+pub(crate) fn source_files(config: &Config, source: &SourceConfig) -> Result<Vec<PathBuf>> {
+    if let Some(table) = &source.table {
+        return Err(Error::Config {
+            path: config.path.clone(),
+            message: format!(
+                "source \"{}\": `table = \"{table}\"` is a warehouse table, which the local engine cannot read; \
+                 build the path table where it lives (`omnitouch sql --dialect …`, docs/warehouse.md) and attribute it with \
+                 `omnitouch run --paths`",
+                source.name.get_ref()
+            ),
+        });
+    }
+    resolve_files(&config.base_dir, &source.path, source.name.get_ref())
 }
 
 /// The files of a source: one path, or the sorted matches of a glob.

@@ -12,6 +12,11 @@ pub enum Dialect {
     /// Apache Spark 4 SQL (Databricks, or PySpark in local mode): one compound statement
     /// (`BEGIN … END`, SQL scripting) run with the session time zone UTC.
     Spark,
+    /// BigQuery GoogleSQL: a multi-statement script (BigQuery scripting) run with a default
+    /// dataset for its tables. Sources are tables (`table =`).
+    Bigquery,
+    /// Snowflake SQL, with Snowflake Scripting for the loop. Sources are tables (`table =`).
+    Snowflake,
 }
 
 impl fmt::Display for Dialect {
@@ -19,6 +24,8 @@ impl fmt::Display for Dialect {
         f.write_str(match self {
             Dialect::Duckdb => "duckdb",
             Dialect::Spark => "spark",
+            Dialect::Bigquery => "bigquery",
+            Dialect::Snowflake => "snowflake",
         })
     }
 }
@@ -68,20 +75,70 @@ fn java_pattern(pattern: &str) -> Option<String> {
     Some(out)
 }
 
+/// A strftime pattern as a Snowflake format (`%.f`, an optional fraction, is left to the
+/// caller), when every item has one.
+fn snowflake_pattern(pattern: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            if c.is_ascii_alphabetic() {
+                out.push_str(&format!("\"{c}\""));
+            } else {
+                out.push(c);
+            }
+            continue;
+        }
+        out.push_str(match chars.next()? {
+            'Y' => "YYYY",
+            'm' => "MM",
+            'd' => "DD",
+            'H' => "HH24",
+            'M' => "MI",
+            'S' => "SS",
+            'b' => "MON",
+            'p' => "AM",
+            'I' => "HH12",
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 impl Dialect {
     /// A text as an SQL string literal.
     pub fn lit(self, text: &str) -> String {
         match self {
             Dialect::Duckdb => format!("'{}'", text.replace('\'', "''")),
-            // Spark reads backslashes in literals as escapes.
-            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+            // Spark, BigQuery and Snowflake read backslashes in literals as escapes.
+            Dialect::Spark | Dialect::Bigquery | Dialect::Snowflake => {
+                format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+        }
+    }
+
+    /// The name of the 64-bit floating-point type.
+    pub fn float(self) -> &'static str {
+        match self {
+            Dialect::Bigquery => "FLOAT64",
+            _ => "DOUBLE",
+        }
+    }
+
+    /// The number of a group's rows for which `condition` holds.
+    pub fn count_if(self, condition: &str) -> String {
+        match self {
+            Dialect::Bigquery => format!("COUNTIF({condition})"),
+            _ => format!("count_if({condition})"),
         }
     }
 
     /// A statement that (re)creates table `name` from `query`.
     pub fn create(self, name: &str, query: &str) -> String {
         match self {
-            Dialect::Duckdb => format!("CREATE OR REPLACE TABLE {name} AS\n{query};\n"),
+            Dialect::Duckdb | Dialect::Bigquery | Dialect::Snowflake => {
+                format!("CREATE OR REPLACE TABLE {name} AS\n{query};\n")
+            }
             // The session catalog cannot replace a table from a query: dropped, then made.
             Dialect::Spark => format!(
                 "DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} USING parquet AS\n{query};\n"
@@ -94,6 +151,12 @@ impl Dialect {
         match self {
             Dialect::Duckdb => format!("regexp_full_match({text}, {})", self.lit(pattern)),
             Dialect::Spark => format!("({text} RLIKE {})", self.lit(&format!("^(?:{pattern})$"))),
+            Dialect::Bigquery => format!(
+                "REGEXP_CONTAINS({text}, {})",
+                self.lit(&format!("^(?:{pattern})$"))
+            ),
+            // Snowflake's REGEXP_LIKE matches the whole text.
+            Dialect::Snowflake => format!("REGEXP_LIKE({text}, {})", self.lit(pattern)),
         }
     }
 
@@ -102,6 +165,10 @@ impl Dialect {
         match self {
             Dialect::Duckdb => format!("isfinite({n})"),
             Dialect::Spark => format!("(NOT isnan({n}) AND abs({n}) < double('Infinity'))"),
+            Dialect::Bigquery => format!("(NOT IS_NAN({n}) AND NOT IS_INF({n}))"),
+            Dialect::Snowflake => {
+                format!("({n} <> 'NaN'::DOUBLE AND abs({n}) <> 'inf'::DOUBLE)")
+            }
         }
     }
 
@@ -109,15 +176,32 @@ impl Dialect {
     pub fn ident(self, name: &str) -> String {
         match self {
             Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            Dialect::Bigquery => format!("`{}`", name.replace('`', "\\`")),
             Dialect::Duckdb => format!("\"{}\"", name.replace('"', "\"\"")),
+            // An unquoted name is stored upper-cased: a plain name is quoted as it is stored
+            // (so a column made as `event_name` is found, and `order` is not a keyword);
+            // any other name is quoted as written.
+            Dialect::Snowflake => {
+                let plain = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                let stored = if plain {
+                    name.to_ascii_uppercase()
+                } else {
+                    name.to_string()
+                };
+                format!("\"{}\"", stored.replace('"', "\"\""))
+            }
         }
     }
 
     /// A cell as trimmed text, NULL when empty.
     pub fn text(self, expr: &str) -> String {
         match self {
-            Dialect::Spark => format!("NULLIF(trim(CAST({expr} AS STRING)), '')"),
             Dialect::Duckdb => format!("NULLIF(trim(CAST({expr} AS VARCHAR)), '')"),
+            _ => format!("NULLIF(trim(CAST({expr} AS STRING)), '')"),
         }
     }
 
@@ -144,6 +228,16 @@ impl Dialect {
                 "regexp_matches({expr}, {})",
                 self.lit(&format!("(?i){pattern}"))
             ),
+            Dialect::Bigquery => format!(
+                "REGEXP_CONTAINS({expr}, {})",
+                self.lit(&format!("(?i){pattern}"))
+            ),
+            Dialect::Snowflake => {
+                format!(
+                    "(REGEXP_INSTR({expr}, {}, 1, 1, 0, 'i') > 0)",
+                    self.lit(pattern)
+                )
+            }
         }
     }
 
@@ -151,14 +245,17 @@ impl Dialect {
     pub fn contains(self, expr: &str, part: &str) -> String {
         match self {
             Dialect::Spark => format!("(instr({expr}, {}) > 0)", self.lit(part)),
+            Dialect::Bigquery => format!("(STRPOS({expr}, {}) > 0)", self.lit(part)),
             Dialect::Duckdb => format!("contains({expr}, {})", self.lit(part)),
+            Dialect::Snowflake => format!("CONTAINS({expr}, {})", self.lit(part)),
         }
     }
 
     /// Lower-case hex SHA-256 of a text.
     pub fn sha256(self, expr: &str) -> String {
         match self {
-            Dialect::Spark => format!("sha2({expr}, 256)"),
+            Dialect::Spark | Dialect::Snowflake => format!("sha2({expr}, 256)"),
+            Dialect::Bigquery => format!("TO_HEX(SHA256({expr}))"),
             Dialect::Duckdb => format!("sha256({expr})"),
         }
     }
@@ -167,7 +264,9 @@ impl Dialect {
     pub fn epoch_micros(self, expr: &str) -> String {
         match self {
             Dialect::Spark => format!("unix_micros({expr})"),
+            Dialect::Bigquery => format!("UNIX_MICROS({expr})"),
             Dialect::Duckdb => format!("epoch_us({expr})"),
+            Dialect::Snowflake => format!("DATE_PART(epoch_microsecond, {expr})"),
         }
     }
 
@@ -175,7 +274,12 @@ impl Dialect {
     pub fn in_zone(self, naive: &str, tz: &str) -> String {
         match self {
             Dialect::Spark => format!("to_utc_timestamp({naive}, {})", self.lit(tz)),
+            Dialect::Bigquery => format!("TIMESTAMP({naive}, {})", self.lit(tz)),
             Dialect::Duckdb => format!("timezone({}, {naive})", self.lit(tz)),
+            // A naive time in UTC, which DATE_PART's epoch reads as UTC.
+            Dialect::Snowflake => {
+                format!("CONVERT_TIMEZONE({}, 'UTC', {naive})", self.lit(tz))
+            }
         }
     }
 
@@ -195,6 +299,29 @@ impl Dialect {
                 "try_to_timestamp({text}, {})",
                 self.lit(&java_pattern(pattern)?)
             ),
+            // `%E*S` is seconds with an optional fraction of any length.
+            Dialect::Bigquery => {
+                let pattern = pattern.replace("%S%.f", "%E*S");
+                if pattern.contains("%.f") {
+                    return None;
+                }
+                format!("SAFE.PARSE_DATETIME({}, {text})", self.lit(&pattern))
+            }
+            Dialect::Snowflake => {
+                let parse =
+                    |format: String| format!("TRY_TO_TIMESTAMP_NTZ({text}, {})", self.lit(&format));
+                match pattern.split_once("%.f") {
+                    Some((head, tail)) => {
+                        let (head, tail) = (snowflake_pattern(head)?, snowflake_pattern(tail)?);
+                        format!(
+                            "COALESCE({}, {})",
+                            parse(format!("{head}.FF{tail}")),
+                            parse(format!("{head}{tail}"))
+                        )
+                    }
+                    None => parse(snowflake_pattern(pattern)?),
+                }
+            }
         })
     }
 
@@ -214,7 +341,45 @@ impl Dialect {
                  ELSE {otherwise} END",
                 self.lit(tz)
             ),
+            // Tables have one type per column: their times arrive as text, which the
+            // pattern parses ([`Dialect::text`] of a TIMESTAMP carries its offset).
+            Dialect::Bigquery | Dialect::Snowflake => otherwise.to_string(),
         }
+    }
+
+    /// The value at a nested path (`device.category`, `event_params[key=page].value.string_value`)
+    /// of a Parquet struct or a table's record; None where the engine keeps such values in
+    /// a semi-structured type the script does not read (Snowflake's VARIANT).
+    pub fn nested(self, path: &crate::io::path::FieldPath) -> Option<String> {
+        use crate::io::path::Step;
+        let mut expr = self.ident(&path.top);
+        for (depth, step) in path.steps.iter().enumerate() {
+            let e = format!("omnitouch_e{depth}");
+            expr = match (self, step) {
+                (Dialect::Snowflake, _) => return None,
+                (Dialect::Duckdb, Step::Field(f)) => format!("struct_extract({expr}, {})", self.lit(f)),
+                (Dialect::Spark | Dialect::Bigquery, Step::Field(f)) => {
+                    format!("{expr}.{}", self.ident(f))
+                }
+                // The first element whose key, as text, is the value.
+                (Dialect::Duckdb, Step::Where { key, value }) => format!(
+                    "list_filter({expr}, lambda {e}: CAST(struct_extract({e}, {}) AS VARCHAR) = {})[1]",
+                    self.lit(key),
+                    self.lit(value)
+                ),
+                (Dialect::Spark, Step::Where { key, value }) => format!(
+                    "try_element_at(filter({expr}, {e} -> CAST({e}.{} AS STRING) = {}), 1)",
+                    self.ident(key),
+                    self.lit(value)
+                ),
+                (Dialect::Bigquery, Step::Where { key, value }) => format!(
+                    "(SELECT {e} FROM UNNEST({expr}) AS {e} WITH OFFSET AS {e}_at WHERE CAST({e}.{} AS STRING) = {} ORDER BY {e}_at LIMIT 1)",
+                    self.ident(key),
+                    self.lit(value)
+                ),
+            };
+        }
+        Some(expr)
     }
 
     /// A text with a UTC offset or `Z` (RFC 3339) as a time with zone; NULL otherwise.
@@ -226,6 +391,12 @@ impl Dialect {
             Dialect::Duckdb => format!(
                 "CASE WHEN regexp_matches({text}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})$') THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
             ),
+            Dialect::Bigquery => format!(
+                "CASE WHEN REGEXP_CONTAINS({text}, '(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') THEN SAFE_CAST({text} AS TIMESTAMP) END"
+            ),
+            Dialect::Snowflake => format!(
+                "CASE WHEN REGEXP_LIKE({text}, '.*(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})') THEN TRY_TO_TIMESTAMP_TZ({text}) END"
+            ),
         }
     }
 
@@ -234,6 +405,8 @@ impl Dialect {
         match self {
             Dialect::Spark => format!("try_cast({text} AS DOUBLE)"),
             Dialect::Duckdb => format!("TRY_CAST({text} AS DOUBLE)"),
+            Dialect::Bigquery => format!("SAFE_CAST({text} AS FLOAT64)"),
+            Dialect::Snowflake => format!("TRY_TO_DOUBLE({text})"),
         }
     }
 
@@ -249,6 +422,14 @@ impl Dialect {
                 "json_extract_string(omnitouch_json, {})",
                 self.lit(&format!("$.\"{}\"", name.replace('"', "\\\"")))
             ),
+            Dialect::Bigquery => format!(
+                "JSON_VALUE(omnitouch_json, {})",
+                self.lit(&format!("$.\"{}\"", name.replace('"', "\\\"")))
+            ),
+            Dialect::Snowflake => format!(
+                "CAST(PARSE_JSON(omnitouch_json):{} AS STRING)",
+                self.ident(name)
+            ),
         }
     }
 
@@ -260,8 +441,12 @@ impl Dialect {
                 "string_agg({expr}, {}) WITHIN GROUP (ORDER BY {order})",
                 self.lit(separator)
             ),
-            Dialect::Duckdb => format!(
+            Dialect::Duckdb | Dialect::Bigquery => format!(
                 "string_agg({expr}, {} ORDER BY {order})",
+                self.lit(separator)
+            ),
+            Dialect::Snowflake => format!(
+                "LISTAGG({expr}, {}) WITHIN GROUP (ORDER BY {order})",
                 self.lit(separator)
             ),
         }
@@ -287,6 +472,8 @@ impl Dialect {
         use crate::io::Format;
         Some(match self {
             Dialect::Spark => self.spark_read(index, format, path, csv)?,
+            // Files reach these engines as tables (`bq load`, `COPY INTO`).
+            Dialect::Bigquery | Dialect::Snowflake => return None,
             Dialect::Duckdb => match format {
                 Format::Csv => {
                     let delimiter = csv_delimiter(csv, path);
@@ -351,6 +538,23 @@ FROM (SELECT row_number() OVER () AS omnitouch_line,
                 ),
             },
         })
+    }
+
+    /// The rows of a warehouse table, as [`Dialect::read`] gives a file's: `omnitouch_line`
+    /// is a row number where numbering is cheap, and a unique id in BigQuery and Snowflake,
+    /// where numbering every row of a large table runs on one worker. It only tells rows
+    /// apart: a table has no order, so ties in time fall in the engine's order.
+    pub fn read_table(self, table: &str) -> String {
+        let (line, from) = match self {
+            Dialect::Duckdb => ("row_number() OVER ()", table.to_string()),
+            Dialect::Spark => (
+                "row_number() OVER (ORDER BY monotonically_increasing_id())",
+                table.to_string(),
+            ),
+            Dialect::Bigquery => ("GENERATE_UUID()", format!("`{}`", table.trim_matches('`'))),
+            Dialect::Snowflake => ("UUID_STRING()", table.to_string()),
+        };
+        format!("SELECT {line} AS omnitouch_line, CAST(NULL AS STRING) AS omnitouch_broken, t.* FROM {from} AS t")
     }
 
     /// Spark's reading of a source file ([`Dialect::read`]): a temporary view over the
@@ -426,8 +630,53 @@ FROM (SELECT {numbered} AS omnitouch_line,
     /// Statements that set the session up (UTC for times, file order kept).
     pub fn preamble(self) -> &'static str {
         match self {
-            Dialect::Spark => "",
+            Dialect::Spark | Dialect::Bigquery => "",
+            Dialect::Snowflake => "ALTER SESSION SET TIMEZONE = 'UTC';\n",
             Dialect::Duckdb => "SET TimeZone = 'UTC';\nSET preserve_insertion_order = true;\n",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snowflake_names_are_quoted_as_snowflake_stores_them() {
+        assert_eq!(Dialect::Snowflake.ident("event_name"), "\"EVENT_NAME\"");
+        assert_eq!(Dialect::Snowflake.ident("order"), "\"ORDER\"");
+        assert_eq!(Dialect::Snowflake.ident("Event Name"), "\"Event Name\"");
+        assert_eq!(Dialect::Bigquery.ident("a`b"), "`a\\`b`");
+    }
+
+    #[test]
+    fn strftime_patterns_become_each_engines_own() {
+        let bq = Dialect::Bigquery.strptime("x", "%d/%m/%Y %H:%M:%S%.f");
+        assert_eq!(
+            bq.as_deref(),
+            Some("SAFE.PARSE_DATETIME('%d/%m/%Y %H:%M:%E*S', x)")
+        );
+        let sf = Dialect::Snowflake.strptime("x", "%Y-%m-%dT%H:%M:%S%.f");
+        assert_eq!(
+            sf.as_deref(),
+            Some("COALESCE(TRY_TO_TIMESTAMP_NTZ(x, 'YYYY-MM-DD\"T\"HH24:MI:SS.FF'), TRY_TO_TIMESTAMP_NTZ(x, 'YYYY-MM-DD\"T\"HH24:MI:SS'))")
+        );
+        assert_eq!(Dialect::Snowflake.strptime("x", "%j"), None);
+        assert_eq!(Dialect::Bigquery.strptime("x", "%H%.f"), None);
+    }
+
+    #[test]
+    fn nested_paths_pick_the_first_element_with_the_key() {
+        let path = crate::io::path::FieldPath::parse("event_params[key=page].value.string_value")
+            .expect("a path");
+        assert_eq!(
+            Dialect::Bigquery.nested(&path).as_deref(),
+            Some("(SELECT omnitouch_e0 FROM UNNEST(`event_params`) AS omnitouch_e0 WITH OFFSET AS omnitouch_e0_at WHERE CAST(omnitouch_e0.`key` AS STRING) = 'page' ORDER BY omnitouch_e0_at LIMIT 1).`value`.`string_value`")
+        );
+        assert_eq!(
+            Dialect::Spark.nested(&path).as_deref(),
+            Some("try_element_at(filter(`event_params`, omnitouch_e0 -> CAST(omnitouch_e0.`key` AS STRING) = 'page'), 1).`value`.`string_value`")
+        );
+        assert_eq!(Dialect::Snowflake.nested(&path), None);
     }
 }

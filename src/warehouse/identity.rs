@@ -21,14 +21,14 @@ pub fn statements(
         .enumerate()
         .map(|(k, name)| {
             format!(
-                "({k}, {}, {}, {})",
+                "SELECT {k} AS kind_index, {} AS kind, {} AS priority, {} AS max_per_person",
                 d.lit(name),
                 options.rank[k],
                 options.limits[k]
             )
         })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join("\nUNION ALL ");
     let mut ids = Vec::new();
     for (i, present) in source_kinds.iter().enumerate() {
         for kind in present {
@@ -55,7 +55,7 @@ pub fn statements(
     let tables = [
         (
             "omnitouch_kinds",
-            format!("SELECT * FROM (VALUES {kinds}) AS k(kind_index, kind, priority, max_per_person)"),
+            kinds,
         ),
         (
             "omnitouch_row_ids",
@@ -140,19 +140,11 @@ fn components(d: Dialect) -> String {
 )
 SELECT node, min(label) AS component FROM walk GROUP BY node",
         ),
-        // Spark's recursive queries keep duplicates (UNION ALL only), so a loop: each node takes
-        // the smallest label among its own and its neighbours', then its label's label
+        // Recursive queries elsewhere keep duplicates (UNION ALL only), so a loop: each node
+        // takes the smallest label among its own and its neighbours', then its label's label
         // (pointer jumping), until no label changes.
-        Dialect::Spark => format!(
-            "{}BEGIN
-  DECLARE changed BIGINT DEFAULT 1;
-  WHILE changed > 0 DO
-    {}    SET changed = (SELECT count(*) FROM omnitouch_labels_next x JOIN omnitouch_labels l ON l.node = x.node WHERE x.label <> l.label);
-    {}  END WHILE;
-END;
-{}",
-            d.create("omnitouch_labels", "SELECT node, node AS label FROM omnitouch_nodes"),
-            d.create(
+        Dialect::Spark | Dialect::Bigquery | Dialect::Snowflake => {
+            let step = d.create(
                 "omnitouch_labels_next",
                 "WITH stepped AS (
   SELECT l.node, least(l.label, coalesce(min(n.label), l.label)) AS label
@@ -161,13 +153,36 @@ END;
   LEFT JOIN omnitouch_labels n ON n.node = k.b
   GROUP BY l.node, l.label
 )
-SELECT s.node, least(s.label, j.label) AS label FROM stepped s JOIN stepped j ON j.node = s.label"
-            ),
-            d.create("omnitouch_labels", "SELECT node, label FROM omnitouch_labels_next"),
-            d.create(
-                "omnitouch_components",
-                "SELECT node, label AS component FROM omnitouch_labels"
-            ),
-        ),
+SELECT s.node, least(s.label, j.label) AS label FROM stepped s JOIN stepped j ON j.node = s.label",
+            );
+            let swap = d.create(
+                "omnitouch_labels",
+                "SELECT node, label FROM omnitouch_labels_next",
+            );
+            let changes = "FROM omnitouch_labels_next x JOIN omnitouch_labels l ON l.node = x.node WHERE x.label <> l.label";
+            let in_loop = |count: String| format!("{step}    {count}\n    {swap}");
+            let looped = match d {
+                Dialect::Snowflake => format!(
+                    "EXECUTE IMMEDIATE $$\nDECLARE\n  changed INTEGER DEFAULT 1;\nBEGIN\n  WHILE (changed > 0) DO\n    {}  END WHILE;\nEND;\n$$;\n",
+                    in_loop(format!("SELECT count(*) INTO :changed {changes};"))
+                ),
+                _ => format!(
+                    "BEGIN\n  DECLARE changed {} DEFAULT 1;\n  WHILE changed > 0 DO\n    {}  END WHILE;\nEND;\n",
+                    if d == Dialect::Bigquery { "INT64" } else { "BIGINT" },
+                    in_loop(format!("SET changed = (SELECT count(*) {changes});"))
+                ),
+            };
+            format!(
+                "{}{looped}{}",
+                d.create(
+                    "omnitouch_labels",
+                    "SELECT node, node AS label FROM omnitouch_nodes"
+                ),
+                d.create(
+                    "omnitouch_components",
+                    "SELECT node, label AS component FROM omnitouch_labels"
+                ),
+            )
+        }
     }
 }

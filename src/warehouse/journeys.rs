@@ -57,6 +57,9 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
     };
     let person_order = "ORDER BY ts_us, is_conversion, channel NULLS FIRST, source_index, line";
     let path = d.ordered_join("channel", " > ", "place");
+    let float = d.float();
+    let converted = d.count_if("converted");
+    let open_count = d.count_if("NOT converted");
     let text = format!(
         "-- Journeys: a person's rows in time order (touches before conversions at one instant,
 -- then by channel name, then input order); a conversion closes the touches since the
@@ -111,7 +114,7 @@ SELECT c.person_id, c.journey, true AS converted, c.conversion_id, c.ts_us, c.co
   c.value, COALESCE(p.path, {direct}) AS path
 FROM conversions c LEFT JOIN paths p ON p.person_id = c.person_id AND p.journey = c.journey
 UNION ALL
-SELECT o.person_id, o.journey, false, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(0 AS DOUBLE), p.path
+SELECT o.person_id, o.journey, false, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(0 AS {float}), p.path
 FROM open_journeys o LEFT JOIN paths p ON p.person_id = o.person_id AND p.journey = o.journey
 WHERE NOT ({open});
 
@@ -121,9 +124,9 @@ FROM omnitouch_journey_paths WHERE converted;
 
 CREATE OR REPLACE TABLE omnitouch_paths AS
 SELECT path,
-  count(*) FILTER (WHERE converted) AS conversions,
-  sum(CASE WHEN converted THEN value ELSE CAST(0 AS DOUBLE) END) AS value,
-  count(*) FILTER (WHERE NOT converted) AS nulls,
+  {converted} AS conversions,
+  sum(CASE WHEN converted THEN value ELSE CAST(0 AS {float}) END) AS value,
+  {open_count} AS nulls,
   '' AS conversion_type,
   '' AS segment
 FROM omnitouch_journey_paths WHERE path IS NOT NULL

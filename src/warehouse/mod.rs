@@ -127,12 +127,13 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
         .map(|i| {
             format!(
                 "SELECT ts AS ts_us, source, outcome AS kind, channel, \
-                 CASE WHEN outcome = 'conversion' THEN value ELSE CAST(0 AS DOUBLE) END AS value, \
+                 CASE WHEN outcome = 'conversion' THEN value ELSE CAST(0 AS {float}) END AS value, \
                  CASE WHEN outcome = 'conversion' THEN conversion_type END AS conversion_type, \
                  CASE WHEN outcome = 'conversion' THEN conversion_id END AS conversion_id, \
                  {i} AS source_index, line, {} \
                  FROM omnitouch_rows_{i} WHERE outcome IN ('touch', 'conversion')",
-                columns.join(", ")
+                columns.join(", "),
+                float = d.float()
             )
         })
         .collect();
@@ -140,18 +141,25 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
     sql.push('\n');
     let reason_counts: Vec<String> = REASONS
         .iter()
-        .map(|r| format!("count(*) FILTER (WHERE outcome = '{r}') AS rejected_{r}"))
+        .map(|r| {
+            format!(
+                "{} AS rejected_{r}",
+                d.count_if(&format!("outcome = '{r}'"))
+            )
+        })
         .collect();
     let accounting_rows: Vec<String> = (0..config.sources.len())
         .map(|i| {
             format!(
                 "SELECT source, {i} AS source_index, count(*) AS rows_read, \
-                 count(*) FILTER (WHERE outcome IN ('touch', 'conversion', 'identity')) AS loaded, \
-                 count(*) FILTER (WHERE outcome = 'touch') AS touches, \
-                 count(*) FILTER (WHERE outcome = 'conversion') AS conversions, \
-                 count(*) FILTER (WHERE outcome = 'identity') AS identity_rows, \
-                 count(*) FILTER (WHERE outcome = 'ignored') AS ignored, {} \
+                 {} AS loaded, {} AS touches, {} AS conversions, {} AS identity_rows, \
+                 {} AS ignored, {} \
                  FROM omnitouch_rows_{i} GROUP BY source",
+                d.count_if("outcome IN ('touch', 'conversion', 'identity')"),
+                d.count_if("outcome = 'touch'"),
+                d.count_if("outcome = 'conversion'"),
+                d.count_if("outcome = 'identity'"),
+                d.count_if("outcome = 'ignored'"),
                 reason_counts.join(", ")
             )
         })
@@ -178,7 +186,8 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
         sql.push_str(NO_PEOPLE);
     }
     Ok(match d {
-        Dialect::Duckdb => sql,
+        // Statements one after another; the loop is a block of its own.
+        Dialect::Duckdb | Dialect::Bigquery | Dialect::Snowflake => sql,
         // One compound statement: spark.sql() and Databricks run it whole.
         Dialect::Spark => {
             let (comments, body) = sql.split_at(sql.find("\n\n").map_or(0, |i| i + 2));
@@ -211,15 +220,13 @@ mod tests {
         for (key, line) in [
             ("session_key", "session_key = [\"c\"]"),
             ("decimal", "decimal = \",\""),
-            (
-                "a nested field path",
-                "dimensions = { page = \"event_params[key=page].value\" }",
-            ),
+            ("a glob path", "format = \"csv\"\n[[sources]]\nname = \"more\"\npath = \"web-*.csv\"\nkind = \"touch\"\ntimestamp = \"ts\"\nids = { cookie_id = \"c\" }\nchannel = { value = \"Web\" }"),
         ] {
             let err = script(&config(line), Dialect::Duckdb).expect_err(key);
             let text = err.to_string();
             assert!(
-                text.contains("source \"web\"") && text.contains(key),
+                (text.contains("source \"web\"") || text.contains("source \"more\""))
+                    && text.contains(key),
                 "{key}: {text}"
             );
         }

@@ -9,6 +9,7 @@ use crate::config::{ChannelSpec, Config, RowCondition, RowKind, RuleConfig, Sour
 use crate::ingest::channels::default_rules;
 use crate::ingest::junk::{JunkFilter, DEFAULT_JUNK, HASHED_JUNK};
 use crate::ingest::normalize::{Normalizer, Rule};
+use crate::io::path::FieldPath;
 use crate::io::timestamp::{TimestampFormat, MAX_MICROS, MIN_MICROS};
 use crate::io::Format;
 
@@ -50,32 +51,28 @@ pub fn source_rows(
     if source.conversion_id.is_some() {
         return Err(unsupported("conversion_id"));
     }
-    if source.path.contains(['*', '?', '[']) {
-        // Line numbers (and the ids made from them) are per file.
-        return Err(unsupported("a glob path"));
-    }
-    let format = source
-        .format
-        .or_else(|| Format::from_path(std::path::Path::new(&source.path)))
-        .ok_or_else(|| unsupported("format"))?;
-    // A config named without a folder has an empty base: the current one.
-    let base = match cx.config.base_dir.as_os_str().is_empty() {
-        true => std::path::PathBuf::from("."),
-        false => cx.config.base_dir.clone(),
-    };
-    let base = std::fs::canonicalize(&base).unwrap_or(base);
-    let path = base.join(&source.path);
-    let (setup, read) = d
-        .read(index, format, &path.to_string_lossy(), &source.csv)
-        .ok_or_else(|| unsupported(&format!("csv.skip_rows in {d}")))?;
-    let col = |c: &str| -> Result<String, Unsupported> {
-        if c.contains(['.', '[']) {
-            return Err(unsupported("a nested field path"));
+    let (setup, read, format) = match &source.table {
+        Some(table) => (String::new(), d.read_table(table), None),
+        None => {
+            let (setup, read, format) =
+                read_file(cx, index, source).map_err(|k| unsupported(&k))?;
+            (setup, read, Some(format))
         }
-        Ok(match format {
-            Format::Ndjson => d.json_field(c),
-            Format::Csv | Format::Parquet => d.ident(c),
-        })
+    };
+    let col = |c: &str| -> Result<String, Unsupported> {
+        let nested = match format {
+            // A CSV header is a plain name, dots and all.
+            Some(Format::Csv) => None,
+            _ => FieldPath::parse(c),
+        };
+        match (nested, format) {
+            (None, Some(Format::Ndjson)) => Ok(d.json_field(c)),
+            (None, _) => Ok(d.ident(c)),
+            (Some(_), Some(Format::Ndjson)) => Err(unsupported("a nested field path in NDJSON")),
+            (Some(path), _) => d
+                .nested(&path)
+                .ok_or_else(|| unsupported(&format!("a nested field path in {d}"))),
+        }
     };
     let mut cells = Vec::new();
     cells.push("omnitouch_line AS line".into());
@@ -113,11 +110,12 @@ pub fn source_rows(
             let text = d.text(&col(c)?);
             let n = d.number(&text);
             format!(
-                "CASE WHEN {text} IS NULL THEN CAST(0 AS DOUBLE) WHEN {n} >= 0 AND {} THEN {n} END",
-                d.is_finite(&n)
+                "CASE WHEN {text} IS NULL THEN CAST(0 AS {float}) WHEN {n} >= 0 AND {} THEN {n} END",
+                d.is_finite(&n),
+                float = d.float()
             )
         }
-        None => "CAST(0 AS DOUBLE)".into(),
+        None => format!("CAST(0 AS {})", d.float()),
     };
     cells.push(format!("{value} AS value"));
     let (rule_fields, channel) = channel(cx, source, &col)?;
@@ -179,6 +177,40 @@ pub fn source_rows(
         )
     );
     Ok(sql)
+}
+
+/// The statements that read a source's file, the query over its rows, and its format; Err
+/// with the config key the script cannot write.
+fn read_file(
+    cx: &Context,
+    index: usize,
+    source: &SourceConfig,
+) -> Result<(String, String, Format), String> {
+    let d = cx.dialect;
+    if matches!(d, Dialect::Bigquery | Dialect::Snowflake) {
+        return Err(format!(
+            "a file `path` in {d} (load the file into a table and name it with `table =`)"
+        ));
+    }
+    if source.path.contains(['*', '?', '[']) {
+        // Line numbers (and the ids made from them) are per file.
+        return Err("a glob path".into());
+    }
+    let format = source
+        .format
+        .or_else(|| Format::from_path(std::path::Path::new(&source.path)))
+        .ok_or("format")?;
+    // A config named without a folder has an empty base: the current one.
+    let base = match cx.config.base_dir.as_os_str().is_empty() {
+        true => std::path::PathBuf::from("."),
+        false => cx.config.base_dir.clone(),
+    };
+    let base = std::fs::canonicalize(&base).unwrap_or(base);
+    let path = base.join(&source.path);
+    let (setup, read) = d
+        .read(index, format, &path.to_string_lossy(), &source.csv)
+        .ok_or_else(|| format!("csv.skip_rows in {d}"))?;
+    Ok((setup, read, format))
 }
 
 /// `skip_when` and `keep_when` as one condition: true when the row is read.

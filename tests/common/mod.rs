@@ -94,6 +94,40 @@ impl Workdir {
     }
 
     /// Runs the binary with `args`, asserts success and returns its stdout.
+    /// Rewrites the generated set's config (`gen/omnitouch.toml`) as `gen/tables.toml`, whose
+    /// sources are warehouse tables `proj.ds.<file stem>` (spend stays a file: the warehouse
+    /// script does not read it), under the order-free identity guard. Returns each table's
+    /// stem with the file it stands for.
+    pub fn tables_config(&self) -> Vec<(String, PathBuf)> {
+        let text = std::fs::read_to_string(self.join("gen/omnitouch.toml")).expect("config");
+        let mut in_source = false;
+        let mut tables = Vec::new();
+        let mut out = String::new();
+        for line in text.lines() {
+            if line.starts_with('[') {
+                in_source = line.trim() == "[[sources]]";
+            }
+            match line.strip_prefix("path = \"") {
+                Some(rest) if in_source => {
+                    let file = rest.trim_end_matches('"');
+                    let stem = Path::new(file)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .expect("a file name");
+                    out.push_str(&format!("table = \"proj.ds.{stem}\"\n"));
+                    tables.push((stem, self.join("gen").join(file)));
+                }
+                _ => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push_str("\n[identity]\nguard = \"isolate_shared\"\n");
+        self.write("gen/tables.toml", &out);
+        tables
+    }
+
     pub fn stdout_ok(&self, args: &[&str]) -> String {
         let out = succeeded(self.cmd().args(args));
         String::from_utf8(out.stdout).expect("utf-8 stdout")
@@ -224,4 +258,26 @@ pub fn assert_balanced(t: &Touchpoints) {
             s.source
         );
     }
+}
+
+/// The Python (OMNITOUCH_PYTHON, else `python3`) when it can import `module`; None, said on
+/// stderr, when it cannot, unless `OMNITOUCH_REQUIRE_<MODULE>=1` (set by `.ci/run`) makes a
+/// missing module a failure rather than a skip.
+pub fn python_with(module: &str, check: &str) -> Option<String> {
+    let python = std::env::var("OMNITOUCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    let require = format!("OMNITOUCH_REQUIRE_{}", module.to_uppercase());
+    if std::env::var(&require).as_deref() == Ok("1") {
+        panic!("{require}=1 but {python} cannot import {module}");
+    }
+    eprintln!(
+        "SKIPPED {check}: no Python with {module} (pip install {module}, set OMNITOUCH_PYTHON)"
+    );
+    None
 }
