@@ -28,6 +28,7 @@ con.execute(f"COPY ({union} ORDER BY source, line) TO '{outcomes}' (HEADER, DELI
 con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map ORDER BY person_id, kind, value) TO '{people}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths ORDER BY path) TO '{paths}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT conversion_id, person_id, COALESCE(path, '') AS path FROM omnitouch_conversion_paths ORDER BY conversion_id) TO '{conversions}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY omnitouch_conversion_paths TO '{conversions}.parquet' (FORMAT parquet)")
 con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
@@ -127,6 +128,67 @@ fn assert_same_paths(local: &Path, engine: &Path, at_least: usize) {
             l.0,
             l.2,
             d.2
+        );
+    }
+}
+
+/// The credits of two report folders (credits.csv) and each conversion's credit
+/// (conversions.parquet) are equal, but for the last bits of floating-point sums.
+fn assert_same_credits(local: &Path, engine: &Path) {
+    let credits = |folder: &Path| -> Vec<Vec<String>> {
+        csv::Reader::from_path(folder.join("credits.csv"))
+            .expect("credits.csv")
+            .records()
+            .map(|r| r.expect("credit row").iter().map(str::to_string).collect())
+            .collect()
+    };
+    let close = |a: &str, b: &str| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+        _ => a == b,
+    };
+    let (l, e) = (credits(local), credits(engine));
+    assert!(l.len() > 5, "{} credit rows", l.len());
+    assert_eq!(l.len(), e.len(), "credit rows");
+    for (a, b) in l.iter().zip(&e) {
+        assert!(
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| close(x, y)),
+            "credits: local {a:?}, handed back {b:?}"
+        );
+    }
+    let conversions = |folder: &Path| -> Vec<(String, String, String, String, f64)> {
+        let df = frame(&folder.join("conversions.parquet"));
+        let text = |name: &str| column_text(&df, name);
+        let credit = column_text(&df, "credit");
+        let mut rows: Vec<_> = text("conversion_id")
+            .into_iter()
+            .zip(text("person_id"))
+            .zip(text("model"))
+            .zip(text("channel"))
+            .zip(credit)
+            .map(|((((i, p), m), c), v)| {
+                (
+                    i.unwrap_or_default(),
+                    p.unwrap_or_default(),
+                    m.unwrap_or_default(),
+                    c.unwrap_or_default(),
+                    v.and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.0, &a.2, &a.3).cmp(&(&b.0, &b.2, &b.3)));
+        rows
+    };
+    let (l, e) = (conversions(local), conversions(engine));
+    assert!(l.len() > 100, "{} conversion credits", l.len());
+    assert_eq!(l.len(), e.len(), "conversion credit rows");
+    for (a, b) in l.iter().zip(&e) {
+        assert_eq!((&a.0, &a.1, &a.2, &a.3), (&b.0, &b.1, &b.2, &b.3));
+        assert!(
+            (a.4 - b.4).abs() <= 1e-6,
+            "credit of {:?}: local {}, handed back {}",
+            (&a.0, &a.2, &a.3),
+            a.4,
+            b.4
         );
     }
 }
@@ -259,6 +321,10 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
             "gen/omnitouch.toml",
             "--model",
             "last_touch",
+            "--model",
+            "time_decay_7d",
+            "--model",
+            "markov",
             "--per-conversion",
             "--out-dir",
             "report",
@@ -308,6 +374,30 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         duck_conversions, local_conversions,
         "conversion id, person, path"
     );
+
+    // Handed back: the engine's path table and per-conversion paths give the report folder's
+    // credits and each conversion's credit, as the run on the exports gave them.
+    w.cmd()
+        .args([
+            "run",
+            "-q",
+            "--paths",
+            "duck-paths.csv",
+            "--conversions",
+            "duck-conversions.csv.parquet",
+            "--model",
+            "last_touch",
+            "--model",
+            "time_decay_7d",
+            "--model",
+            "markov",
+            "--per-conversion",
+            "--out-dir",
+            "handed-back",
+        ])
+        .assert()
+        .success();
+    assert_same_credits(&w.join("report"), &w.join("handed-back"));
 
     // Rejected rows: the same lines for the same reasons.
     let mut local: Vec<(String, u64, String)> = csv::Reader::from_path(w.join("rejects.csv"))

@@ -11,7 +11,7 @@ pub fn run(args: &JourneysArgs, quiet: bool) -> anyhow::Result<Exit> {
     let input = pipeline::input(&args.input, quiet)?;
     let exit = input_exit(&args.input.config, &input);
     let table = match input {
-        Input::Paths(table) => {
+        Input::Paths { table, .. } => {
             println!("{}", tables::path_table_line(&table));
             println!("\n{}", tables::path_length_table(&table));
             println!("\nTop paths\n{}", tables::top_paths_table(&table, args.top));

@@ -9,6 +9,7 @@
 //! channel name; only rows alike in all three keep their input order, which then changes
 //! nothing but which of two simultaneous conversions comes first.
 
+pub mod handed_back;
 pub mod path_table;
 pub mod periods;
 mod timing;

@@ -361,7 +361,7 @@ fn conversion_days(input: &Input) -> Option<(i64, i64)> {
     match input {
         Input::Raw(built) => built.journeys.conversion_range(),
         Input::Sharded { data, .. } => data.conversion_range,
-        Input::Paths(_) => None,
+        Input::Paths { .. } => None,
     }
 }
 

@@ -45,7 +45,12 @@ pub struct Built {
 /// `--paths`, or the sums of a run in shards.
 pub enum Input {
     Raw(Box<Built>),
-    Paths(PathTable),
+    /// A path table (`--paths`), with the converting journeys a warehouse run hands back
+    /// beside it (`--conversions`).
+    Paths {
+        table: PathTable,
+        conversions: Option<Box<Journeys>>,
+    },
     Sharded {
         config: Box<Config>,
         data: Box<Sharded>,
@@ -83,7 +88,7 @@ impl Input {
                 ));
                 w
             }
-            Input::Paths(_) => Vec::new(),
+            Input::Paths { .. } => Vec::new(),
         }
     }
 
@@ -95,7 +100,7 @@ impl Input {
         match self {
             _ if all => Ok(()),
             Input::Raw(_) => Ok(()),
-            Input::Paths(_) => anyhow::bail!(
+            Input::Paths { .. } => anyhow::bail!(
                 "a report window (--from, --to, [report] from/to) needs journey times: run on raw exports (--config), not --paths"
             ),
             Input::Sharded { .. } => anyhow::bail!(
@@ -107,7 +112,7 @@ impl Input {
     /// The path table: the one read, or one built from the journeys.
     pub fn table(&self) -> Cow<'_, PathTable> {
         match self {
-            Input::Paths(table) => Cow::Borrowed(table),
+            Input::Paths { table, .. } => Cow::Borrowed(table),
             Input::Raw(built) => Cow::Owned(built.journeys.path_table()),
             Input::Sharded { data, .. } => Cow::Borrowed(&data.table),
         }
@@ -117,7 +122,7 @@ impl Input {
     pub fn built(&self) -> Option<&Built> {
         match self {
             Input::Raw(built) => Some(built),
-            Input::Paths(_) | Input::Sharded { .. } => None,
+            Input::Paths { .. } | Input::Sharded { .. } => None,
         }
     }
 
@@ -126,7 +131,7 @@ impl Input {
         match self {
             Input::Raw(b) => Some(&b.config),
             Input::Sharded { config, .. } => Some(config),
-            Input::Paths(_) => None,
+            Input::Paths { .. } => None,
         }
     }
 
@@ -153,7 +158,7 @@ impl Input {
                 conversions_in: data.conversions_in,
                 time_to_conversion: data.time_to_conversion.clone(),
             }),
-            Input::Paths(_) => None,
+            Input::Paths { .. } => None,
         }
     }
 }
@@ -399,7 +404,14 @@ pub fn input_in_window(
 ) -> anyhow::Result<Input> {
     if let Some(paths) = &args.paths {
         let table = path_table::read(paths, &read_options(&args.paths_format))?;
-        let input = Input::Paths(table);
+        let conversions = match &args.conversions {
+            Some(file) => Some(Box::new(journey::handed_back::read(
+                file,
+                args.paths_format.path_separator.as_deref().unwrap_or(">"),
+            )?)),
+            None => None,
+        };
+        let input = Input::Paths { table, conversions };
         if let Some(periods) = periods {
             input.check_window(periods)?;
         }
@@ -560,6 +572,9 @@ pub struct Attributed<'a> {
     pub table: Cow<'a, PathTable>,
     /// Journeys and the rest, when the input was raw exports.
     pub built: Option<&'a Built>,
+    /// The journeys the models read: raw exports' own, or the converting journeys a
+    /// warehouse run handed back.
+    pub journeys: Option<&'a Journeys>,
     /// Results, in the order the models were chosen.
     pub results: Vec<Attribution>,
     /// Baseline model of comparisons.
@@ -582,11 +597,22 @@ pub fn attribute<'a>(
     let table = input.table();
     bar.finish_and_clear();
     let (built, config) = (input.built(), input.config());
+    let journeys = match input {
+        Input::Paths { conversions, .. } => conversions.as_deref(),
+        _ => built.map(|b| &b.journeys),
+    };
     let report = config.map(|c| c.report.clone()).unwrap_or_default();
-    let specs = chosen(choice, report.models.as_deref(), config.is_some(), quiet)?;
+    let has_times = config.is_some() || journeys.is_some();
+    let specs = chosen(choice, report.models.as_deref(), has_times, quiet)?;
+    if built.is_none() && journeys.is_some() {
+        anyhow::ensure!(
+            bootstrap_args.is_none_or(|b| b.bootstrap.is_none()),
+            "--bootstrap resamples every journey, and --conversions holds only the converting ones: leave out --conversions or --bootstrap"
+        );
+    }
     let model_input = ModelInput {
         table: &table,
-        journeys: built.map(|b| &b.journeys),
+        journeys,
     };
     let (results, intervals) = match input {
         Input::Sharded { data, .. } => {
@@ -637,6 +663,7 @@ pub fn attribute<'a>(
     Ok(Attributed {
         table,
         built,
+        journeys,
         results,
         baseline,
         intervals,
@@ -712,7 +739,7 @@ pub fn segments(
     };
     let mut out = Vec::new();
     match input {
-        Input::Paths(table) => {
+        Input::Paths { table, .. } => {
             anyhow::ensure!(
                 periods.period.is_none() && !filtered,
                 "--period, --from and --to need journey times: run on raw exports (--config), not --paths"

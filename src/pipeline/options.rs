@@ -18,6 +18,11 @@ pub struct InputArgs {
     /// Read this path table instead of raw exports (omnitouch or ChannelAttribution layout).
     #[arg(long, value_name = "FILE")]
     pub paths: Option<PathBuf>,
+    /// With --paths from a warehouse run: its per-conversion paths
+    /// (`omnitouch_conversion_paths`, Parquet or CSV), for each conversion's credit
+    /// (--per-conversion) and the models that read touch times.
+    #[arg(long, value_name = "FILE", requires = "paths")]
+    pub conversions: Option<PathBuf>,
     #[command(flatten)]
     pub paths_format: PathsFormatArgs,
 }

@@ -139,18 +139,18 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
 }
 
 /// `conversions.parquet`, each conversion's credit per channel and model, when asked for and
-/// the run kept its journeys (raw exports in one piece); returns whether it was written. Not
+/// the run kept its journeys (raw exports in one piece, or a warehouse run's handed back);
+/// returns whether it was written. Not
 /// by default: raking the models that split no single conversion costs more than the rest
 /// of a run (38 s against 9 s, debug build, on a generated set of 39,000 conversions).
 fn write_conversions(job: &MainJob, out: &Path) -> anyhow::Result<bool> {
     let a = &job.attributed;
-    let Some(built) = a.built.filter(|_| job.per_conversion) else {
+    let Some(journeys) = a.journeys.filter(|_| job.per_conversion) else {
         return Ok(false);
     };
-    let credits =
-        crate::attribution::per_conversion::credits(&a.specs, &a.results, &built.journeys)?;
+    let credits = crate::attribution::per_conversion::credits(&a.specs, &a.results, journeys)?;
     let models: Vec<String> = a.results.iter().map(|r| r.model.clone()).collect();
-    let mut frame = crate::report::conversions::frame(&built.journeys, &models, &credits)
+    let mut frame = crate::report::conversions::frame(journeys, &models, &credits)
         .map_err(|e| anyhow::anyhow!("conversions table: {e}"))?;
     crate::output::write_parquet(&out.join("conversions.parquet"), &mut frame)?;
     Ok(true)

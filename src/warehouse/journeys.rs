@@ -57,6 +57,7 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
     };
     let person_order = "ORDER BY ts_us, is_conversion, channel NULLS FIRST, source_index, line";
     let path = d.ordered_join("channel", " > ", "place");
+    let times = d.ordered_join("CAST(ts_us AS STRING)", " ", "place");
     let float = d.float();
     let converted = d.count_if("converted");
     let open_count = d.count_if("NOT converted");
@@ -104,22 +105,22 @@ WITH conversions AS (
   SELECT *, row_number() OVER (PARTITION BY person_id, journey ORDER BY place DESC) AS from_end
   FROM pending WHERE channel IS NOT NULL
 ), paths AS (
-  SELECT person_id, journey, {path} AS path
+  SELECT person_id, journey, {path} AS path, {times} AS touch_times
   FROM path_touches WHERE {keep_last} GROUP BY person_id, journey
 ), open_journeys AS (
   SELECT person_id, journey, max(ts_us) AS last_touch_ts
   FROM pending WHERE NOT converted GROUP BY person_id, journey
 )
 SELECT c.person_id, c.journey, true AS converted, c.conversion_id, c.ts_us, c.conversion_type,
-  c.value, COALESCE(p.path, {direct}) AS path
+  c.value, COALESCE(p.path, {direct}) AS path, p.touch_times
 FROM conversions c LEFT JOIN paths p ON p.person_id = c.person_id AND p.journey = c.journey
 UNION ALL
-SELECT o.person_id, o.journey, false, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(0 AS {float}), p.path
+SELECT o.person_id, o.journey, false, CAST(NULL AS STRING), CAST(NULL AS BIGINT), CAST(NULL AS STRING), CAST(0 AS {float}), p.path, p.touch_times
 FROM open_journeys o LEFT JOIN paths p ON p.person_id = o.person_id AND p.journey = o.journey
 WHERE NOT ({open});
 
 CREATE OR REPLACE TABLE omnitouch_conversion_paths AS
-SELECT conversion_id, ts_us, conversion_type, value, person_id, path
+SELECT conversion_id, ts_us, conversion_type, value, person_id, path, touch_times
 FROM omnitouch_journey_paths WHERE converted;
 
 CREATE OR REPLACE TABLE omnitouch_paths AS
