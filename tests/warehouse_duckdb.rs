@@ -674,3 +674,63 @@ fn nested_fields_of_the_ga4_export_are_read_as_the_local_engine_reads_them() {
         );
     }
 }
+
+/// Runs a script in DuckDB and writes its path table (CSV).
+const PATHS_IN_DUCKDB: &str = r#"
+import sys, duckdb
+script, paths = sys.argv[1:3]
+con = duckdb.connect()
+con.execute(open(script, encoding="utf-8").read())
+con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths) TO '{paths}' (HEADER, DELIMITER ',')")
+"#;
+
+#[test]
+fn path_transforms_give_the_local_engines_paths() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.generate(1500, 13, &[]);
+    let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
+    for transforms in [
+        r#"["unique"]"#,
+        r#"["frequency"]"#,
+        r#"["first"]"#,
+        r#"["remove:Direct|Email"]"#,
+        r#"["trim:2"]"#,
+        r#"["session:120"]"#,
+        r#"["session:1440", "remove:Direct", "unique", "trim:3"]"#,
+    ] {
+        w.write(
+            "gen/transformed.toml",
+            format!(
+                "{config}\n[identity]\nguard = \"isolate_shared\"\n\n[journeys]\ntransforms = {transforms}\n"
+            ),
+        );
+        duckdb_script(&w, "gen/transformed.toml", "transformed.sql");
+        let run = Command::new(&python)
+            .args(["-c", PATHS_IN_DUCKDB])
+            .arg(w.join("transformed.sql"))
+            .arg(w.join("duck-paths.csv"))
+            .output()
+            .expect("python runs");
+        assert!(
+            run.status.success(),
+            "{transforms}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        w.cmd()
+            .args([
+                "journeys",
+                "-q",
+                "--config",
+                "gen/transformed.toml",
+                "-o",
+                "paths.csv",
+            ])
+            .assert()
+            .success();
+        eprintln!("transforms {transforms}");
+        assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 50);
+    }
+}

@@ -4,7 +4,7 @@
 
 use super::dialect::Dialect;
 use super::Unsupported;
-use crate::journey::JourneyOptions;
+use crate::journey::{JourneyOptions, Transform};
 
 const DAY_MICROS: f64 = 86_400_000_000.0;
 
@@ -20,9 +20,6 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
         source: "[journeys]".into(),
         key: key.into(),
     };
-    if !options.transforms.is_empty() {
-        return Err(unsupported("transforms"));
-    }
     if options.split_by_type {
         return Err(unsupported("split_by_conversion_type"));
     }
@@ -56,6 +53,8 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
         "NULL".into()
     };
     let person_order = "ORDER BY ts_us, is_conversion, channel NULLS FIRST, source_index, line";
+    let transforms = transform_steps(d, &options.transforms);
+    let last_step = options.transforms.len();
     let path = d.ordered_join("channel", " > ", "place");
     let times = d.ordered_join("CAST(ts_us AS STRING)", " ", "place");
     let float = d.float();
@@ -65,7 +64,8 @@ pub fn statements(d: Dialect, options: &JourneyOptions) -> Result<String, Unsupp
         "-- Journeys: a person's rows in time order (touches before conversions at one instant,
 -- then by channel name, then input order); a conversion closes the touches since the
 -- previous conversion that fall in its lookback; touches after the last conversion make a
--- non-converting journey.
+-- non-converting journey. The path transforms then apply in the config's order (step_1 …),
+-- before max_path_length.
 CREATE OR REPLACE TABLE omnitouch_row_people AS
 WITH ranked AS (
   SELECT i.source_index, i.line, k.kind, i.value,
@@ -101,9 +101,11 @@ WITH conversions AS (
   FROM omnitouch_events e
   LEFT JOIN conversions c ON c.person_id = e.person_id AND c.journey = e.journey
   WHERE NOT e.is_conversion AND (c.conversion_id IS NULL OR e.ts_us >= c.window_start)
-), path_touches AS (
+), step_0 AS (
+  SELECT person_id, journey, place, ts_us, channel FROM pending WHERE channel IS NOT NULL
+){transforms}, path_touches AS (
   SELECT *, row_number() OVER (PARTITION BY person_id, journey ORDER BY place DESC) AS from_end
-  FROM pending WHERE channel IS NOT NULL
+  FROM step_{last_step}
 ), paths AS (
   SELECT person_id, journey, {path} AS path, {times} AS touch_times
   FROM path_touches WHERE {keep_last} GROUP BY person_id, journey
@@ -135,4 +137,55 @@ GROUP BY path;
 "
     );
     Ok(super::for_dialect(d, &text))
+}
+
+/// The `[journeys] transforms` as CTEs `step_1 …` over `step_0` (person_id, journey, place,
+/// ts_us, channel), each as [`Transform::apply`] does it to one journey's touches.
+fn transform_steps(d: Dialect, transforms: &[Transform]) -> String {
+    let journey = "PARTITION BY person_id, journey";
+    let mut sql = String::new();
+    for (i, t) in transforms.iter().enumerate() {
+        let (from, to) = (format!("step_{i}"), format!("step_{}", i + 1));
+        let query = match t {
+            // Runs of one channel become their last touch (the latest time, closest to the
+            // conversion). Touch counts of `frequency` are not kept: no SQL output reads them.
+            Transform::Unique | Transform::Frequency => format!(
+                "SELECT person_id, journey, place, ts_us, channel FROM (
+    SELECT *, lead(channel) OVER ({journey} ORDER BY place) AS next_channel FROM {from}
+  ) AS runs WHERE next_channel IS NULL OR next_channel <> channel"
+            ),
+            Transform::First => format!(
+                "SELECT person_id, journey, place, ts_us, channel FROM (
+    SELECT *, row_number() OVER ({journey}, channel ORDER BY place) AS seen FROM {from}
+  ) AS firsts WHERE seen = 1"
+            ),
+            // Dropped unless nothing would remain of the path.
+            Transform::Remove(names) => {
+                let listed = format!(
+                    "channel IN ({})",
+                    d.lit_list(names.iter().map(String::as_str))
+                );
+                format!(
+                    "SELECT person_id, journey, place, ts_us, channel FROM (
+    SELECT *, sum(CASE WHEN {listed} THEN 0 ELSE 1 END) OVER ({journey}) AS others FROM {from}
+  ) AS kept WHERE others = 0 OR NOT ({listed})"
+                )
+            }
+            Transform::Trim(n) => format!(
+                "SELECT person_id, journey, place, ts_us, channel FROM (
+    SELECT *, row_number() OVER ({journey} ORDER BY place DESC) AS from_end FROM {from}
+  ) AS trimmed WHERE from_end <= {n}"
+            ),
+            // Sessions slide: a touch within the gap of the previous touch on its channel
+            // (kept or not) belongs to that session.
+            Transform::Session(minutes) => format!(
+                "SELECT person_id, journey, place, ts_us, channel FROM (
+    SELECT *, lag(ts_us) OVER ({journey}, channel ORDER BY place) AS previous FROM {from}
+  ) AS sessions WHERE previous IS NULL OR ts_us - previous > {}",
+                minutes * 60_000_000
+            ),
+        };
+        sql.push_str(&format!(", {to} AS (\n  {query}\n)"));
+    }
+    sql
 }
