@@ -29,7 +29,7 @@ con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map OR
 con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths ORDER BY path) TO '{paths}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT conversion_id, person_id, COALESCE(path, '') AS path FROM omnitouch_conversion_paths ORDER BY conversion_id) TO '{conversions}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY omnitouch_conversion_paths TO '{conversions}.parquet' (FORMAT parquet)")
-con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored, merged_into_sessions, merged_into_conversions FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
 /// Writes the DuckDB script of `config` to `out`, in the work folder.
@@ -199,7 +199,7 @@ fn assert_same_accounting(quality: &Path, engine: &Path) {
     let quality: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(quality).expect("data-quality.json"))
             .expect("json");
-    let local_accounting: Vec<[String; 6]> = quality["sources"]
+    let local_accounting: Vec<[String; 8]> = quality["sources"]
         .as_array()
         .expect("sources")
         .iter()
@@ -212,17 +212,19 @@ fn assert_same_accounting(quality: &Path, engine: &Path) {
                 n("conversions"),
                 n("identity_rows"),
                 n("ignored"),
+                n("merged_into_sessions"),
+                n("merged_into_conversions"),
             ]
         })
         .collect();
-    let duck_accounting: Vec<[String; 6]> = csv::Reader::from_path(engine)
+    let duck_accounting: Vec<[String; 8]> = csv::Reader::from_path(engine)
         .expect("accounting.csv")
-        .deserialize::<[String; 6]>()
+        .deserialize::<[String; 8]>()
         .map(|r| r.expect("accounting row"))
         .collect();
     assert_eq!(
         duck_accounting, local_accounting,
-        "rows read, touches, conversions, identity rows, ignored"
+        "rows read, touches, conversions, identity rows, ignored, merged into sessions and conversions"
     );
 }
 
@@ -511,7 +513,7 @@ for spec in sys.argv[5:]:
 con.execute(open(script, encoding="utf-8").read())
 con.execute(f"COPY (SELECT kind, value, person_id FROM omnitouch_identity_map) TO '{people}' (HEADER, DELIMITER ',')")
 con.execute(f"COPY (SELECT path, conversions, value, nulls FROM omnitouch_paths) TO '{paths}' (HEADER, DELIMITER ',')")
-con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
+con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored, merged_into_sessions, merged_into_conversions FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
 #[test]
@@ -733,4 +735,159 @@ fn path_transforms_give_the_local_engines_paths() {
         eprintln!("transforms {transforms}");
         assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 50);
     }
+}
+
+#[test]
+fn sessions_and_conversion_ids_are_counted_once_as_locally() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.generate(1500, 14, &[]);
+    // Orders again in a second export (the first 200, some a day later and at another
+    // value), and line items: orders whose rows repeat, summed.
+    let orders = std::fs::read_to_string(w.join("gen/orders.csv")).expect("orders.csv");
+    let mut lines = orders.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    let mut copy = format!("{header}\n");
+    // A third of the copies at another value (the copy's source comes first, so its value
+    // wins), a third without identifiers (not usable: the first export's row is kept).
+    for (i, row) in rows.iter().take(200).enumerate() {
+        let mut cells: Vec<&str> = row.split(',').collect();
+        match i % 3 {
+            0 => cells[7] = "1.25",
+            1 => cells[2..6].fill(""),
+            _ => {}
+        }
+        copy.push_str(&cells.join(","));
+        copy.push('\n');
+    }
+    w.write("gen/orders_copy.csv", copy);
+    let mut items = orders.clone();
+    for row in rows.iter().step_by(7) {
+        items.push_str(row);
+        items.push('\n');
+    }
+    w.write("gen/orders.csv", items);
+    let config = std::fs::read_to_string(w.join("gen/omnitouch.toml")).expect("config");
+    let config = config
+        .replace(
+            "timestamp = \"session_start\"\n",
+            "timestamp = \"session_start\"\nsession_key = [\"ga_cookie\", \"device_category\"]\n",
+        )
+        .replace(
+            "path = \"orders.csv\"\n",
+            "path = \"orders.csv\"\nconversion_id = \"order_id\"\nline_items = \"sum\"\n",
+        );
+    let copy_source = config
+        .split("[[sources]]")
+        .find(|s| s.contains("path = \"orders.csv\""))
+        .expect("the orders source")
+        .replace("name = \"online_orders\"", "name = \"orders_copy\"")
+        .replace("orders.csv", "orders_copy.csv")
+        .replace("line_items = \"sum\"\n", "");
+    w.write(
+        "gen/omnitouch.toml",
+        format!(
+            "[conversions]\nsource_priority = [\"orders_copy\"]\n\n{config}\n[[sources]]{copy_source}\n[identity]\nguard = \"isolate_shared\"\n"
+        ),
+    );
+    duckdb_script(&w, "gen/omnitouch.toml", "script.sql");
+    let run = Command::new(&python)
+        .args(["-c", RUN_IN_DUCKDB])
+        .arg(w.join("script.sql"))
+        .arg(w.join("duck.parquet"))
+        .arg(w.join("outcomes.csv"))
+        .arg(w.join("accounting.csv"))
+        .arg(w.join("duck-map.csv"))
+        .arg(w.join("duck-paths.csv"))
+        .arg(w.join("duck-conversions.csv"))
+        .output()
+        .expect("python runs");
+    assert!(
+        run.status.success(),
+        "DuckDB refused the script: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for args in [
+        vec![
+            "stitch",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "map.csv",
+        ],
+        vec![
+            "journeys",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "-o",
+            "paths.csv",
+        ],
+        vec![
+            "run",
+            "-q",
+            "--config",
+            "gen/omnitouch.toml",
+            "--model",
+            "last_touch",
+            "--model",
+            "time_decay_7d",
+            "--per-conversion",
+            "--out-dir",
+            "report",
+        ],
+    ] {
+        w.cmd().args(args).assert().success();
+    }
+    let quality: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.join("report/data-quality.json")).expect("quality"),
+    )
+    .expect("json");
+    let merged = |field: &str| -> u64 {
+        quality["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .map(|s| s[field].as_u64().expect(field))
+            .sum()
+    };
+    eprintln!(
+        "merged: {} sessions, {} conversions",
+        merged("merged_into_sessions"),
+        merged("merged_into_conversions")
+    );
+    assert!(merged("merged_into_sessions") > 100, "sessions merge rows");
+    assert!(
+        merged("merged_into_conversions") > 200,
+        "order ids merge rows"
+    );
+    assert_same_accounting(
+        &w.join("report/data-quality.json"),
+        &w.join("accounting.csv"),
+    );
+    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
+    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
+    w.cmd()
+        .args([
+            "run",
+            "-q",
+            "--paths",
+            "duck-paths.csv",
+            "--conversions",
+            "duck-conversions.csv.parquet",
+            "--model",
+            "last_touch",
+            "--model",
+            "time_decay_7d",
+            "--per-conversion",
+            "--out-dir",
+            "handed-back",
+        ])
+        .assert()
+        .success();
+    assert_same_credits(&w.join("report"), &w.join("handed-back"));
 }

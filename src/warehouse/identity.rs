@@ -14,6 +14,7 @@ pub fn statements(
     d: Dialect,
     id_kinds: &[String],
     source_kinds: &[Vec<&String>],
+    grouped: &[bool],
     options: &IdentityOptions,
 ) -> String {
     let kinds: String = id_kinds
@@ -31,10 +32,15 @@ pub fn statements(
         .join("\nUNION ALL ");
     let mut ids = Vec::new();
     for (i, present) in source_kinds.iter().enumerate() {
+        // A merged row still links its identifiers, when it has two or more.
+        let linked = match grouped[i] {
+            true => "outcome IN ('touch', 'conversion', 'identity') OR (outcome IN ('merged_session', 'merged_conversion') AND id_count >= 2)",
+            false => "outcome IN ('touch', 'conversion', 'identity')",
+        };
         for kind in present {
             let k = id_kinds.iter().position(|x| x == *kind).unwrap_or_default();
             ids.push(format!(
-                "SELECT {i} AS source_index, line, {k} AS kind_index, {} AS value FROM omnitouch_rows_{i} WHERE outcome IN ('touch', 'conversion', 'identity')",
+                "SELECT {i} AS source_index, line, {k} AS kind_index, {} AS value FROM omnitouch_rows_{i} WHERE {linked}",
                 d.ident(kind)
             ));
         }

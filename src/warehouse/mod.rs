@@ -17,6 +17,7 @@
 //! than approximated.
 
 pub mod dialect;
+mod grouping;
 mod identity;
 mod journeys;
 mod touchpoints;
@@ -111,12 +112,15 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
         config.path.display(),
         dialect.preamble()
     );
+    let mut sources = Vec::new();
     for (index, source) in config.sources.iter().enumerate() {
         let rows =
             touchpoints::source_rows(&cx, index, source).map_err(|e| anyhow::anyhow!("{e}"))?;
-        sql.push_str(&rows);
+        sql.push_str(&rows.sql);
         sql.push('\n');
+        sources.push(rows);
     }
+    sql.push_str(&grouping::statements(dialect, config, &sources));
     let d = dialect;
     let columns: Vec<String> = id_kinds
         .iter()
@@ -153,13 +157,15 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
             format!(
                 "SELECT source, {i} AS source_index, count(*) AS rows_read, \
                  {} AS loaded, {} AS touches, {} AS conversions, {} AS identity_rows, \
-                 {} AS ignored, {} \
+                 {} AS ignored, {} AS merged_into_sessions, {} AS merged_into_conversions, {} \
                  FROM omnitouch_rows_{i} GROUP BY source",
                 d.count_if("outcome IN ('touch', 'conversion', 'identity')"),
                 d.count_if("outcome = 'touch'"),
                 d.count_if("outcome = 'conversion'"),
                 d.count_if("outcome = 'identity'"),
                 d.count_if("outcome = 'ignored'"),
+                d.count_if("outcome = 'merged_session'"),
+                d.count_if("outcome = 'merged_conversion'"),
                 reason_counts.join(", ")
             )
         })
@@ -176,7 +182,14 @@ pub fn script(config: &Config, dialect: Dialect) -> anyhow::Result<String> {
             .iter()
             .map(|s| id_kinds.iter().filter(|k| s.ids.contains_key(*k)).collect())
             .collect();
-        sql.push_str(&identity::statements(d, &id_kinds, &source_kinds, &options));
+        let grouped: Vec<bool> = sources.iter().map(|s| s.grouped).collect();
+        sql.push_str(&identity::statements(
+            d,
+            &id_kinds,
+            &source_kinds,
+            &grouped,
+            &options,
+        ));
         sql.push('\n');
         let journey_options = crate::journey::JourneyOptions::from_config(config)?;
         sql.push_str(
@@ -218,7 +231,6 @@ mod tests {
     #[test]
     fn keys_not_written_yet_are_refused_by_name() {
         for (key, line) in [
-            ("session_key", "session_key = [\"c\"]"),
             ("decimal", "decimal = \",\""),
             ("a glob path", "format = \"csv\"\n[[sources]]\nname = \"more\"\npath = \"web-*.csv\"\nkind = \"touch\"\ntimestamp = \"ts\"\nids = { cookie_id = \"c\" }\nchannel = { value = \"Web\" }"),
         ] {

@@ -1,8 +1,6 @@
 //! One source's rows in SQL: read, classified (loaded, ignored, or rejected with the reason
 //! the local engine gives, checked in its order), and mapped onto the canonical columns.
 
-use std::fmt::Write as _;
-
 use super::dialect::Dialect;
 use super::Unsupported;
 use crate::config::{ChannelSpec, Config, RowCondition, RowKind, RuleConfig, SourceConfig};
@@ -24,14 +22,25 @@ pub struct Context<'a> {
     pub normalizer: &'a Normalizer,
 }
 
-/// The statement that builds `omnitouch_rows_<index>`: every row of the source, its
-/// outcome (`touch`, `conversion`, `identity`, `ignored`, or a reject reason) and its
-/// canonical columns.
+/// A source's rows in SQL.
+pub struct SourceRows {
+    /// The statements that build `omnitouch_rows_<index>`, or for a source whose rows a
+    /// session key or conversion id groups, `omnitouch_ungrouped_<index>` (the rows before the
+    /// groups are decided; [`super::grouping`] then builds `omnitouch_rows_<index>`).
+    pub sql: String,
+    /// Whether the source groups rows.
+    pub grouped: bool,
+    /// The table's columns but `value` and `outcome`, which grouping decides again.
+    pub columns: Vec<String>,
+}
+
+/// The rows of source `index`: every row, its outcome (`touch`, `conversion`, `identity`,
+/// `ignored`, or a reject reason) and its canonical columns.
 pub fn source_rows(
     cx: &Context,
     index: usize,
     source: &SourceConfig,
-) -> Result<String, Unsupported> {
+) -> Result<SourceRows, Unsupported> {
     let d = cx.dialect;
     let name = source.name.get_ref();
     let unsupported = |key: &str| Unsupported {
@@ -39,17 +48,12 @@ pub fn source_rows(
         key: key.to_string(),
     };
     for (set, key) in [
-        (!source.session_key.is_empty(), "session_key"),
-        (source.line_items.is_some(), "line_items"),
         (source.decimal.is_some(), "decimal"),
         (source.conversions_are_touches, "conversions_are_touches"),
     ] {
         if set {
             return Err(unsupported(key));
         }
-    }
-    if source.conversion_id.is_some() {
-        return Err(unsupported("conversion_id"));
     }
     let (setup, read, format) = match &source.table {
         Some(table) => (String::new(), d.read_table(table), None),
@@ -138,6 +142,32 @@ pub fn source_rows(
         };
         cells.push(format!("{expr} AS {}", d.ident(dim)));
     }
+    let grouped = !source.session_key.is_empty() || source.conversion_id.is_some();
+    if grouped {
+        // A session key is its columns' texts, none empty, joined by a unit separator (as
+        // the local engine joins them); a conversion id is its cell's text.
+        let session = if source.session_key.is_empty() {
+            "CAST(NULL AS STRING)".to_string()
+        } else {
+            let parts = source
+                .session_key
+                .iter()
+                .map(|c| Ok(d.text(&col(c)?)))
+                .collect::<Result<Vec<String>, Unsupported>>()?;
+            let empty: Vec<String> = parts.iter().map(|p| format!("{p} IS NULL")).collect();
+            format!(
+                "CASE WHEN {} THEN NULL ELSE {} END",
+                empty.join(" OR "),
+                parts.join(&format!(" || {} || ", d.lit("\u{1f}")))
+            )
+        };
+        cells.push(format!("{session} AS omnitouch_session"));
+        let order = match &source.conversion_id {
+            Some(c) => d.text(&col(c)?),
+            None => "CAST(NULL AS STRING)".to_string(),
+        };
+        cells.push(format!("{order} AS omnitouch_order"));
+    }
 
     let any_id = if source.ids.is_empty() {
         "false".to_string()
@@ -162,21 +192,67 @@ pub fn source_rows(
          WHEN row_kind = 'conversion' AND value IS NULL THEN 'bad_value' \
          ELSE row_kind END"
     );
-    let mut sql = String::new();
-    let _ = write!(
-        sql,
+    let line_id = format!("{} || ':' || CAST(line AS STRING)", d.lit(name));
+    let mut outer = vec![
+        format!("{channel} AS channel"),
+        format!("{outcome} AS outcome"),
+    ];
+    let mut columns: Vec<String> = cells
+        .iter()
+        .filter_map(|c| c.rsplit_once(" AS ").map(|(_, alias)| alias.to_string()))
+        .filter(|alias| alias != "value")
+        .chain([
+            "source".to_string(),
+            "channel".to_string(),
+            "conversion_id".to_string(),
+        ])
+        .collect();
+    if grouped {
+        let id_count: Vec<String> = source
+            .ids
+            .keys()
+            .map(|k| format!("CASE WHEN {} IS NULL THEN 0 ELSE 1 END", d.ident(k)))
+            .collect();
+        outer.push(format!(
+            "COALESCE(omnitouch_order, {line_id}) AS conversion_id"
+        ));
+        // What the local engine's grouping scan takes: a row the filters keep, of a grouped
+        // kind, with its key; usable when it would load (identifiers, time, value).
+        outer.push(
+            "CASE WHEN broken IS NULL AND passes AND row_kind = 'touch' THEN omnitouch_session \
+             WHEN broken IS NULL AND passes AND row_kind = 'conversion' THEN omnitouch_order END AS group_key"
+                .to_string(),
+        );
+        outer.push(format!(
+            "({any_id}) AND ts IS NOT NULL AND ts >= {MIN_MICROS} AND ts < {MAX_MICROS} \
+             AND (row_kind <> 'conversion' OR value IS NOT NULL) AS usable"
+        ));
+        outer.push(format!("{} AS id_count", id_count.join(" + ")));
+        columns.extend(["group_key", "usable", "id_count"].map(String::from));
+    } else {
+        outer.push(format!("{line_id} AS conversion_id"));
+    }
+    let table = match grouped {
+        true => format!("omnitouch_ungrouped_{index}"),
+        false => format!("omnitouch_rows_{index}"),
+    };
+    let sql = format!(
         "{setup}{}",
         d.create(
-            &format!("omnitouch_rows_{index}"),
+            &table,
             &format!(
-                "WITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {channel} AS channel, {outcome} AS outcome,\n  {} || ':' || CAST(line AS STRING) AS conversion_id\nFROM cells",
+                "WITH raw AS ({read}),\ncells AS (\n  SELECT\n    {}\n  FROM raw\n)\nSELECT {} AS source, *, {}\nFROM cells",
                 cells.join(",\n    "),
                 d.lit(name),
-                d.lit(name),
+                outer.join(",\n  "),
             )
         )
     );
-    Ok(sql)
+    Ok(SourceRows {
+        sql,
+        grouped,
+        columns,
+    })
 }
 
 /// The statements that read a source's file, the query over its rows, and its format; Err
