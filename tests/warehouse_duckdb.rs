@@ -891,3 +891,218 @@ fn sessions_and_conversion_ids_are_counted_once_as_locally() {
         .success();
     assert_same_credits(&w.join("report"), &w.join("handed-back"));
 }
+
+/// Landing pages and referrers of awkward shapes: upper-case and repeated parameters, blank
+/// values, `+` and `%XX`, a fragment that looks like a query, relative pages, referrers
+/// without a scheme, with a user and port, of a non-web scheme.
+const VISITS: &str = "ts,cookie,landing,ref
+2026-03-01T10:00:00Z,c1,https://shop.example/?utm_source=Google&utm_medium=cpc&gclid=abc,https://www.Google.com/search?q=x
+2026-03-01T10:01:00Z,c2,/products/mug?UTM_SOURCE=news%20letter&utm_medium=e-mail,m.facebook.com/
+2026-03-01T10:02:00Z,c3,https://shop.example/landing?utm_source=&utm_source=bing+ads&msclkid=1,android-app://com.google.android.gm/
+2026-03-01T10:03:00Z,c4,https://shop.example/#/page?utm_source=fragment,
+2026-03-01T10:04:00Z,c5,https://shop.example/?fbclid=x&gclid=,http://user@www.example.org:8080/path
+2026-03-01T10:05:00Z,c6,not a url,google.com:443/x
+2026-03-01T10:06:00Z,c7,https://shop.example/?utm_source=caf%C3%A9&utm_medium=%20social%20,HTTPS://WWW.BING.COM
+2026-03-01T10:07:00Z,c8,https://shop.example/?utm_campaign=a&b&utm_source=x=y,https://news.example.net/deals
+2026-03-01T10:08:00Z,c9,https://shop.example/?utm_medium=email&utm_medium=sms&wbraid=w,https://t.co/abc
+";
+
+#[test]
+fn landing_urls_and_referrer_hosts_give_the_local_rule_fields() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.write("visits.csv", VISITS);
+    // One config per field: a rule per value the rows could give, so that each row's channel
+    // is its field's value.
+    let candidates: [(&str, &[&str]); 4] = [
+        (
+            "utm_source",
+            &[
+                "google",
+                "news letter",
+                "bing ads",
+                "fragment",
+                "café",
+                "x=y",
+            ],
+        ),
+        ("utm_medium", &["cpc", "e-mail", "social", "email", "sms"]),
+        (
+            "click_id",
+            &["gclid", "msclkid", "fbclid", "wbraid", "gbraid"],
+        ),
+        (
+            "referrer_host",
+            &[
+                "google.com",
+                "m.facebook.com",
+                "com.google.android.gm",
+                "example.org",
+                "bing.com",
+                "news.example.net",
+                "t.co",
+            ],
+        ),
+    ];
+    for (field, values) in candidates {
+        let mut rules: Vec<String> = values
+            .iter()
+            .map(|v| {
+                format!(
+                    "{{ channel = \"{v}\", when = [{{ field = \"{field}\", equals = \"{v}\" }}] }}"
+                )
+            })
+            .collect();
+        rules.push(format!(
+            "{{ channel = \"(none)\", when = [{{ field = \"{field}\", empty = true }}] }}"
+        ));
+        w.write(
+            "omnitouch.toml",
+            format!(
+                "[channels]\nuse_defaults = false\nrules = [\n  {}\n]\n\n[[sources]]\nname = \"visits\"\npath = \"visits.csv\"\nkind = \"touch\"\ntimestamp = \"ts\"\nids = {{ cookie_id = \"cookie\" }}\nchannel = {{ url = \"landing\", fields = {{ referrer = \"ref\" }} }}\n\n[identity]\nguard = \"isolate_shared\"\n",
+                rules.join(",\n  ")
+            ),
+        );
+        w.cmd()
+            .args(["validate", "-q", "-o", "local.parquet"])
+            .assert()
+            .success();
+        duckdb_script(&w, "omnitouch.toml", "script.sql");
+        let run = Command::new(&python)
+            .args(["-c", RUN_IN_DUCKDB])
+            .arg(w.join("script.sql"))
+            .arg(w.join("duck.parquet"))
+            .arg(w.join("outcomes.csv"))
+            .arg(w.join("accounting.csv"))
+            .arg(w.join("duck-map.csv"))
+            .arg(w.join("duck-paths.csv"))
+            .arg(w.join("duck-conversions.csv"))
+            .output()
+            .expect("python runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let local = column_text(
+            &frame(&w.join("local.parquet"))
+                .sort(["seq"], SortMultipleOptions::default())
+                .expect("sorted"),
+            "channel",
+        );
+        let duck = column_text(&frame(&w.join("duck.parquet")), "channel");
+        assert_eq!(
+            duck, local,
+            "{field} of each row: DuckDB, then the local engine"
+        );
+        let named = local
+            .iter()
+            .filter(|c| !matches!(c.as_deref(), Some("(none)" | "Unassigned")))
+            .count();
+        assert!(named >= 4, "{field}: most rows give a value: {local:?}");
+    }
+}
+
+#[test]
+fn the_ga4_and_shopify_presets_run_in_sql_as_locally() {
+    let Some(python) = common::python_with("duckdb", "the DuckDB check") else {
+        return;
+    };
+    let w = Workdir::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exports");
+    let run = Command::new(&python)
+        .args(["-c", GA4_IN_DUCKDB])
+        .arg(fixtures.join("ga4"))
+        .arg(w.join("events.parquet"))
+        .args(["-", "-", "-"])
+        .output()
+        .expect("python runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::copy(
+        fixtures.join("shopify/orders_export_1.csv"),
+        w.join("orders_export_1.csv"),
+    )
+    .expect("copy");
+    // The presets as shipped, each reading one file (the scripts read no globs).
+    let preset = |name: &str, glob: &str, file: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.toml"));
+        let text = std::fs::read_to_string(path).expect("preset");
+        assert!(text.contains(glob), "{name} reads {glob}");
+        text.replace(glob, file)
+    };
+    w.write(
+        "omnitouch.toml",
+        format!(
+            "[identity]\nextra_kinds = [\"order_id\"]\nguard = \"isolate_shared\"\n\n[conversions]\nsource_priority = [\"shopify_orders\", \"ga4\"]\n\n{}\n{}",
+            preset("ga4-bigquery-parquet", "exports/ga4/events_*.parquet", "events.parquet"),
+            preset("shopify-orders", "exports/shopify/orders_export_*.csv", "orders_export_1.csv"),
+        ),
+    );
+    w.cmd()
+        .args(["validate", "-q", "-o", "local.parquet"])
+        .assert()
+        .success();
+    duckdb_script(&w, "omnitouch.toml", "script.sql");
+    let run = Command::new(&python)
+        .args(["-c", RUN_IN_DUCKDB])
+        .arg(w.join("script.sql"))
+        .arg(w.join("duck.parquet"))
+        .arg(w.join("outcomes.csv"))
+        .arg(w.join("accounting.csv"))
+        .arg(w.join("duck-map.csv"))
+        .arg(w.join("duck-paths.csv"))
+        .arg(w.join("duck-conversions.csv"))
+        .output()
+        .expect("python runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for args in [
+        vec!["stitch", "-q", "-o", "map.csv"],
+        vec!["journeys", "-q", "-o", "paths.csv"],
+        vec!["run", "-q", "--model", "last_touch", "--out-dir", "report"],
+    ] {
+        w.cmd().args(args).assert().success();
+    }
+    assert_same_accounting(
+        &w.join("report/data-quality.json"),
+        &w.join("accounting.csv"),
+    );
+    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 4);
+    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 1);
+    let local = frame(&w.join("local.parquet"))
+        .sort(["seq"], SortMultipleOptions::default())
+        .expect("sorted");
+    let duck = frame(&w.join("duck.parquet"));
+    for name in [
+        "source",
+        "kind",
+        "channel",
+        "value",
+        "conversion_id",
+        "cookie_id",
+        "email_sha256",
+        "order_id",
+    ] {
+        assert_eq!(
+            column_text(&duck, name),
+            column_text(&local, name),
+            "{name}: DuckDB, then the local engine"
+        );
+    }
+    let channels = column_text(&local, "channel");
+    for seen in ["Paid Search", "Organic Social", "Email"] {
+        assert!(
+            channels.iter().any(|c| c.as_deref() == Some(seen)),
+            "{seen} from the landing pages: {channels:?}"
+        );
+    }
+}

@@ -241,6 +241,54 @@ impl Dialect {
         }
     }
 
+    /// Group `group` of the first case-insensitive match of `pattern` in `text`; NULL when
+    /// there is none or it is empty.
+    pub fn regex_extract(self, text: &str, pattern: &str, group: usize) -> String {
+        match self {
+            Dialect::Duckdb | Dialect::Spark => format!(
+                "NULLIF(regexp_extract({text}, {}, {group}), '')",
+                self.lit(&format!("(?i){pattern}"))
+            ),
+            // BigQuery takes the one group a pattern has: the others are made non-capturing.
+            Dialect::Bigquery => {
+                let mut n = 0;
+                let mut single = String::new();
+                let mut chars = pattern.chars().peekable();
+                while let Some(c) = chars.next() {
+                    single.push(c);
+                    if c == '\\' {
+                        if let Some(next) = chars.next() {
+                            single.push(next);
+                        }
+                    } else if c == '(' && chars.peek() != Some(&'?') {
+                        n += 1;
+                        if n != group {
+                            single.push_str("?:");
+                        }
+                    }
+                }
+                format!(
+                    "NULLIF(REGEXP_EXTRACT({text}, {}), '')",
+                    self.lit(&format!("(?i){single}"))
+                )
+            }
+            Dialect::Snowflake => format!(
+                "NULLIF(REGEXP_SUBSTR({text}, {}, 1, 1, 'ie', {group}), '')",
+                self.lit(pattern)
+            ),
+        }
+    }
+
+    /// A URL query value decoded as a form: `+` a space, `%XX` the byte it names (DuckDB and
+    /// Spark); BigQuery and Snowflake have no such function: only `+` is decoded there.
+    pub fn url_decode(self, value: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!("url_decode(replace({value}, '+', ' '))"),
+            Dialect::Spark => format!("COALESCE(try_url_decode({value}), {value})"),
+            Dialect::Bigquery | Dialect::Snowflake => format!("replace({value}, '+', ' ')"),
+        }
+    }
+
     /// Whether `expr` contains `part`.
     pub fn contains(self, expr: &str, part: &str) -> String {
         match self {
@@ -397,6 +445,19 @@ impl Dialect {
             Dialect::Snowflake => format!(
                 "CASE WHEN REGEXP_LIKE({text}, '.*(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}})') THEN TRY_TO_TIMESTAMP_TZ({text}) END"
             ),
+        }
+    }
+
+    /// A text whose offset follows its time after a space (`2024-03-19 09:10:30 +0100`, as
+    /// Shopify writes it) with the space taken out, which the engines' casts need.
+    pub fn offset_joined(self, text: &str) -> String {
+        let pattern = self.lit(" ([+-][0-9]{2}:?[0-9]{2})$");
+        match self {
+            Dialect::Spark => format!("regexp_replace({text}, {pattern}, '$1')"),
+            Dialect::Duckdb => format!("regexp_replace({text}, {pattern}, '\\1')"),
+            Dialect::Bigquery | Dialect::Snowflake => {
+                format!("REGEXP_REPLACE({text}, {pattern}, {})", self.lit("\\1"))
+            }
         }
     }
 

@@ -444,12 +444,24 @@ fn timestamp(d: Dialect, cell: &str, format: &TimestampFormat, tz: &str) -> Opti
         TimestampFormat::EpochNanos => epoch("1e-3"),
         TimestampFormat::Pattern(p) if !p.contains('z') => naive(p)?,
         // Native date-times (Parquet) are naive in the source's zone or carry their own.
-        TimestampFormat::Auto => format!(
-            "COALESCE({}, {}, {})",
-            d.epoch_micros(&d.with_offset(&text)),
-            naive("%Y-%m-%d %H:%M:%S%.f")?,
-            naive("%Y-%m-%dT%H:%M:%S%.f")?
-        ),
+        // As the local `auto`: RFC 3339, then an offset after a space, then naive layouts,
+        // then a number, its unit by its size.
+        TimestampFormat::Auto => {
+            let n = d.number(&text);
+            format!(
+                "COALESCE({}, {}, {}, {}, {}, {}, CASE WHEN abs({n}) > 1e17 THEN {} WHEN abs({n}) > 1e14 THEN {} WHEN abs({n}) > 1e11 THEN {} ELSE {} END)",
+                d.epoch_micros(&d.with_offset(&text)),
+                d.epoch_micros(&d.with_offset(&d.offset_joined(&text))),
+                naive("%Y-%m-%d %H:%M:%S%.f")?,
+                naive("%Y-%m-%dT%H:%M:%S%.f")?,
+                naive("%Y-%m-%d %H:%M")?,
+                naive("%Y-%m-%d")?,
+                epoch("1e-3"),
+                epoch("1"),
+                epoch("1e3"),
+                epoch("1e6"),
+            )
+        }
         _ => return None,
     })
 }
@@ -463,10 +475,6 @@ fn channel(
     col: &impl Fn(&str) -> Result<String, Unsupported>,
 ) -> Result<(Vec<(String, String)>, String), Unsupported> {
     let d = cx.dialect;
-    let unsupported = |key: &str| Unsupported {
-        source: source.name.get_ref().clone(),
-        key: key.to_string(),
-    };
     let Some(spec) = &source.channel else {
         return Ok((Vec::new(), "CAST(NULL AS STRING)".into()));
     };
@@ -477,9 +485,6 @@ fn channel(
         url,
         set,
     } = spec;
-    if url.is_some() {
-        return Err(unsupported("channel.url"));
-    }
     if let Some(v) = value {
         return Ok((Vec::new(), d.lit(v)));
     }
@@ -490,6 +495,22 @@ fn channel(
     if cx.config.channels.use_defaults {
         rules.extend(default_rules());
     }
+    // A rule field's text, as the local engine takes it: a mapped column, else a fixed value,
+    // else the landing URL's parameter; `referrer_host`, when nothing gives it, is the host of
+    // the referrer.
+    let landing = match url {
+        Some(c) => Some(d.text(&col(c)?)),
+        None => None,
+    };
+    let given = |name: &str| -> Result<Option<String>, Unsupported> {
+        if let Some(c) = fields.as_ref().and_then(|f| f.get(name)) {
+            return Ok(Some(d.text(&col(c)?)));
+        }
+        if let Some(v) = set.as_ref().and_then(|s| s.get(name)) {
+            return Ok(Some(d.lit(v.trim())));
+        }
+        Ok(landing.as_ref().map(|u| url_field(d, u, name)))
+    };
     // Each rule field once, trimmed and lower-cased ('' when absent), as a column.
     let mut columns: Vec<(String, String)> = Vec::new();
     let mut field = |name: &str| -> Result<String, Unsupported> {
@@ -497,19 +518,17 @@ fn channel(
         if columns.iter().any(|(a, _)| *a == alias) {
             return Ok(alias);
         }
-        let expr = if let Some(v) = set.as_ref().and_then(|s| s.get(name)) {
-            d.lit(&v.trim().to_lowercase())
+        let named = |f: &Option<std::collections::BTreeMap<String, String>>| {
+            f.as_ref().is_some_and(|f| f.contains_key(name))
+        };
+        let text = if name == "referrer_host" && !named(fields) && !named(set) {
+            given("referrer")?.map(|r| host(d, &r))
         } else {
-            match fields.as_ref().and_then(|f| f.get(name)) {
-                Some(c) => d.folded(&col(c)?),
-                // The host of the referrer when no column maps it: not written yet.
-                None if name == "referrer_host"
-                    && fields.as_ref().is_some_and(|f| f.contains_key("referrer")) =>
-                {
-                    return Err(unsupported("a rule on referrer_host"))
-                }
-                None => "''".into(),
-            }
+            given(name)?
+        };
+        let expr = match text {
+            Some(t) => format!("lower(COALESCE({t}, ''))"),
+            None => "''".into(),
         };
         columns.push((alias.clone(), expr));
         Ok(alias)
@@ -555,4 +574,43 @@ fn channel(
         d.lit(crate::ingest::channels::UNASSIGNED)
     );
     Ok((columns, expr))
+}
+
+/// Click-id parameters of a landing URL, in the order the local engine looks for them.
+const CLICK_IDS: [&str; 7] = [
+    "gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid",
+];
+
+/// Rule field `name` from a landing URL's query (`utm_source=…`; `click_id`: the name of the
+/// first click-id parameter present): the first parameter of that name, case-insensitive,
+/// whose value is not blank, decoded and trimmed. NULL when absent.
+fn url_field(d: Dialect, url: &str, name: &str) -> String {
+    let query = d.regex_extract(url, "^[^#?]*[?]([^#]*)", 1);
+    let value = |key: &str| {
+        d.regex_extract(
+            &format!("'&' || {query}"),
+            &format!("&{key}=([^&]*[^&+ ][^&]*)"),
+            1,
+        )
+    };
+    if name == "click_id" {
+        let arms: Vec<String> = CLICK_IDS
+            .iter()
+            .map(|id| format!("WHEN {} IS NOT NULL THEN {}", value(id), d.lit(id)))
+            .collect();
+        return format!("CASE {} END", arms.join(" "));
+    }
+    format!("NULLIF(trim({}), '')", d.url_decode(&value(name)))
+}
+
+/// The host of a referrer URL, lowercased and without a leading `www.`; a referrer without a
+/// scheme is read as `https://` + it, as the local engine reads it.
+fn host(d: Dialect, referrer: &str) -> String {
+    let pattern = "^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#@]*@)?([^/?#:]*)";
+    let found = format!(
+        "lower(COALESCE({}, {}))",
+        d.regex_extract(referrer, pattern, 2),
+        d.regex_extract(&format!("'https://' || {referrer}"), pattern, 2)
+    );
+    format!("CASE WHEN substr({found}, 1, 4) = 'www.' THEN substr({found}, 5) ELSE {found} END")
 }
