@@ -310,6 +310,10 @@ pub struct GeneratePathsArgs {
     /// Output file (CSV, `;`-separated, ChannelAttribution's column names).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+    /// One row per journey (1 conversion with its value, or 1 null), as an export of
+    /// journeys is shaped, instead of one row per distinct path.
+    #[arg(long)]
+    pub per_journey: bool,
 }
 
 /// Where and how a command writes its data.

@@ -2,7 +2,7 @@
 
 use super::args::{GenerateArgs, GeneratePathsArgs};
 use super::Exit;
-use crate::generate::paths::{generate_paths, write_ca_layout, PathOptions};
+use crate::generate::paths::{generate_paths, write_ca_layout, write_journeys, PathOptions};
 use crate::generate::{generate, GenerateOptions};
 
 pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -40,12 +40,23 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
 
 pub fn paths(args: &GeneratePathsArgs, quiet: bool) -> anyhow::Result<Exit> {
     let bar = crate::progress::stage("drawing journeys", !quiet);
-    let table = generate_paths(&PathOptions {
+    let options = PathOptions {
         journeys: args.journeys,
         channels: args.channels,
         mean_length: args.mean_length,
         seed: args.seed,
-    })?;
+    };
+    if args.per_journey {
+        let (journeys, conversions) = write_journeys(&options, &args.output)?;
+        bar.finish_and_clear();
+        println!(
+            "wrote {}: {journeys} journeys, one row each, {} channels, {conversions} conversions",
+            args.output.display(),
+            args.channels
+        );
+        return Ok(Exit::Ok);
+    }
+    let table = generate_paths(&options)?;
     bar.finish_and_clear();
     write_ca_layout(&table, &args.output)?;
     println!(

@@ -38,8 +38,11 @@ const CHUNK: u64 = 50_000;
 /// Aggregated rows keyed by the channel-index sequence.
 type Rows = HashMap<Vec<u8>, (u64, f64, u64)>;
 
-/// Draws the journeys and aggregates them into a path table.
-pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
+/// One drawn journey: its channels (indices), and its value when it converted.
+type Drawn = (Vec<u8>, Option<f64>);
+
+/// Draws the journeys, in chunks of [`CHUNK`] in order; channel `i` is named `ch{i+1:02}`.
+fn draw(o: &PathOptions) -> Result<(Vec<String>, Vec<Vec<Drawn>>)> {
     if o.channels == 0 || o.channels > 255 {
         return Err(Error::format(
             "generate-paths",
@@ -69,15 +72,14 @@ pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
     let value = LogNormal::new(4.0, 0.6).map_err(|e| Error::format("generate-paths", e))?;
     let stop = 1.0 / o.mean_length;
     let chunks = o.journeys.div_ceil(CHUNK);
-    let partial: Vec<Rows> = (0..chunks)
+    let drawn: Vec<Vec<Drawn>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
             let mut rng = ChaCha8Rng::seed_from_u64(o.seed ^ c.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let mut rows = Rows::new();
             let n = CHUNK.min(o.journeys - c * CHUNK);
-            let mut path = Vec::new();
+            let mut journeys = Vec::with_capacity(n as usize);
             for _ in 0..n {
-                path.clear();
+                let mut path = Vec::new();
                 loop {
                     let ch = match path.last() {
                         Some(&prev) if rng.gen::<f64>() < 0.1 => prev,
@@ -100,12 +102,31 @@ pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
                     }
                 }
                 let converts = rng.gen::<f64>() < 1.0 - miss;
-                let row = rows.entry(path.clone()).or_insert((0, 0.0, 0));
-                if converts {
-                    row.0 += 1;
-                    row.1 += value.sample(&mut rng);
-                } else {
-                    row.2 += 1;
+                let worth = converts.then(|| value.sample(&mut rng));
+                journeys.push((path, worth));
+            }
+            journeys
+        })
+        .collect();
+    let names = (0..k).map(|i| format!("ch{:02}", i + 1)).collect();
+    Ok((names, drawn))
+}
+
+/// Draws the journeys and aggregates them into a path table.
+pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
+    let (names, drawn) = draw(o)?;
+    let partial: Vec<Rows> = drawn
+        .into_par_iter()
+        .map(|journeys| {
+            let mut rows = Rows::new();
+            for (path, worth) in journeys {
+                let row = rows.entry(path).or_insert((0, 0.0, 0));
+                match worth {
+                    Some(v) => {
+                        row.0 += 1;
+                        row.1 += v;
+                    }
+                    None => row.2 += 1,
                 }
             }
             rows
@@ -123,7 +144,6 @@ pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
             row.2 += n;
         }
     }
-    let names: Vec<String> = (0..k).map(|i| format!("ch{:02}", i + 1)).collect();
     let mut rows: Vec<_> = all.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(PathTable::from_named(rows.into_iter().map(
@@ -138,17 +158,50 @@ pub fn generate_paths(o: &PathOptions) -> Result<PathTable> {
     )))
 }
 
+/// Draws the journeys and writes one row per journey, in drawing order, in
+/// ChannelAttribution's layout (as an export of journeys rather than of paths is shaped):
+/// 1 conversion with its value, or 1 null. Returns (journeys, conversions).
+pub fn write_journeys(o: &PathOptions, file: &Path) -> Result<(u64, u64)> {
+    let (names, drawn) = draw(o)?;
+    let mut converted = 0;
+    crate::output::write_atomic(file, |w| {
+        let mut out = csv::WriterBuilder::new().delimiter(b';').from_writer(w);
+        out.write_record(HEADER)?;
+        let mut path = String::new();
+        for (channels, worth) in drawn.iter().flatten() {
+            path.clear();
+            for (i, &c) in channels.iter().enumerate() {
+                if i > 0 {
+                    path.push_str(" > ");
+                }
+                path.push_str(&names[c as usize]);
+            }
+            converted += u64::from(worth.is_some());
+            match worth {
+                Some(v) => out.write_record([path.as_str(), "1", &v.to_string(), "0"])?,
+                None => out.write_record([path.as_str(), "0", "0", "1"])?,
+            }
+        }
+        out.flush()?;
+        Ok(())
+    })?;
+    Ok((o.journeys, converted))
+}
+
+/// ChannelAttribution's column names.
+const HEADER: [&str; 4] = [
+    "path",
+    "total_conversions",
+    "total_conversion_value",
+    "total_null",
+];
+
 /// Writes a table in ChannelAttribution's layout: `path;total_conversions;
 /// total_conversion_value;total_null`, channels joined by " > ".
 pub fn write_ca_layout(table: &PathTable, path: &Path) -> Result<()> {
     crate::output::write_atomic(path, |w| {
         let mut out = csv::WriterBuilder::new().delimiter(b';').from_writer(w);
-        out.write_record([
-            "path",
-            "total_conversions",
-            "total_conversion_value",
-            "total_null",
-        ])?;
+        out.write_record(HEADER)?;
         for r in &table.rows {
             out.write_record([
                 table.path_text(&r.path),
@@ -165,6 +218,37 @@ pub fn write_ca_layout(table: &PathTable, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_row_per_journey_reads_back_as_the_aggregated_table() {
+        let o = PathOptions {
+            journeys: CHUNK + 1234,
+            channels: 6,
+            mean_length: 3.0,
+            seed: 5,
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("journeys.csv");
+        let (journeys, conversions) = write_journeys(&o, &file).expect("writes");
+        let lines = std::fs::read_to_string(&file)
+            .expect("read")
+            .lines()
+            .count() as u64;
+        assert_eq!(lines, journeys + 1, "a row per journey and the header");
+        let read = crate::journey::path_table::read(&file, &Default::default()).expect("reads");
+        let table = generate_paths(&o).expect("generates");
+        assert_eq!(read.conversions(), conversions);
+        assert_eq!(read.channels, table.channels);
+        assert_eq!(read.rows.len(), table.rows.len());
+        for (a, b) in read.rows.iter().zip(&table.rows) {
+            assert_eq!(
+                (&a.path, a.conversions, a.nulls),
+                (&b.path, b.conversions, b.nulls)
+            );
+            // Summed in another order: equal but for the last bits.
+            assert!((a.value - b.value).abs() <= 1e-9 * b.value.max(1.0));
+        }
+    }
 
     #[test]
     fn every_journey_is_counted_and_threads_change_nothing() {

@@ -125,7 +125,6 @@ impl PathTable {
     ) -> PathTable {
         let mut local = LocalRows::default();
         let mut local_of = vec![u32::MAX; channels.len()];
-        let mut index: HashTable<u32> = HashTable::new();
         let mut path: Vec<u32> = Vec::new();
         for (ids, ctype, segment, conversions, value, nulls) in rows {
             path.clear();
@@ -137,28 +136,7 @@ impl PathTable {
                 path.push(*id);
             }
             let (ctype, segment) = (local.label(ctype), local.label(segment));
-            let hash = row_hash(&path, ctype, segment);
-            let rows = &mut local.rows;
-            let same = |&i: &u32| {
-                let r = &rows[i as usize];
-                r.1 == ctype && r.2 == segment && r.0 == path
-            };
-            match index.find(hash, same) {
-                Some(&i) => {
-                    let r = &mut rows[i as usize];
-                    r.3 += conversions;
-                    r.4 += value;
-                    r.5 += nulls;
-                }
-                None => {
-                    let i = rows.len() as u32;
-                    rows.push((path.clone(), ctype, segment, conversions, value, nulls));
-                    index.insert_unique(hash, i, |&i| {
-                        let r = &rows[i as usize];
-                        row_hash(&r.0, r.1, r.2)
-                    });
-                }
-            }
+            local.add(&path, ctype, segment, conversions, value, nulls);
         }
         local.finish()
     }
@@ -301,7 +279,16 @@ struct LocalRows {
     recent: [(ShortKey, u32); RECENT],
     /// Conversion types and segments; label 0 is always "", the common case.
     labels: Names,
+    /// One row per key (path, conversion type, segment), in order of first sight, its
+    /// numbers summed as rows arrive: equal paths merge by hashing, and only distinct rows
+    /// are sorted at the end.
     rows: Vec<LocalRow>,
+    /// `rows` by the hash of their key.
+    index: HashTable<u32>,
+    /// With [`LocalRows::logging`]: each row's key (index into `rows`) and value, in input
+    /// order, so that a part read after another adds its values one by one onto the earlier
+    /// part's sums, as one reader would (floating-point sums depend on their order).
+    log: Option<Vec<(u32, f64)>>,
     /// Reused while a path is split.
     scratch: Vec<u32>,
 }
@@ -316,6 +303,8 @@ impl Default for LocalRows {
             recent: [((0, 0, 0), 0); RECENT],
             labels,
             rows: Vec::new(),
+            index: HashTable::new(),
+            log: None,
             scratch: Vec::new(),
         }
     }
@@ -348,45 +337,97 @@ impl LocalRows {
         self.labels.id(text)
     }
 
-    /// The rows of `parts` one after the other, their ids mapped to the first part's.
+    /// Rows that keep a log of their values, for [`LocalRows::concat`].
+    fn logging() -> LocalRows {
+        LocalRows {
+            log: Some(Vec::new()),
+            ..LocalRows::default()
+        }
+    }
+
+    /// Adds a row: its numbers onto its key's row, or a new row for a new key. Returns the
+    /// row's index in `rows`.
+    fn add(&mut self, path: &[u32], ctype: u32, segment: u32, c: u64, v: f64, n: u64) -> u32 {
+        let hash = row_hash(path, ctype, segment);
+        let rows = &mut self.rows;
+        let same = |&i: &u32| {
+            let r = &rows[i as usize];
+            r.1 == ctype && r.2 == segment && r.0 == path
+        };
+        let at = match self.index.find(hash, same) {
+            Some(&i) => {
+                let r = &mut rows[i as usize];
+                r.3 += c;
+                r.4 += v;
+                r.5 += n;
+                i
+            }
+            None => {
+                let i = rows.len() as u32;
+                rows.push((path.to_vec(), ctype, segment, c, v, n));
+                self.index.insert_unique(hash, i, |&i| {
+                    let r = &rows[i as usize];
+                    row_hash(&r.0, r.1, r.2)
+                });
+                i
+            }
+        };
+        if let Some(log) = &mut self.log {
+            log.push((at, v));
+        }
+        at
+    }
+
+    /// The rows of `parts` (logging, [`LocalRows::logging`]) one after the other, as if one
+    /// reader had read them all: ids mapped to the first part's, keys merged, and each later
+    /// value added in input order.
     fn concat(parts: Vec<LocalRows>) -> LocalRows {
         let mut parts = parts.into_iter();
         let Some(mut all) = parts.next() else {
             return LocalRows::default();
         };
-        let mut rest: Vec<LocalRows> = parts.collect();
-        let maps: Vec<(Vec<u32>, Vec<u32>)> = rest
-            .iter()
-            .map(|p| {
-                let ids = p.names.list().iter().map(|n| all.intern(n)).collect();
-                let labels = p.labels.list().iter().map(|l| all.label(l)).collect();
-                (ids, labels)
-            })
-            .collect();
-        let identity = |m: &[u32]| m.iter().enumerate().all(|(i, &id)| id as usize == i);
-        rest.par_iter_mut()
-            .zip(&maps)
-            .filter(|(_, (ids, labels))| !identity(ids) || !identity(labels))
-            .for_each(|(part, (ids, labels))| {
-                for row in &mut part.rows {
-                    for ch in &mut row.0 {
-                        *ch = ids[*ch as usize];
+        all.log = None;
+        let mut path = Vec::new();
+        for part in parts {
+            let ids: Vec<u32> = part.names.list().iter().map(|n| all.intern(n)).collect();
+            let labels: Vec<u32> = part.labels.list().iter().map(|l| all.label(l)).collect();
+            let before = all.rows.len();
+            // Keys first, with their counts (sums of whole numbers do not depend on order).
+            let at: Vec<u32> = part
+                .rows
+                .iter()
+                .map(|(p, ctype, segment, c, _, n)| {
+                    path.clear();
+                    path.extend(p.iter().map(|&ch| ids[ch as usize]));
+                    all.add(
+                        &path,
+                        labels[*ctype as usize],
+                        labels[*segment as usize],
+                        *c,
+                        0.0,
+                        *n,
+                    )
+                })
+                .collect();
+            // Then the values, one by one; a key new in this part starts from its first.
+            let mut started = vec![false; all.rows.len() - before];
+            for (row, v) in part.log.unwrap_or_default() {
+                let i = at[row as usize] as usize;
+                match i.checked_sub(before) {
+                    Some(new) if !started[new] => {
+                        started[new] = true;
+                        all.rows[i].4 = v;
                     }
-                    row.1 = labels[row.1 as usize];
-                    row.2 = labels[row.2 as usize];
+                    _ => all.rows[i].4 += v,
                 }
-            });
-        all.rows
-            .reserve_exact(rest.iter().map(|p| p.rows.len()).sum::<usize>());
-        for part in rest {
-            all.rows.extend(part.rows);
+            }
         }
         all
     }
 
     fn push(&mut self, path: Vec<u32>, ctype: &str, segment: &str, c: u64, v: f64, n: u64) {
         let (ctype, segment) = (self.label(ctype), self.label(segment));
-        self.rows.push((path, ctype, segment, c, v, n));
+        self.add(&path, ctype, segment, c, v, n);
     }
 
     /// Channels and labels sorted by name (so that comparing ids orders rows as comparing
@@ -691,7 +732,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
             &csv,
             &wanted,
             "path table",
-            LocalRows::default,
+            LocalRows::logging,
             |local, at, cells| {
                 let text_at = |i: Option<usize>| i.map_or("", |i| cells[i].trim());
                 reading.add(
@@ -785,16 +826,9 @@ impl Reading<'_> {
         let conversions = row.conversions.map_err(|e| at(1, e))?;
         let value = row.value.map_err(|e| at(2, e))?;
         let nulls = row.nulls.map_err(|e| at(3, e))?;
-        let path = channels.to_vec();
+        let (ctype, segment) = (local.label(row.conversion_type), local.label(row.segment));
+        local.add(&channels, ctype, segment, conversions, value, nulls);
         local.scratch = channels;
-        local.push(
-            path,
-            row.conversion_type,
-            row.segment,
-            conversions,
-            value,
-            nulls,
-        );
         Ok(())
     }
 }
@@ -941,6 +975,70 @@ mod tests {
             }));
             proptest::prop_assert_eq!(by_ids, by_names);
         }
+    }
+
+    /// A CSV large enough to be read in several parts (1 MiB each) gives the table of one
+    /// reader: keys merged across parts, and each key's value summed in file order to the
+    /// last bit (a part's sum added to another's would differ, as the check shows).
+    #[test]
+    fn a_table_read_in_parts_sums_values_in_file_order() {
+        let paths = [
+            "Email > Search",
+            "Search",
+            "Display > Email > Search",
+            "Social",
+        ];
+        let mut text = String::from("path,conversions,value,nulls\n");
+        let mut named = Vec::new();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..200_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let path = paths[(state % 4) as usize];
+            // Values whose sums round differently in different orders.
+            let value = format!("{}.{:03}", state % 100_000, i % 1000);
+            text.push_str(&format!("{path},{},{value},{}\n", state % 3, i % 2));
+            let names: Vec<String> = path.split(" > ").map(String::from).collect();
+            let v: f64 = value.parse().expect("a number");
+            named.push((names, String::new(), String::new(), state % 3, v, i % 2));
+        }
+        assert!(text.len() > 4 << 20, "several parts: {} bytes", text.len());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("paths.csv");
+        std::fs::write(&file, &text).expect("write");
+        let read = read(&file, &ReadOptions::default()).expect("read");
+        let one_reader = PathTable::from_named(named.iter().cloned());
+        assert_eq!(read.channels, one_reader.channels);
+        for (a, b) in read.rows.iter().zip(&one_reader.rows) {
+            assert_eq!(
+                (&a.path, a.conversions, a.nulls),
+                (&b.path, b.conversions, b.nulls)
+            );
+            assert_eq!(
+                a.value.to_bits(),
+                b.value.to_bits(),
+                "value of {:?}",
+                a.path
+            );
+        }
+        assert_eq!(read.rows.len(), one_reader.rows.len());
+        // The check can fail: halves summed apart and then added differ in the last bits.
+        type Row = (Vec<String>, String, String, u64, f64, u64);
+        let half = named.len() / 2;
+        let sum = |rows: &[Row]| {
+            rows.iter()
+                .filter(|r| r.0.len() == 2)
+                .map(|r| r.4)
+                .fold(0.0, |a, v| a + v)
+        };
+        let whole = sum(&named);
+        let split = sum(&named[..half]) + sum(&named[half..]);
+        assert_ne!(
+            whole.to_bits(),
+            split.to_bits(),
+            "the order of the sum shows"
+        );
     }
 
     #[test]
