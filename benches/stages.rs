@@ -4,15 +4,18 @@
 //! (100k and 1M journeys, 12 channels), plus the wide cases of the performance targets
 //! (Markov order 1 on 50 channels, Shapley on 20 channels).
 //!
+//! The path-table reader on 1M journeys in the two shapes tables arrive in (one row per
+//! journey, and aggregated by path), with its throughput in bytes.
+//!
 //! Run: `cargo bench --bench stages` (or `-- markov` to pick). The whole-process comparison
 //! with the PyPI peers is `benches/peers/timing.sh`.
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use omnitouch::attribution::{self, Catalogue, ModelInput};
 use omnitouch::config::Config;
-use omnitouch::generate::paths::{generate_paths, PathOptions};
+use omnitouch::generate::paths::{generate_paths, write_ca_layout, write_journeys, PathOptions};
 use omnitouch::generate::{generate, GenerateOptions};
 use omnitouch::identity::{self, IdentityOptions};
 use omnitouch::ingest::{self, Keep, LoadOptions};
@@ -181,5 +184,36 @@ fn models(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, pipeline_stages, models);
+/// Reading a path table (CSV, ChannelAttribution's layout) of 1M journeys, one row per
+/// journey and aggregated by path.
+fn path_table_reader(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = PathOptions {
+        journeys: 1_000_000,
+        channels: 12,
+        mean_length: 4.0,
+        seed: 42,
+    };
+    let per_journey = dir.path().join("per-journey.csv");
+    write_journeys(&options, &per_journey).expect("per-journey table");
+    let aggregated = dir.path().join("aggregated.csv");
+    write_ca_layout(&table(1_000_000, 12), &aggregated).expect("aggregated table");
+    let mut g = c.benchmark_group("path table reader");
+    g.sample_size(10);
+    for (label, file) in [
+        ("one row per journey", &per_journey),
+        ("aggregated", &aggregated),
+    ] {
+        let bytes = std::fs::metadata(file).expect("size").len();
+        g.throughput(Throughput::Bytes(bytes));
+        g.bench_with_input(BenchmarkId::new("read", label), file, |b, file| {
+            b.iter(|| {
+                journey::path_table::read(black_box(file), &Default::default()).expect("reads")
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, pipeline_stages, models, path_table_reader);
 criterion_main!(benches);
