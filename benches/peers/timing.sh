@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 venv="${PEERS_VENV:-${TMPDIR:-/tmp}/omnitouch-peers}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q ChannelAttribution==2.2.5 marketing-attribution-models==2.1.1 mta==0.0.9
+  # ChannelAttribution imports matplotlib without declaring it.
+  "$venv/bin/pip" install -q ChannelAttribution==2.2.5 marketing-attribution-models==2.1.1 mta==0.0.9 matplotlib
 fi
 cargo build --release -q
 bin="${CARGO_TARGET_DIR:-target}/release/omnitouch"

@@ -42,7 +42,9 @@ def main():
     guarded = os.path.join(os.path.dirname(config), ".omnitouch-spark-check.toml")
     with open(config, encoding="utf-8") as f:
         text = f.read()
-    if "[identity]" in text:
+    if "isolate_shared" in text:
+        pass
+    elif "[identity]" in text:
         text = text.replace("[identity]", '[identity]\nguard = "isolate_shared"', 1)
     else:
         text += '\n[identity]\nguard = "isolate_shared"\n'

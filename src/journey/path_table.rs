@@ -283,8 +283,10 @@ struct LocalRows {
     /// numbers summed as rows arrive: equal paths merge by hashing, and only distinct rows
     /// are sorted at the end.
     rows: Vec<LocalRow>,
-    /// `rows` by the hash of their key.
-    index: HashTable<u32>,
+    /// `rows` by the hash of their key, while merging by hashing pays ([`LocalRows::add`]).
+    index: Option<HashTable<Entry>>,
+    /// Rows added.
+    added: u64,
     /// With [`LocalRows::logging`]: each row's key (index into `rows`) and value, in input
     /// order, so that a part read after another adds its values one by one onto the earlier
     /// part's sums, as one reader would (floating-point sums depend on their order).
@@ -303,7 +305,8 @@ impl Default for LocalRows {
             recent: [((0, 0, 0), 0); RECENT],
             labels,
             rows: Vec::new(),
-            index: HashTable::new(),
+            index: Some(HashTable::new()),
+            added: 0,
             log: None,
             scratch: Vec::new(),
         }
@@ -347,15 +350,41 @@ impl LocalRows {
 
     /// Adds a row: its numbers onto its key's row, or a new row for a new key. Returns the
     /// row's index in `rows`.
+    ///
+    /// Hashing pays when keys repeat (a row per journey: 1M rows, 320k keys) and costs when
+    /// they do not (a table already aggregated by path: a third slower to read, measured in
+    /// docs/performance.md): after [`HASH_TRIAL`] rows, a reader's part
+    /// ([`LocalRows::logging`]) whose keys nearly never repeat appends the rest as they come,
+    /// and [`LocalRows::finish_parts`] merges them.
     fn add(&mut self, path: &[u32], ctype: u32, segment: u32, c: u64, v: f64, n: u64) -> u32 {
-        let hash = row_hash(path, ctype, segment);
+        self.added += 1;
+        // Only a reader's parts switch; tables built from journeys keep only distinct rows.
+        if self.added == HASH_TRIAL
+            && self.log.is_some()
+            && self.rows.len() as u64 * 10 > self.added * 9
+        {
+            self.index = None;
+        }
         let rows = &mut self.rows;
-        let same = |&i: &u32| {
-            let r = &rows[i as usize];
-            r.1 == ctype && r.2 == segment && r.0 == path
+        let Some(index) = &mut self.index else {
+            let i = rows.len() as u32;
+            rows.push((path.to_vec(), ctype, segment, c, v, n));
+            // Nothing merged yet: the log would say row i is the i-th row (see finish_parts).
+            if let Some(log) = self.log.as_mut().filter(|log| log.len() > i as usize) {
+                log.push((i, v));
+            }
+            return i;
         };
-        let at = match self.index.find(hash, same) {
-            Some(&i) => {
+        let key = Entry::new(path, ctype, segment, 0);
+        let same = |e: &Entry| {
+            e.packed == key.packed
+                && e.labels == key.labels
+                && (key.packed != UNPACKED || rows[e.row as usize].0 == path)
+        };
+        let hash = key.hash(|| row_hash(path, ctype, segment));
+        let at = match index.find(hash, same) {
+            Some(e) => {
+                let i = e.row;
                 let r = &mut rows[i as usize];
                 r.3 += c;
                 r.4 += v;
@@ -365,9 +394,11 @@ impl LocalRows {
             None => {
                 let i = rows.len() as u32;
                 rows.push((path.to_vec(), ctype, segment, c, v, n));
-                self.index.insert_unique(hash, i, |&i| {
-                    let r = &rows[i as usize];
-                    row_hash(&r.0, r.1, r.2)
+                index.insert_unique(hash, Entry { row: i, ..key }, |e: &Entry| {
+                    e.hash(|| {
+                        let r = &rows[e.row as usize];
+                        row_hash(&r.0, r.1, r.2)
+                    })
                 });
                 i
             }
@@ -378,51 +409,108 @@ impl LocalRows {
         at
     }
 
-    /// The rows of `parts` (logging, [`LocalRows::logging`]) one after the other, as if one
-    /// reader had read them all: ids mapped to the first part's, keys merged, and each later
-    /// value added in input order.
-    fn concat(parts: Vec<LocalRows>) -> LocalRows {
-        let mut parts = parts.into_iter();
-        let Some(mut all) = parts.next() else {
-            return LocalRows::default();
-        };
-        all.log = None;
-        let mut path = Vec::new();
-        for part in parts {
-            let ids: Vec<u32> = part.names.list().iter().map(|n| all.intern(n)).collect();
-            let labels: Vec<u32> = part.labels.list().iter().map(|l| all.label(l)).collect();
-            let before = all.rows.len();
-            // Keys first, with their counts (sums of whole numbers do not depend on order).
-            let at: Vec<u32> = part
-                .rows
-                .iter()
-                .map(|(p, ctype, segment, c, _, n)| {
-                    path.clear();
-                    path.extend(p.iter().map(|&ch| ids[ch as usize]));
-                    all.add(
-                        &path,
-                        labels[*ctype as usize],
-                        labels[*segment as usize],
-                        *c,
-                        0.0,
-                        *n,
-                    )
-                })
-                .collect();
-            // Then the values, one by one; a key new in this part starts from its first.
-            let mut started = vec![false; all.rows.len() - before];
-            for (row, v) in part.log.unwrap_or_default() {
-                let i = at[row as usize] as usize;
-                match i.checked_sub(before) {
-                    Some(new) if !started[new] => {
-                        started[new] = true;
-                        all.rows[i].4 = v;
-                    }
-                    _ => all.rows[i].4 += v,
-                }
+    /// The table of `parts` (logging, [`LocalRows::logging`]) read one after the other, as one
+    /// reader would have made it: every part's distinct rows sorted together in parallel (by
+    /// channel names, as [`LocalRows::finish`] orders them; ties in part order), equal keys
+    /// merged, and each key's value summed from the parts' logs in input order.
+    fn finish_parts(mut parts: Vec<LocalRows>) -> PathTable {
+        if parts.len() == 1 {
+            if let Some(part) = parts.pop() {
+                return part.finish();
             }
         }
-        all
+        let mut names = Names::default();
+        let mut labels = Names::default();
+        labels.id("");
+        let maps: Vec<(Vec<u32>, Vec<u32>)> = parts
+            .iter()
+            .map(|p| {
+                let ids = p.names.list().iter().map(|n| names.id(n)).collect();
+                let lbl = p.labels.list().iter().map(|l| labels.id(l)).collect();
+                (ids, lbl)
+            })
+            .collect();
+        let (channels, rank) = sorted_names(names.into_list());
+        let (labels, label_rank) = sorted_names(labels.into_list());
+        let mut logs = Vec::with_capacity(parts.len());
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut rows: Vec<LocalRow> = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
+        for (part, (ids, lbl)) in parts.into_iter().zip(&maps) {
+            starts.push(rows.len());
+            let first = rows.len();
+            // A part that merged no rows logged nothing ([`LocalRows::add`]): its rows are
+            // its input, in order.
+            let log = match part.log {
+                Some(log) if log.len() > part.rows.len() => Some(log),
+                _ => None,
+            };
+            let own = part.rows.len();
+            rows.extend(part.rows);
+            rows[first..].par_iter_mut().for_each(|r| {
+                for ch in &mut r.0 {
+                    *ch = rank[ids[*ch as usize] as usize];
+                }
+                r.1 = label_rank[lbl[r.1 as usize] as usize];
+                r.2 = label_rank[lbl[r.2 as usize] as usize];
+            });
+            logs.push((log, own));
+        }
+        let order = if channels.len() < 256 {
+            packed_order(&rows)
+        } else {
+            general_order(&rows)
+        };
+        // Runs of equal keys become one row each, in sorted order; counts add up.
+        let mut global = vec![0u32; rows.len()];
+        let mut out: Vec<PathRow> = Vec::with_capacity(rows.len());
+        // Label ids of the last row out, to compare without comparing strings.
+        let mut last_labels = (u32::MAX, u32::MAX);
+        for i in order {
+            let i = i as usize;
+            let same = last_labels == (rows[i].1, rows[i].2)
+                && out.last().is_some_and(|o| o.path == rows[i].0);
+            let (c, n) = (rows[i].3, rows[i].5);
+            if same {
+                if let Some(o) = out.last_mut() {
+                    o.conversions += c;
+                    o.nulls += n;
+                }
+            } else {
+                out.push(PathRow {
+                    path: std::mem::take(&mut rows[i].0),
+                    conversion_type: labels[rows[i].1 as usize].clone(),
+                    segment: labels[rows[i].2 as usize].clone(),
+                    conversions: c,
+                    value: 0.0,
+                    nulls: n,
+                });
+                last_labels = (rows[i].1, rows[i].2);
+            }
+            global[i] = (out.len() - 1) as u32;
+        }
+        // Values in input order: each key's first value, then the others added one by one.
+        let mut started = vec![false; out.len()];
+        let mut add = |at: usize, v: f64| {
+            let k = global[at] as usize;
+            if started[k] {
+                out[k].value += v;
+            } else {
+                started[k] = true;
+                out[k].value = v;
+            }
+        };
+        for ((log, own), start) in logs.into_iter().zip(starts) {
+            match log {
+                Some(log) => log
+                    .into_iter()
+                    .for_each(|(row, v)| add(start + row as usize, v)),
+                None => (start..start + own).for_each(|at| add(at, rows[at].4)),
+            }
+        }
+        PathTable {
+            channels,
+            rows: out,
+        }
     }
 
     fn push(&mut self, path: Vec<u32>, ctype: &str, segment: &str, c: u64, v: f64, n: u64) {
@@ -451,6 +539,55 @@ impl LocalRows {
         PathTable {
             channels,
             rows: merged(rows, sorted, &labels),
+        }
+    }
+}
+
+/// An entry of [`LocalRows`]' index: the row's key packed when it fits (a path of at most 16
+/// channels whose ids are below 254, one byte each, with the two labels), so that finding a
+/// row compares integers held in the table and reads no row (following the row and then its
+/// path was a third of reading 1M journeys, most of it cache misses); other keys compare
+/// their rows.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// The path, one byte per channel (id + 1), or [`UNPACKED`].
+    packed: u128,
+    /// Conversion type label and segment label.
+    labels: u64,
+    /// Index in `rows`.
+    row: u32,
+}
+
+/// Rows a part reads before it decides whether merging them by hashing pays.
+const HASH_TRIAL: u64 = 2_048;
+
+/// [`Entry::packed`] of a key that does not fit (no packed path reaches it: its bytes are at
+/// most 254).
+const UNPACKED: u128 = u128::MAX;
+
+impl Entry {
+    fn new(path: &[u32], ctype: u32, segment: u32, row: u32) -> Entry {
+        let mut packed = 0u128;
+        if path.len() > 16 || path.iter().any(|&c| c >= 254) {
+            packed = UNPACKED;
+        } else {
+            for &c in path {
+                packed = (packed << 8) | u128::from(c + 1);
+            }
+        }
+        Entry {
+            packed,
+            labels: u64::from(ctype) << 32 | u64::from(segment),
+            row,
+        }
+    }
+
+    /// The entry's hash: of its packed key, or `unpacked` for a key that does not fit.
+    fn hash(&self, unpacked: impl FnOnce() -> u64) -> u64 {
+        if self.packed == UNPACKED {
+            unpacked()
+        } else {
+            FxBuildHasher.hash_one((self.packed, self.labels))
         }
     }
 }
@@ -749,7 +886,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
                 )
             },
         )?;
-        local = LocalRows::concat(chunks);
+        return Ok(LocalRows::finish_parts(chunks));
     } else {
         raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
             let text = cells[0].text().unwrap_or_default();
