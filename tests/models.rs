@@ -288,7 +288,7 @@ fn time_decay_by_hand_and_only_with_touch_times() {
     assert!(err.contains("--paths"), "{err}");
 }
 
-const ALL: [&str; 12] = [
+const ALL: [&str; 13] = [
     "first_touch",
     "last_touch",
     "last_non_direct",
@@ -301,6 +301,7 @@ const ALL: [&str; 12] = [
     "shapley",
     "shapley_conversion_rate",
     "shao_li",
+    "data_driven",
 ];
 
 #[test]

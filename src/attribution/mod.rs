@@ -7,6 +7,7 @@
 //! its notes say why.
 
 pub mod bootstrap;
+pub mod data_driven;
 mod heuristic;
 mod markov;
 mod params;
@@ -85,6 +86,10 @@ pub fn build(spec: &ModelSpec) -> Result<Box<dyn Model>> {
         "markov" => Box::new(markov::Markov::new(p.integer("order", 1, 6)? as usize)),
         "shapley" => Box::new(shapley::Shapley::new(p.text("value"))?),
         "shao_li" => Box::new(shao_li::ShaoLi),
+        "data_driven" => Box::new(data_driven::DataDriven {
+            l2: p.non_negative("l2")?,
+            seed: p.integer("seed", 0, i64::MAX)? as u64,
+        }),
         other => {
             return Err(Error::Config {
                 path: "--model".into(),

@@ -53,6 +53,14 @@ impl Params {
         }
     }
 
+    /// A finite number at least 0.
+    pub fn non_negative(&self, name: &str) -> Result<f64> {
+        match self.text(name).trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+            _ => Err(self.err(name, "is not a number at least 0")),
+        }
+    }
+
     /// A whole number in `lo..=hi`.
     pub fn integer(&self, name: &str, lo: i64, hi: i64) -> Result<i64> {
         match self.text(name).trim().parse::<i64>() {

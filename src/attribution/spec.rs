@@ -37,16 +37,19 @@ pub struct BaseModel {
     /// A conversion's credit depends on its own journey only, so that the model run on one
     /// journey gives that journey's split (see [`super::per_conversion`]).
     pub path_local: bool,
+    /// Run only when named: left out of "every model" (the default when no model is chosen).
+    pub opt_in: bool,
 }
 
 /// Every base model.
-pub const BASE_MODELS: [BaseModel; 9] = [
+pub const BASE_MODELS: [BaseModel; 10] = [
     BaseModel {
         name: "first_touch",
         description: "all credit to the first touch",
         params: &[],
         needs_times: false,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "last_touch",
@@ -54,6 +57,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         params: &[],
         needs_times: false,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "last_non_direct",
@@ -65,6 +69,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         }],
         needs_times: false,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "linear",
@@ -72,6 +77,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         params: &[],
         needs_times: false,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "position_based",
@@ -90,6 +96,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         ],
         needs_times: false,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "time_decay",
@@ -101,6 +108,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         }],
         needs_times: true,
         path_local: true,
+        opt_in: false,
     },
     BaseModel {
         name: "markov",
@@ -112,6 +120,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         }],
         needs_times: false,
         path_local: false,
+        opt_in: false,
     },
     BaseModel {
         name: "shapley",
@@ -123,6 +132,7 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         }],
         needs_times: false,
         path_local: false,
+        opt_in: false,
     },
     BaseModel {
         name: "shao_li",
@@ -130,6 +140,26 @@ pub const BASE_MODELS: [BaseModel; 9] = [
         params: &[],
         needs_times: false,
         path_local: false,
+        opt_in: false,
+    },
+    BaseModel {
+        name: "data_driven",
+        description: "a logistic conversion model fitted on the journeys (channel presence, touches, last touch), credit by its Shapley values",
+        params: &[
+            ParamDef {
+                name: "l2",
+                default: "1",
+                help: "weight of the L2 penalty on the channel coefficients (0: none)",
+            },
+            ParamDef {
+                name: "seed",
+                default: "0",
+                help: "seed of the Shapley values estimated for paths of more than 20 channels",
+            },
+        ],
+        needs_times: false,
+        path_local: false,
+        opt_in: true,
     },
 ];
 

@@ -551,6 +551,10 @@ pub fn chosen(
     }
     let mut specs = Vec::new();
     for s in catalogue.specs() {
+        // Opt-in models (data_driven: a fit per run) run when named.
+        if spec::base(&s.base).is_some_and(|b| b.opt_in) {
+            continue;
+        }
         let needs_times = spec::base(&s.base).is_some_and(|b| b.needs_times);
         if needs_times && !has_times {
             if !quiet {
