@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod evaluate;
 pub mod files;
 pub mod generate;
 pub mod hash;

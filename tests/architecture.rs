@@ -23,6 +23,7 @@ const ORDER: &[&str] = &[
     "warehouse",
     "pipeline",
     "generate",
+    "evaluate",
     "cli",
 ];
 

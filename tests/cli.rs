@@ -436,3 +436,52 @@ fn the_version_names_the_commit_and_completions_and_man_pages_are_generated() {
         "the run page lists its options"
     );
 }
+
+/// `omnitouch evaluate` on one small generated set: the truth's shares add up to one, and
+/// each model's reported error is the mean absolute difference of its shares from them.
+#[test]
+fn evaluate_scores_models_against_the_planted_truth() {
+    let w = Workdir::new();
+    w.cmd()
+        .args([
+            "evaluate",
+            "-q",
+            "--people",
+            "1500",
+            "--seeds",
+            "1",
+            "--model",
+            "last_touch",
+            "--model",
+            "markov",
+            "-o",
+            "eval.json",
+        ])
+        .assert()
+        .success();
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.join("eval.json")).expect("json"))
+            .expect("parses");
+    let truth = e["truth"].as_object().expect("truth");
+    let total: f64 = truth.values().map(|v| v.as_f64().expect("share")).sum();
+    assert!((total - 1.0).abs() < 1e-9, "true shares sum to {total}");
+    let models = e["models"].as_array().expect("models");
+    assert_eq!(models.len(), 2);
+    for m in models {
+        let shares = m["shares"].as_object().expect("shares");
+        let error: f64 = truth
+            .iter()
+            .map(|(c, t)| (shares[c].as_f64().expect("share") - t.as_f64().expect("truth")).abs())
+            .sum::<f64>()
+            / truth.len() as f64;
+        let reported = m["error_points"][0].as_f64().expect("error");
+        assert!(
+            (100.0 * error - reported).abs() < 1e-9,
+            "{}: {reported} vs {}",
+            m["model"],
+            100.0 * error
+        );
+        let rank = m["rank_correlation"][0].as_f64().expect("rank");
+        assert!((-1.0..=1.0).contains(&rank), "{rank}");
+    }
+}

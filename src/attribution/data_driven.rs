@@ -112,11 +112,7 @@ pub type WeightedRow = (Vec<(usize, f64)>, f64, f64);
 
 /// Fits the penalised logistic regression: `rows` over `dim` features (index 0 the
 /// intercept). Returns the coefficients and the Newton iterations taken.
-pub fn fit(
-    rows: &[WeightedRow],
-    dim: usize,
-    l2: f64,
-) -> Result<(Vec<f64>, usize)> {
+pub fn fit(rows: &[WeightedRow], dim: usize, l2: f64) -> Result<(Vec<f64>, usize)> {
     let mut w = vec![0.0; dim];
     for iteration in 1..=100 {
         let mut gradient = vec![0.0; dim];

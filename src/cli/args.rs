@@ -54,6 +54,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Write a synthetic path table (ChannelAttribution's layout) for benchmarks.
     GeneratePaths(GeneratePathsArgs),
+    /// Score every model against planted truth on generated data: which model to believe.
+    Evaluate(EvaluateArgs),
     /// Write the SQL script that builds the touchpoints, row accounting, people and path
     /// table inside DuckDB or Spark, from the same config (docs/warehouse.md).
     Sql(SqlArgs),
@@ -210,6 +212,23 @@ pub struct ExplainArgs {
     /// `table` (default) or `json`.
     #[arg(long, default_value = "table", value_parser = ["table", "json"])]
     pub format: String,
+}
+
+/// `omnitouch evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// People per generated set.
+    #[arg(long, default_value_t = 20_000)]
+    pub people: u64,
+    /// Generated sets, seeds 1 to N.
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    /// A model to score (repeatable). Default: every model, and data_driven.
+    #[arg(long, value_name = "NAME")]
+    pub model: Vec<String>,
+    /// Also write the scores, shares and truth as JSON here.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `omnitouch models`.

@@ -3,6 +3,7 @@
 mod args;
 mod attribute;
 mod budget;
+mod evaluate;
 mod explain;
 mod generate;
 mod journeys;
@@ -101,6 +102,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Models(args) => attribute::list(args),
         Command::Generate(args) => generate::run(args, cli.quiet),
         Command::GeneratePaths(args) => generate::paths(args, cli.quiet),
+        Command::Evaluate(args) => evaluate::run(args, cli.quiet),
         Command::Sql(args) => sql::run(args),
         Command::Completions(args) => {
             let mut cli = <Cli as clap::CommandFactory>::command();

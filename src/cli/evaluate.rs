@@ -1,0 +1,94 @@
+//! `omnitouch evaluate`: the scores as tables, and as JSON with `-o`.
+
+use comfy_table::{presets, Cell, CellAlignment, Table};
+
+use super::args::EvaluateArgs;
+use super::Exit;
+use crate::attribution::Catalogue;
+use crate::evaluate::{evaluate, EvaluateOptions, Evaluation};
+
+/// Every model of the catalogue, the opt-in data_driven included.
+fn default_models() -> anyhow::Result<Vec<String>> {
+    let catalogue = Catalogue::load(&[])?;
+    Ok(catalogue.specs().iter().map(|s| s.name.clone()).collect())
+}
+
+pub fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<Exit> {
+    anyhow::ensure!(args.seeds > 0, "--seeds must be at least 1");
+    let models = if args.model.is_empty() {
+        default_models()?
+    } else {
+        args.model.clone()
+    };
+    let bar = crate::progress::stage("generating and scoring", !quiet);
+    let evaluation = evaluate(&EvaluateOptions {
+        people: args.people,
+        seeds: (1..=args.seeds).collect(),
+        models,
+    })?;
+    bar.finish_and_clear();
+    print!("{}", render(&evaluation));
+    if let Some(file) = &args.output {
+        crate::output::write_text(file, &serde_json::to_string_pretty(&evaluation)?)?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn table(header: Vec<String>) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED);
+    t.set_header(header);
+    t
+}
+
+/// Models whose shares are shown beside the truth (all are in the JSON).
+const SHOWN: usize = 4;
+
+/// The scores, then each channel's true share beside the best models' mean shares.
+fn render(e: &Evaluation) -> String {
+    let seeds: Vec<String> = e.seeds.iter().map(u64::to_string).collect();
+    let mut scores = table(vec![
+        "model".into(),
+        "error (points, mean)".into(),
+        "error range".into(),
+        "rank correlation (mean)".into(),
+    ]);
+    for m in &e.models {
+        let (lo, hi) = m
+            .error_points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+                (l.min(*x), h.max(*x))
+            });
+        scores.add_row(vec![
+            Cell::new(&m.model),
+            Cell::new(format!("{:.2}", m.mean_error())).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{lo:.2}–{hi:.2}")).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.2}", m.mean_rank())).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    let mut header = vec!["channel".to_string(), "truth".to_string()];
+    let shown = &e.models[..e.models.len().min(SHOWN)];
+    header.extend(shown.iter().map(|m| m.model.clone()));
+    let mut shares = table(header);
+    for (channel, truth) in &e.truth {
+        let mut row = vec![
+            Cell::new(channel),
+            Cell::new(format!("{:.1}%", 100.0 * truth)),
+        ];
+        for m in shown {
+            let share = m.shares.get(channel).copied().unwrap_or(0.0);
+            row.push(
+                Cell::new(format!("{:.1}%", 100.0 * share)).set_alignment(CellAlignment::Right),
+            );
+        }
+        shares.add_row(row);
+    }
+    format!(
+        "Scenario {}: {} people per set, seeds {}. Error: mean absolute difference between a model's channel shares and the true incremental shares planted by the generator, in points; rank correlation: Spearman, 1 = same order.\n{scores}\nChannel shares, mean over the seeds (the {} models of least error; every model in -o FILE)\n{shares}\n",
+        e.scenario,
+        e.people,
+        seeds.join(", "),
+        shown.len()
+    )
+}
