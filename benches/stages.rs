@@ -41,6 +41,7 @@ fn export_set(people: u64) -> (tempfile::TempDir, Config) {
         shared_devices: 0.02,
         parquet: false,
         progress: false,
+        scenario: Default::default(),
     })
     .expect("generates");
     let config = Config::load(&dir.path().join("omnitouch.toml")).expect("config");

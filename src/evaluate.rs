@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::attribution::{self, Catalogue, ModelInput};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::generate::{generate, GenerateOptions};
+use crate::generate::{generate, GenerateOptions, Scenario};
 use crate::identity::{self, IdentityOptions};
 use crate::ingest::{self, LoadOptions};
 use crate::journey::{self, JourneyOptions};
@@ -29,6 +29,8 @@ use crate::journey::{self, JourneyOptions};
 /// What to evaluate.
 #[derive(Debug, Clone)]
 pub struct EvaluateOptions {
+    /// How the sets' conversions come about.
+    pub scenario: Scenario,
     /// People per generated set.
     pub people: u64,
     /// One generated set per seed.
@@ -115,6 +117,7 @@ pub fn evaluate(options: &EvaluateOptions) -> Result<Evaluation> {
             shared_devices: 0.02,
             parquet: false,
             progress: false,
+            scenario: options.scenario,
         })?;
         let truth = true_shares(dir.path())?;
         let config = Config::load(&dir.path().join("omnitouch.toml"))?;
@@ -162,7 +165,7 @@ pub fn evaluate(options: &EvaluateOptions) -> Result<Evaluation> {
     }
     scores.sort_by(|a, b| a.mean_error().total_cmp(&b.mean_error()));
     Ok(Evaluation {
-        scenario: "baseline".into(),
+        scenario: options.scenario.name().into(),
         people: options.people,
         seeds: options.seeds.clone(),
         truth: truth_sum.into_iter().map(|(c, s)| (c, s / n)).collect(),
@@ -188,12 +191,17 @@ pub fn true_shares(dir: &Path) -> Result<BTreeMap<String, f64>> {
     let conversions = dir.join("truth/conversions.csv");
     let mut reader =
         csv::Reader::from_path(&conversions).map_err(|e| Error::format(&conversions, e))?;
-    let column = reader
+    let headers = reader
         .headers()
         .map_err(|e| Error::format(&conversions, e))?
+        .clone();
+    let column = headers
         .iter()
         .position(|h| h == "channels")
         .ok_or_else(|| Error::format(&conversions, "no channels column"))?;
+    // Log-odds a scenario adds to a cycle (intent to buy anyway): part of p(S), caused by no
+    // channel.
+    let extra_column = headers.iter().position(|h| h == "extra_log_odds");
     let mut caused: BTreeMap<String, f64> = effects.keys().map(|c| (c.clone(), 0.0)).collect();
     for record in reader.records() {
         let record = record.map_err(|e| Error::format(&conversions, e))?;
@@ -207,7 +215,11 @@ pub fn true_shares(dir: &Path) -> Result<BTreeMap<String, f64>> {
         set.sort_unstable();
         set.dedup();
         let effect = |c: &str| effects.get(c).copied().unwrap_or(0.0);
-        let all: f64 = set.iter().map(|c| effect(c)).sum();
+        let extra: f64 = extra_column
+            .and_then(|i| record.get(i))
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0.0);
+        let all: f64 = extra + set.iter().map(|c| effect(c)).sum::<f64>();
         let p = sigmoid(base + all);
         for c in &set {
             let without = sigmoid(base + all - effect(c));

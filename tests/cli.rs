@@ -454,14 +454,18 @@ fn evaluate_scores_models_against_the_planted_truth() {
             "last_touch",
             "--model",
             "markov",
+            "--scenario",
+            "intent",
             "-o",
             "eval.json",
         ])
         .assert()
         .success();
-    let e: serde_json::Value =
+    let all: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(w.join("eval.json")).expect("json"))
             .expect("parses");
+    let e = &all[0];
+    assert_eq!(e["scenario"], "intent");
     let truth = e["truth"].as_object().expect("truth");
     let total: f64 = truth.values().map(|v| v.as_f64().expect("share")).sum();
     assert!((total - 1.0).abs() < 1e-9, "true shares sum to {total}");

@@ -226,6 +226,9 @@ pub struct EvaluateArgs {
     /// A model to score (repeatable). Default: every model, and data_driven.
     #[arg(long, value_name = "NAME")]
     pub model: Vec<String>,
+    /// A scenario to generate (repeatable). Default: every scenario.
+    #[arg(long, value_enum)]
+    pub scenario: Vec<crate::generate::Scenario>,
     /// Also write the scores, shares and truth as JSON here.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -309,6 +312,10 @@ pub struct GenerateArgs {
     /// Write every export as Parquet instead of the usual mix of CSV, NDJSON and Parquet.
     #[arg(long)]
     pub parquet: bool,
+    /// How conversions come about (baseline; intent: brand search follows the intent to buy;
+    /// starter: Display only starts journeys).
+    #[arg(long, value_enum, default_value = "baseline")]
+    pub scenario: crate::generate::Scenario,
 }
 
 /// `omnitouch generate-paths`.

@@ -6,6 +6,7 @@ use super::args::EvaluateArgs;
 use super::Exit;
 use crate::attribution::Catalogue;
 use crate::evaluate::{evaluate, EvaluateOptions, Evaluation};
+use crate::generate::Scenario;
 
 /// Every model of the catalogue, the opt-in data_driven included.
 fn default_models() -> anyhow::Result<Vec<String>> {
@@ -20,16 +21,26 @@ pub fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<Exit> {
     } else {
         args.model.clone()
     };
-    let bar = crate::progress::stage("generating and scoring", !quiet);
-    let evaluation = evaluate(&EvaluateOptions {
-        people: args.people,
-        seeds: (1..=args.seeds).collect(),
-        models,
-    })?;
-    bar.finish_and_clear();
-    print!("{}", render(&evaluation));
+    let scenarios = if args.scenario.is_empty() {
+        vec![Scenario::Baseline, Scenario::Intent, Scenario::Starter]
+    } else {
+        args.scenario.clone()
+    };
+    let mut evaluations = Vec::new();
+    for scenario in scenarios {
+        let bar = crate::progress::stage("generating and scoring", !quiet);
+        let evaluation = evaluate(&EvaluateOptions {
+            scenario,
+            people: args.people,
+            seeds: (1..=args.seeds).collect(),
+            models: models.clone(),
+        })?;
+        bar.finish_and_clear();
+        println!("{}", render(&evaluation));
+        evaluations.push(evaluation);
+    }
     if let Some(file) = &args.output {
-        crate::output::write_text(file, &serde_json::to_string_pretty(&evaluation)?)?;
+        crate::output::write_text(file, &serde_json::to_string_pretty(&evaluations)?)?;
     }
     Ok(Exit::Ok)
 }

@@ -17,6 +17,7 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
         shared_devices: args.shared_devices,
         parquet: args.parquet,
         progress: !quiet,
+        scenario: args.scenario,
     })?;
     let rows: u64 = summary.files.values().map(|f| f.rows).sum();
     let bad: u64 = summary.files.values().map(|f| f.bad).sum();

@@ -62,7 +62,53 @@ pub struct GenerateOptions {
     pub parquet: bool,
     /// Show a progress bar.
     pub progress: bool,
+    /// How conversions come about ([`Scenario`]).
+    pub scenario: Scenario,
 }
+
+/// How conversions come about in a generated set, for `omnitouch evaluate`: the baseline,
+/// or a case that makes "which model to believe" hard, as real data does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// Touches drawn by popularity, independent of intent; every channel's effect planted.
+    #[default]
+    Baseline,
+    /// Three cycles in ten are of people about to buy anyway (+1.5 log-odds); they search
+    /// the brand (one or two Paid Search touches) just before buying. Paid Search itself
+    /// causes little (effect 0.05): it follows intent.
+    Intent,
+    /// Display only starts journeys: the first touch of four cycles in ten, never later, and
+    /// causes a fair share (effect 0.45).
+    Starter,
+}
+
+impl Scenario {
+    /// The planted effect of `channel` under this scenario.
+    fn effect(self, channel: Ch) -> f64 {
+        let base = CHANNELS
+            .iter()
+            .find(|x| x.0 == channel)
+            .map_or(0.0, |x| x.3);
+        match (self, channel) {
+            (Scenario::Intent, Ch::PaidSearch) => 0.05,
+            (Scenario::Starter, Ch::Display) => 0.45,
+            _ => base,
+        }
+    }
+
+    /// The scenario's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Baseline => "baseline",
+            Scenario::Intent => "intent",
+            Scenario::Starter => "starter",
+        }
+    }
+}
+
+/// Log-odds added for a cycle of a person about to buy anyway ([`Scenario::Intent`]).
+const INTENT_LOG_ODDS: f64 = 1.5;
 
 /// Rows written to one export.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -99,6 +145,8 @@ pub struct GenerateSummary {
     pub base_log_odds: f64,
     /// Planted incremental effect (added log-odds) of each channel touched at least once.
     pub channel_effects: BTreeMap<String, f64>,
+    /// How conversions come about.
+    pub scenario: Scenario,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -222,6 +270,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
                 "devices",
                 "cross_device",
                 "online_to_offline",
+                "extra_log_odds",
             ],
             b',',
             false,
@@ -241,8 +290,9 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
         base_log_odds: BASE_LOG_ODDS,
         channel_effects: CHANNELS
             .iter()
-            .map(|(_, n, _, e)| (n.to_string(), *e))
+            .map(|(c, n, _, _)| (n.to_string(), options.scenario.effect(*c)))
             .collect(),
+        scenario: options.scenario,
         ..GenerateSummary::default()
     };
     // Spend is driven by paid clicks and sends: (day, channel) → units.
@@ -264,6 +314,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
             &mut truth,
             &mut summary,
             &mut units,
+            options.scenario,
         )?;
         if idx % 1024 == 0 {
             bar.set_position(idx);
@@ -294,6 +345,7 @@ fn simulate(
     truth: &mut Truth,
     summary: &mut GenerateSummary,
     units: &mut BTreeMap<(i64, Ch), u64>,
+    scenario: Scenario,
 ) -> Result<()> {
     if let Some(customer) = &p.customer_id {
         write_crm(rng, p, customer, start, sinks)?;
@@ -302,6 +354,8 @@ fn simulate(
     let weights: Vec<(Ch, f64)> = CHANNELS
         .iter()
         .filter(|(c, ..)| available(p, *c))
+        // A journey starter is not drawn among the later touches.
+        .filter(|(c, ..)| !(scenario == Scenario::Starter && *c == Ch::Display))
         .map(|(c, _, w, _)| (*c, *w))
         .collect();
     let total_w: f64 = weights.iter().map(|(_, w)| w).sum();
@@ -336,6 +390,34 @@ fn simulate(
             .filter(|t| t.0 < end)
             .collect();
         touches.sort();
+        // Scenario draws come after the baseline's, so that the baseline is unchanged.
+        let mut extra = 0.0;
+        match scenario {
+            Scenario::Baseline => {}
+            Scenario::Intent => {
+                if rng.gen_bool(0.3) {
+                    extra = INTENT_LOG_ODDS;
+                    let brand = available(p, Ch::PaidSearch);
+                    let mut at = touches.last().map_or(ts, |t| t.0);
+                    for _ in 0..rng.gen_range(1..=2) {
+                        at += (exponential(rng, 3.0) * HOUR as f64) as i64 + 60_000_000;
+                        let device = rng.gen_range(0..p.devices.len());
+                        if at < end && brand {
+                            touches.push((at, Ch::PaidSearch, device));
+                        }
+                    }
+                }
+            }
+            Scenario::Starter => {
+                if let (true, Some(first)) = (rng.gen_bool(0.4), touches.first().map(|t| t.0)) {
+                    let at = first - (exponential(rng, 1.0) * DAY as f64) as i64 - 60_000_000;
+                    let device = rng.gen_range(0..p.devices.len());
+                    if at >= cycle_start && available(p, Ch::Display) {
+                        touches.insert(0, (at, Ch::Display, device));
+                    }
+                }
+            }
+        }
         for &(ts, ch, dev) in &touches {
             emit_touch(rng, p, ts, ch, dev, sinks, units)?;
             summary.touches += 1;
@@ -343,11 +425,8 @@ fn simulate(
         let mut distinct: Vec<Ch> = touches.iter().map(|t| t.1).collect();
         distinct.sort();
         distinct.dedup();
-        let effect: f64 = distinct
-            .iter()
-            .map(|c| CHANNELS.iter().find(|x| x.0 == *c).map_or(0.0, |x| x.3))
-            .sum();
-        if !rng.gen_bool(sigmoid(BASE_LOG_ODDS + effect)) {
+        let effect: f64 = distinct.iter().map(|c| scenario.effect(*c)).sum();
+        if !rng.gen_bool(sigmoid(BASE_LOG_ODDS + extra + effect)) {
             break;
         }
         let last = touches.last().map_or(cycle_start, |t| t.0);
@@ -397,6 +476,7 @@ fn simulate(
             &devices.len().to_string(),
             if cross_device { "true" } else { "false" },
             if o2o { "true" } else { "false" },
+            &extra.to_string(),
         ])?;
         cycle_start = ts + HOUR;
     }
