@@ -458,6 +458,8 @@ fn evaluate_scores_models_against_the_planted_truth() {
             "intent",
             "-o",
             "eval.json",
+            "--chart",
+            "eval.html",
         ])
         .assert()
         .success();
@@ -466,6 +468,8 @@ fn evaluate_scores_models_against_the_planted_truth() {
             .expect("parses");
     let e = &all[0];
     assert_eq!(e["scenario"], "intent");
+    let page = std::fs::read_to_string(w.join("eval.html")).expect("chart page");
+    assert!(page.contains("<svg") && page.contains("intent · markov: "));
     let truth = e["truth"].as_object().expect("truth");
     let total: f64 = truth.values().map(|v| v.as_f64().expect("share")).sum();
     assert!((total - 1.0).abs() < 1e-9, "true shares sum to {total}");

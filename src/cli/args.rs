@@ -229,6 +229,9 @@ pub struct EvaluateArgs {
     /// A scenario to generate (repeatable). Default: every scenario.
     #[arg(long, value_enum)]
     pub scenario: Vec<crate::generate::Scenario>,
+    /// Also write a page (HTML) with a chart of each model's error per scenario.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
     /// Also write the scores, shares and truth as JSON here.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -42,7 +42,55 @@ pub fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<Exit> {
     if let Some(file) = &args.output {
         crate::output::write_text(file, &serde_json::to_string_pretty(&evaluations)?)?;
     }
+    if let Some(file) = &args.chart {
+        crate::output::write_text(file, &chart_page(&evaluations))?;
+    }
     Ok(Exit::Ok)
+}
+
+/// A page with one chart: each model's mean error (points) per scenario, models in the order
+/// of the first scenario's scores.
+fn chart_page(evaluations: &[Evaluation]) -> String {
+    use crate::report::charts::{BarChart, Series};
+    let models: Vec<String> = evaluations
+        .first()
+        .map(|e| e.models.iter().map(|m| m.model.clone()).collect())
+        .unwrap_or_default();
+    let series: Vec<Series> = evaluations
+        .iter()
+        .map(|e| {
+            let values = models
+                .iter()
+                .map(|name| {
+                    e.models
+                        .iter()
+                        .find(|m| &m.model == name)
+                        .map_or(0.0, |m| m.mean_error())
+                })
+                .collect();
+            Series::new(e.scenario.clone(), values)
+        })
+        .collect();
+    let chart = BarChart::new(
+        "Error against the planted truth",
+        "model",
+        "mean absolute error of channel shares (points)",
+        &models,
+        &series,
+    )
+    .horizontal()
+    .figure();
+    let subtitle = evaluations
+        .first()
+        .map(|e| {
+            format!(
+                "{} people per set, {} seeds per scenario",
+                e.people,
+                e.seeds.len()
+            )
+        })
+        .unwrap_or_default();
+    crate::report::html::standalone_page("Which model to believe", &subtitle, &chart)
 }
 
 fn table(header: Vec<String>) -> Table {

@@ -66,6 +66,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A page of its own in the report's style: `title` as its heading, `body` (HTML) below.
+pub fn standalone_page(title: &str, subtitle: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head><body><header><h1>{title}</h1><p>{subtitle}</p></header><main>{body}</main></body></html>\n",
+        title = escape(title),
+        subtitle = escape(subtitle),
+    )
+}
+
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2433;background:#f5f6f8}
 header{background:#1d2433;color:#fff;padding:20px 32px}header h1{margin:0;font-size:24px}header p{margin:4px 0 0;color:#c5cbd6}
 main{max-width:1040px;margin:0 auto;padding:16px 32px 48px}
