@@ -53,6 +53,9 @@ pub struct Config {
     /// The source exports.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// Lift tests: channels whose incremental conversions were measured.
+    #[serde(default)]
+    pub experiments: Vec<ExperimentConfig>,
     /// Folder of the config file; relative source paths are resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -327,6 +330,62 @@ impl ReportConfig {
     }
 }
 
+/// One `[[experiments]]` entry: a lift test (geo holdout, conversion-lift study, A/B test)
+/// that measured a channel's incremental conversions over a window.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// The channel tested, as the channel rules name it.
+    pub channel: String,
+    /// First day of the test (YYYY-MM-DD, UTC).
+    pub from: String,
+    /// Last day of the test, included.
+    pub to: String,
+    /// Incremental conversions measured.
+    pub incremental_conversions: f64,
+    /// The measurement's confidence interval (low, high), when the test reports one.
+    pub interval: Option<[f64; 2]>,
+    /// How it was measured (geo holdout, conversion lift, A/B test), shown beside it.
+    #[serde(default)]
+    pub method: String,
+}
+
+impl ExperimentConfig {
+    /// The test's first and last days; Err says what is wrong.
+    pub fn days(&self) -> std::result::Result<(chrono::NaiveDate, chrono::NaiveDate), String> {
+        let day = |key: &str, t: &str| {
+            chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+                format!(
+                    "[[experiments]] {}: {key} \"{t}\" is not a date (YYYY-MM-DD)",
+                    self.channel
+                )
+            })
+        };
+        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
+        if to < from {
+            return Err(format!(
+                "[[experiments]] {}: `to` is before `from`",
+                self.channel
+            ));
+        }
+        if !(self.incremental_conversions.is_finite() && self.incremental_conversions >= 0.0) {
+            return Err(format!(
+                "[[experiments]] {}: incremental_conversions must be a number at least 0",
+                self.channel
+            ));
+        }
+        if let Some([low, high]) = self.interval {
+            if !(low <= self.incremental_conversions && self.incremental_conversions <= high) {
+                return Err(format!(
+                    "[[experiments]] {}: the interval [{low}, {high}] does not hold the measured {}",
+                    self.channel, self.incremental_conversions
+                ));
+            }
+        }
+        Ok((from, to))
+    }
+}
+
 /// `[journeys]`: how touches become journeys.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -597,6 +656,12 @@ impl Config {
                     message: format!("[report] from ({f}) is after to ({t})"),
                 });
             }
+        }
+        for experiment in &self.experiments {
+            experiment.days().map_err(|message| Error::Config {
+                path: self.path.clone(),
+                message,
+            })?;
         }
         for name in &self.conversions.source_priority {
             if !seen.contains(name) {

@@ -7,6 +7,7 @@
 //! its notes say why.
 
 pub mod bootstrap;
+pub mod calibration;
 pub mod data_driven;
 mod heuristic;
 mod markov;

@@ -86,6 +86,15 @@ fn print_summary(job: &MainJob) -> anyhow::Result<()> {
         "{}",
         compare::compare_table(&a.results, &job.comparison, &a.baseline)
     );
+    if !job.lift.checks.is_empty() {
+        println!(
+            "\nLift tests beside the models (credit for the conversions of each test's window)"
+        );
+        print!("{}", crate::report::lift::table(&job.lift.checks));
+        if let Some(line) = crate::report::lift::recommendation(&job.lift.checks) {
+            println!("{line}");
+        }
+    }
     for r in &a.results {
         for n in &r.notes {
             println!("note ({}): {n}", r.model);

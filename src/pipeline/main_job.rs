@@ -123,6 +123,105 @@ pub struct MainJob<'a> {
     /// Credits per period of the page's models (in page order), for its period view: the
     /// `--period` breakdown, else weekly.
     pub page_periods: Option<PagePeriods>,
+    /// The config's lift tests beside each model's credit in their windows, and each model
+    /// calibrated to them; empty without `[[experiments]]` or journey times.
+    pub lift: Lift,
+}
+
+/// Lift tests against the models ([`crate::attribution::calibration`]).
+#[derive(Debug, Clone, Default)]
+pub struct Lift {
+    /// One per experiment and model.
+    pub checks: Vec<crate::attribution::calibration::LiftCheck>,
+    /// Each model calibrated to the tests.
+    pub calibrated: Vec<Attribution>,
+}
+
+/// Each model's credit to each tested channel for the conversions of its test's window, and
+/// the models calibrated to the tests. Needs the journeys (raw exports in one piece).
+fn lift(input: &Input, attributed: &super::Attributed) -> anyhow::Result<Lift> {
+    use crate::attribution::calibration::{calibrate, LiftCheck};
+    let (Some(config), Some(journeys)) = (input.config(), attributed.journeys) else {
+        return Ok(Lift::default());
+    };
+    if config.experiments.is_empty() || attributed.built.is_none() {
+        return Ok(Lift::default());
+    }
+    let mut checks = Vec::new();
+    for e in &config.experiments {
+        let (from, to) = e.days().map_err(|m| anyhow::anyhow!(m))?;
+        let window = crate::journey::Window {
+            from: Some(crate::journey::periods::day_start(from)),
+            to: Some(crate::journey::periods::day_start(
+                to + chrono::Days::new(1),
+            )),
+        };
+        let inside = journeys.window(window);
+        let table = inside.path_table();
+        let (results, _) = super::run_models(
+            &attributed.specs,
+            &crate::attribution::ModelInput {
+                table: &table,
+                journeys: Some(&inside),
+            },
+            None,
+            true,
+        )?;
+        for r in results {
+            let credited = r
+                .channels
+                .iter()
+                .position(|c| *c == e.channel)
+                .map_or(0.0, |i| r.conversions[i]);
+            checks.push(LiftCheck {
+                model: r.model.clone(),
+                channel: e.channel.clone(),
+                method: e.method.clone(),
+                from: e.from.clone(),
+                to: e.to.clone(),
+                measured: e.incremental_conversions,
+                interval: e.interval,
+                credited,
+                inside: e
+                    .interval
+                    .map(|[low, high]| (low..=high).contains(&credited)),
+            });
+        }
+    }
+    let calibrated = attributed
+        .results
+        .iter()
+        .map(|r| {
+            let mut channels: Vec<&str> = checks
+                .iter()
+                .filter(|c| c.model == r.model)
+                .map(|c| c.channel.as_str())
+                .collect();
+            channels.sort_unstable();
+            channels.dedup();
+            let factors: Vec<(String, f64)> = channels
+                .into_iter()
+                .map(|ch| {
+                    let of = |f: fn(&LiftCheck) -> f64| -> f64 {
+                        checks
+                            .iter()
+                            .filter(|c| c.model == r.model && c.channel == ch)
+                            .map(f)
+                            .sum()
+                    };
+                    let credited = of(|c| c.credited);
+                    let factor = if credited > 0.0 {
+                        of(|c| c.measured) / credited
+                    } else {
+                        1.0
+                    };
+                    (ch.to_string(), factor)
+                })
+                .collect();
+            calibrate(r, &factors)
+        })
+        .collect();
+    Ok(Lift { checks, calibrated })
 }
 
 impl MainJob<'_> {
@@ -273,7 +372,9 @@ pub fn main_job<'a>(
         conversions_to: conversions.and_then(|(_, t)| day(t)),
         models: attributed.results.iter().map(|r| r.model.clone()).collect(),
     };
+    let lift = lift(input, &attributed)?;
     Ok(MainJob {
+        lift,
         per_conversion: options.per_conversion
             || input.config().is_some_and(|c| c.report.per_conversion),
         context,

@@ -90,6 +90,13 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
         }
     }
     write_text(&out.join("report.html"), &html_page(job))?;
+    let has_lift = !job.lift.checks.is_empty();
+    if has_lift {
+        write_json(
+            &out.join("experiments.json"),
+            &crate::report::lift::json(&job.lift.checks, &job.lift.calibrated),
+        )?;
+    }
     let per_conversion = write_conversions(job, out)?;
     if let Some(segments) = &job.segments {
         let by_segment = credits::segmented_report(segments)?;
@@ -127,6 +134,7 @@ pub fn write(job: &MainJob, out: &Path) -> anyhow::Result<Vec<&'static str>> {
         ("credits_by_segment.csv", job.segments.is_some()),
         ("credits_by_segment.json", job.segments.is_some()),
         ("period_shifts.csv", compared_periods),
+        ("experiments.json", has_lift),
     ];
     for (name, wrote) in optional {
         if wrote {
@@ -263,6 +271,7 @@ fn html_page(job: &MainJob) -> String {
             segments: &p.segments,
             partial: &p.partial,
         }),
+        lift: &job.lift.checks,
     })
 }
 

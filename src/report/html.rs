@@ -32,6 +32,8 @@ pub struct Page<'a> {
     pub models: Vec<usize>,
     /// Credits per period, for the period view.
     pub periods: Option<PeriodView<'a>>,
+    /// Lift tests beside the models' credit in their windows (`[[experiments]]`).
+    pub lift: &'a [crate::attribution::calibration::LiftCheck],
 }
 
 /// Credits per period: each segment's results for the page's models, in their order.
@@ -75,7 +77,8 @@ pub fn standalone_page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2433;background:#f5f6f8}
+const STYLE: &str = "tr.outside td{color:#b42318;font-weight:600}
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2433;background:#f5f6f8}
 header{background:#1d2433;color:#fff;padding:20px 32px}header h1{margin:0;font-size:24px}header p{margin:4px 0 0;color:#c5cbd6}
 main{max-width:1040px;margin:0 auto;padding:16px 32px 48px}
 section{background:#fff;border-radius:8px;padding:16px 20px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
@@ -637,6 +640,36 @@ fn data_quality_section(page: &Page, body: &mut String) {
 const LOG_SCALE_RATIO: f64 = 20.0;
 
 /// ROAS and CPA per channel and shown model.
+/// The lift tests beside each model's credit in their windows, and the model that agrees
+/// best; without tests, what the evaluation found.
+fn lift_section(page: &Page, body: &mut String) {
+    if page.lift.is_empty() {
+        return;
+    }
+    let (header, rows) = super::lift::rows(page.lift);
+    let classes: Vec<&str> = page
+        .lift
+        .iter()
+        .map(|c| {
+            if c.inside == Some(false) {
+                "outside"
+            } else {
+                ""
+            }
+        })
+        .collect();
+    let mut inner = table(&header, &rows, &classes);
+    if let Some(line) = super::lift::recommendation(page.lift) {
+        let _ = write!(inner, "<p>{}</p>", escape(&line));
+    }
+    section(
+        body,
+        "Lift tests beside the models",
+        "Each [[experiments]] entry measured a channel's incremental conversions; beside it, the credit each model gives that channel for the conversions of the test's window. OUTSIDE: the credit falls outside the test's interval.",
+        &inner,
+    );
+}
+
 fn spend_section(page: &Page, body: &mut String) {
     let Some(spend) = page.spend else {
         return;
@@ -752,6 +785,7 @@ pub fn render(page: &Page) -> String {
     time_to_conversion_section(page, &mut body);
     data_quality_section(page, &mut body);
     spend_section(page, &mut body);
+    lift_section(page, &mut body);
     notes_section(page, &mut body);
     let shown: Vec<&str> = page
         .models

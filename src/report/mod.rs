@@ -9,6 +9,7 @@ pub mod credits;
 pub mod html;
 pub mod identity;
 pub mod journeys;
+pub mod lift;
 pub mod periods;
 pub mod render;
 pub mod spend;
