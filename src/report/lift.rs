@@ -36,27 +36,20 @@ pub fn recommendation(checks: &[LiftCheck]) -> Option<String> {
 
 /// The checks as a terminal table.
 pub fn table(checks: &[LiftCheck]) -> String {
+    let (header, rows) = rows(checks);
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.set_header(vec![
-        "channel",
-        "test window",
-        "method",
-        "measured increment",
-        "model",
-        "model credit",
-        "",
-    ]);
-    for c in checks {
-        t.add_row(vec![
-            Cell::new(&c.channel),
-            Cell::new(format!("{} – {}", c.from, c.to)),
-            Cell::new(&c.method),
-            Cell::new(measured(c)).set_alignment(CellAlignment::Right),
-            Cell::new(&c.model),
-            Cell::new(format!("{:.1}", c.credited)).set_alignment(CellAlignment::Right),
-            Cell::new(verdict(c)),
-        ]);
+    t.set_header(header);
+    for row in rows {
+        t.add_row(row.into_iter().enumerate().map(|(i, text)| {
+            let cell = Cell::new(text);
+            // The measured increment and the credit are numbers.
+            if i == 3 || i == 5 {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
     }
     format!("{t}\n")
 }
@@ -81,7 +74,7 @@ pub fn json(checks: &[LiftCheck], calibrated: &[Attribution]) -> serde_json::Val
     })
 }
 
-/// The header and rows of the checks, as text, for the HTML page's table.
+/// The header and rows of the checks, as text (the terminal's and the HTML page's tables).
 pub fn rows(checks: &[LiftCheck]) -> (Vec<String>, Vec<Vec<String>>) {
     let header = [
         "channel",
