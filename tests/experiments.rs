@@ -109,3 +109,31 @@ fn a_test_whose_interval_misses_its_measurement_is_a_config_error() {
         "{err}"
     );
 }
+
+#[test]
+fn without_tests_the_report_says_the_choice_is_a_judgement() {
+    let w = workdir();
+    let config = CONFIG
+        .split("[[experiments]]")
+        .next()
+        .expect("sources")
+        .to_string();
+    w.write("omnitouch.toml", config);
+    let out = w
+        .cmd()
+        .args(["run", "--model", "last_touch", "--out-dir", "report"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Four journeys of one touch each.
+    assert!(
+        stdout.contains("no lift tests")
+            && stdout.contains("average 1.0 touches")
+            && stdout.contains("judgement"),
+        "{stdout}"
+    );
+    assert!(!w.join("report/experiments.json").exists());
+    let page = std::fs::read_to_string(w.join("report/report.html")).expect("page");
+    assert!(page.contains("Which model to believe"));
+}

@@ -86,7 +86,9 @@ fn print_summary(job: &MainJob) -> anyhow::Result<()> {
         "{}",
         compare::compare_table(&a.results, &job.comparison, &a.baseline)
     );
-    if !job.lift.checks.is_empty() {
+    if job.lift.checks.is_empty() {
+        println!("\n{}", crate::report::lift::without_tests(&a.table));
+    } else {
         println!(
             "\nLift tests beside the models (credit for the conversions of each test's window)"
         );

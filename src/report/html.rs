@@ -644,6 +644,13 @@ const LOG_SCALE_RATIO: f64 = 20.0;
 /// best; without tests, what the evaluation found.
 fn lift_section(page: &Page, body: &mut String) {
     if page.lift.is_empty() {
+        let line = super::lift::without_tests(page.table);
+        section(
+            body,
+            "Which model to believe",
+            "",
+            &format!("<p>{}</p>", escape(&line)),
+        );
         return;
     }
     let (header, rows) = super::lift::rows(page.lift);

@@ -34,6 +34,30 @@ pub fn recommendation(checks: &[LiftCheck]) -> Option<String> {
     })
 }
 
+/// What to say without lift tests: what the evaluation on generated data found, for journeys
+/// of the table's length, and that the choice is a judgement.
+pub fn without_tests(table: &crate::journey::PathTable) -> String {
+    let (mut touches, mut journeys) = (0.0, 0.0);
+    for r in &table.rows {
+        let n = (r.conversions + r.nulls) as f64;
+        touches += r.path.len() as f64 * n;
+        journeys += n;
+    }
+    let mean = if journeys > 0.0 {
+        touches / journeys
+    } else {
+        0.0
+    };
+    let shape = if mean < 1.5 {
+        "most journeys here have a single touch, where the models differ little"
+    } else {
+        "journeys here have several touches, where the models differ most"
+    };
+    format!(
+        "Which model to believe: no lift tests in the config. Journeys average {mean:.1} touches ({shape}). On generated data with planted effects (omnitouch evaluate, docs/model-accuracy.md) no model was best in every scenario, and last touch was worst where a channel's place in the journey is not its effect: the choice is a judgement. A lift test ([[experiments]]) settles it for the channels it measures."
+    )
+}
+
 /// The checks as a terminal table.
 pub fn table(checks: &[LiftCheck]) -> String {
     let (header, rows) = rows(checks);
