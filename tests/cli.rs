@@ -493,3 +493,43 @@ fn evaluate_scores_models_against_the_planted_truth() {
         assert!((-1.0..=1.0).contains(&rank), "{rank}");
     }
 }
+
+/// `generate --scenario unstitched`: the same people, half of whom never log in, so fewer
+/// app logins link devices to accounts than in the baseline of the same seed.
+#[test]
+fn the_unstitched_scenario_links_fewer_devices() {
+    let w = Workdir::new();
+    for (dir, scenario) in [("base", "baseline"), ("apart", "unstitched")] {
+        w.cmd()
+            .args([
+                "generate",
+                "-q",
+                "--people",
+                "600",
+                "--seed",
+                "3",
+                "--out-dir",
+                dir,
+                "--scenario",
+                scenario,
+            ])
+            .assert()
+            .success();
+    }
+    let logins = |dir: &str| {
+        std::fs::read_to_string(w.join(&format!("{dir}/app_logins.csv")))
+            .expect("logins")
+            .lines()
+            .count()
+    };
+    let (base, apart) = (logins("base"), logins("apart"));
+    assert!(
+        apart * 10 < base * 8,
+        "logins: {apart} unstitched against {base}"
+    );
+    let summary = std::fs::read_to_string(w.join("apart/truth/summary.json")).expect("summary");
+    assert!(
+        summary.contains("\"scenario\": \"unstitched\""),
+        "{summary}"
+    );
+}

@@ -316,7 +316,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub parquet: bool,
     /// How conversions come about (baseline; intent: brand search follows the intent to buy;
-    /// starter: Display only starts journeys).
+    /// starter: Display only starts journeys; unstitched: half the people never log in).
     #[arg(long, value_enum, default_value = "baseline")]
     pub scenario: crate::generate::Scenario,
 }

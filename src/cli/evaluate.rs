@@ -22,7 +22,12 @@ pub fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<Exit> {
         args.model.clone()
     };
     let scenarios = if args.scenario.is_empty() {
-        vec![Scenario::Baseline, Scenario::Intent, Scenario::Starter]
+        vec![
+            Scenario::Baseline,
+            Scenario::Intent,
+            Scenario::Starter,
+            Scenario::Unstitched,
+        ]
     } else {
         args.scenario.clone()
     };

@@ -41,7 +41,7 @@ pub(super) fn write_logins(
     end: i64,
     sinks: &mut Sinks,
 ) -> Result<()> {
-    let Some(user) = &p.user_id else {
+    let Some(user) = p.user_id.as_ref().filter(|_| p.logs_in) else {
         return Ok(());
     };
     for d in &p.devices {
@@ -287,7 +287,7 @@ pub(super) fn emit_app_session(
     sinks: &mut Sinks,
 ) -> Result<()> {
     let device = &p.devices[dev];
-    let logged_in = p.user_id.is_some() && rng.gen_bool(0.8);
+    let logged_in = p.logs_in && p.user_id.is_some() && rng.gen_bool(0.8);
     let user = if logged_in {
         json!(p.user_id)
     } else {
@@ -365,7 +365,7 @@ pub(super) fn emit_web_session(
         ),
         _ => ("", "", String::new(), ""),
     };
-    let logged_in = p.user_id.is_some() && rng.gen_bool(0.35);
+    let logged_in = p.logs_in && p.user_id.is_some() && rng.gen_bool(0.35);
     let login = if logged_in {
         p.user_id.as_deref().unwrap_or_default()
     } else {

@@ -81,6 +81,9 @@ pub enum Scenario {
     /// Display only starts journeys: the first touch of four cycles in ten, never later, and
     /// causes a fair share (effect 0.45).
     Starter,
+    /// Half the people never log in on web or app: their devices are not stitched, so a
+    /// conversion loses the touches of its other devices (recall below 1).
+    Unstitched,
 }
 
 impl Scenario {
@@ -103,6 +106,7 @@ impl Scenario {
             Scenario::Baseline => "baseline",
             Scenario::Intent => "intent",
             Scenario::Starter => "starter",
+            Scenario::Unstitched => "unstitched",
         }
     }
 }
@@ -300,7 +304,10 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
     let bar = crate::progress::bar(options.people, "generating people", options.progress);
     for idx in 0..options.people {
         let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed ^ mix(idx)));
-        let person = make_person(&mut rng, options.seed, idx, options.shared_devices);
+        let mut person = make_person(&mut rng, options.seed, idx, options.shared_devices);
+        if options.scenario == Scenario::Unstitched && rng.gen_bool(0.5) {
+            person.logs_in = false;
+        }
         if idx % 2 == 1 && person.devices.iter().any(|d| d.shared) {
             summary.shared_device_households += 1;
         }
@@ -393,7 +400,7 @@ fn simulate(
         // Scenario draws come after the baseline's, so that the baseline is unchanged.
         let mut extra = 0.0;
         match scenario {
-            Scenario::Baseline => {}
+            Scenario::Baseline | Scenario::Unstitched => {}
             Scenario::Intent => {
                 if rng.gen_bool(0.3) {
                     extra = INTENT_LOG_ODDS;

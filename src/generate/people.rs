@@ -46,6 +46,9 @@ pub(super) struct Person {
     pub(super) customer_id: Option<String>,
     pub(super) region: &'static str,
     pub(super) devices: Vec<Device>,
+    /// Logs in on web and app ([`super::Scenario::Unstitched`]: half the people never do, so
+    /// their devices stay apart).
+    pub(super) logs_in: bool,
 }
 
 /// Where a conversion happens.
@@ -134,6 +137,7 @@ pub(super) fn make_person(
         customer_id,
         region: REGIONS[rng.gen_range(0..REGIONS.len())],
         devices,
+        logs_in: true,
     }
 }
 
