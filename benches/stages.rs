@@ -42,6 +42,7 @@ fn export_set(people: u64) -> (tempfile::TempDir, Config) {
         parquet: false,
         progress: false,
         scenario: Default::default(),
+        effects: Default::default(),
     })
     .expect("generates");
     let config = Config::load(&dir.path().join("omnitouch.toml")).expect("config");

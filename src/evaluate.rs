@@ -31,6 +31,14 @@ use crate::journey::{self, JourneyOptions};
 pub struct EvaluateOptions {
     /// How the sets' conversions come about.
     pub scenario: Scenario,
+    /// Planted effects replacing the scenario's, by channel name.
+    pub effects: BTreeMap<String, f64>,
+    /// Days per set.
+    pub days: u32,
+    /// Share of identifier cells written as junk.
+    pub junk_rate: f64,
+    /// Share of households sharing a tablet.
+    pub shared_devices: f64,
     /// People per generated set.
     pub people: u64,
     /// One generated set per seed.
@@ -86,6 +94,60 @@ fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
 }
 
+/// A user's generator settings for `omnitouch evaluate --config FILE` (every key optional).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateConfig {
+    /// People per set (default 20,000).
+    pub people: Option<u64>,
+    /// Sets per scenario, seeds 1 to N (default 3).
+    pub seeds: Option<u64>,
+    /// Days per set (default 90).
+    pub days: Option<u32>,
+    /// Share of identifier cells written as junk (default 0.005).
+    pub junk_rate: Option<f64>,
+    /// Share of households sharing a tablet (default 0.02).
+    pub shared_devices: Option<f64>,
+    /// Scenarios (default: every one).
+    pub scenarios: Option<Vec<Scenario>>,
+    /// Models (default: every model and data_driven).
+    pub models: Option<Vec<String>>,
+    /// Planted effects (added log-odds) by channel name, replacing the scenario's.
+    #[serde(default)]
+    pub effects: BTreeMap<String, f64>,
+}
+
+impl EvaluateConfig {
+    /// Reads and checks a settings file: an unknown channel in `effects` is an error naming
+    /// the channels there are.
+    pub fn load(path: &Path) -> Result<EvaluateConfig> {
+        let text = crate::files::read_to_string(path)?;
+        let config: EvaluateConfig = toml::from_str(&text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let known = crate::generate::channel_names();
+        for (channel, effect) in &config.effects {
+            if !known.contains(&channel.as_str()) {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "effects: no generated channel is named \"{channel}\" (channels: {})",
+                        known.join(", ")
+                    ),
+                });
+            }
+            if !effect.is_finite() {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    message: format!("effects: {channel} is not a number"),
+                });
+            }
+        }
+        Ok(config)
+    }
+}
+
 /// Generates a set per seed, runs the job and the models, and scores them.
 pub fn evaluate(options: &EvaluateOptions) -> Result<Evaluation> {
     let catalogue = Catalogue::load(&[])?;
@@ -111,13 +173,14 @@ pub fn evaluate(options: &EvaluateOptions) -> Result<Evaluation> {
             seed,
             out: dir.path().to_path_buf(),
             start: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default(),
-            days: 90,
+            days: options.days,
             bad_rows: 0.0,
-            junk_rate: 0.005,
-            shared_devices: 0.02,
+            junk_rate: options.junk_rate,
+            shared_devices: options.shared_devices,
             parquet: false,
             progress: false,
             scenario: options.scenario,
+            effects: options.effects.clone(),
         })?;
         let truth = true_shares(dir.path())?;
         let config = Config::load(&dir.path().join("omnitouch.toml"))?;

@@ -533,3 +533,47 @@ fn the_unstitched_scenario_links_fewer_devices() {
         "{summary}"
     );
 }
+
+/// `evaluate --config FILE`: a user's generator settings, effects by channel name included;
+/// a channel the generator does not have is an error naming the ones it has.
+#[test]
+fn evaluate_runs_on_a_users_generator_settings() {
+    let w = Workdir::new();
+    w.write(
+        "evaluate.toml",
+        "people = 800\nseeds = 1\nscenarios = [\"offline\"]\nmodels = [\"last_touch\"]\n\n[effects]\n\"Paid Search\" = 2.5\n",
+    );
+    w.cmd()
+        .args([
+            "evaluate",
+            "-q",
+            "--config",
+            "evaluate.toml",
+            "-o",
+            "eval.json",
+        ])
+        .assert()
+        .success();
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.join("eval.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+    assert_eq!(all[0]["scenario"], "offline");
+    assert_eq!(all[0]["people"], 800);
+    assert_eq!(all[0]["models"][0]["model"], "last_touch");
+    // With an effect of 2.5 log-odds, Paid Search causes most conversions.
+    let truth = all[0]["truth"].as_object().expect("truth");
+    let search = truth["Paid Search"].as_f64().expect("share");
+    assert!(
+        truth.values().all(|v| v.as_f64().unwrap_or(0.0) <= search),
+        "{truth:?}"
+    );
+    w.write("bad.toml", "[effects]\n\"Paid Serch\" = 1.0\n");
+    w.cmd()
+        .args(["evaluate", "-q", "--config", "bad.toml"])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("Paid Serch").and(predicate::str::contains("Paid Search")),
+        );
+}

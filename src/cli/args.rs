@@ -217,12 +217,12 @@ pub struct ExplainArgs {
 /// `omnitouch evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// People per generated set.
-    #[arg(long, default_value_t = 20_000)]
-    pub people: u64,
-    /// Generated sets, seeds 1 to N.
-    #[arg(long, default_value_t = 3)]
-    pub seeds: u64,
+    /// People per generated set [default: 20000].
+    #[arg(long)]
+    pub people: Option<u64>,
+    /// Generated sets, seeds 1 to N [default: 3].
+    #[arg(long)]
+    pub seeds: Option<u64>,
     /// A model to score (repeatable). Default: every model, and data_driven.
     #[arg(long, value_name = "NAME")]
     pub model: Vec<String>,
@@ -232,6 +232,10 @@ pub struct EvaluateArgs {
     /// Also write a page (HTML) with a chart of each model's error per scenario.
     #[arg(long, value_name = "FILE")]
     pub chart: Option<PathBuf>,
+    /// Generator settings (TOML: people, seeds, days, junk_rate, shared_devices, scenarios,
+    /// models, [effects] by channel); flags given on the command line win.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Also write the scores, shares and truth as JSON here.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -316,7 +320,8 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub parquet: bool,
     /// How conversions come about (baseline; intent: brand search follows the intent to buy;
-    /// starter: Display only starts journeys; unstitched: half the people never log in).
+    /// starter: Display only starts journeys; unstitched: half the people never log in;
+    /// offline: loyalty-card holders mostly buy in store).
     #[arg(long, value_enum, default_value = "baseline")]
     pub scenario: crate::generate::Scenario,
 }

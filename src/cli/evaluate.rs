@@ -5,7 +5,7 @@ use comfy_table::{presets, Cell, CellAlignment, Table};
 use super::args::EvaluateArgs;
 use super::Exit;
 use crate::attribution::Catalogue;
-use crate::evaluate::{evaluate, EvaluateOptions, Evaluation};
+use crate::evaluate::{evaluate, EvaluateConfig, EvaluateOptions, Evaluation};
 use crate::generate::Scenario;
 
 /// Every model of the catalogue, the opt-in data_driven included.
@@ -15,29 +15,53 @@ fn default_models() -> anyhow::Result<Vec<String>> {
 }
 
 pub fn run(args: &EvaluateArgs, quiet: bool) -> anyhow::Result<Exit> {
-    anyhow::ensure!(args.seeds > 0, "--seeds must be at least 1");
-    let models = if args.model.is_empty() {
-        default_models()?
-    } else {
-        args.model.clone()
+    let settings = match &args.config {
+        Some(path) => Some(EvaluateConfig::load(path)?),
+        None => None,
     };
-    let scenarios = if args.scenario.is_empty() {
-        vec![
+    let from_file = |f: fn(&EvaluateConfig) -> Option<u64>| settings.as_ref().and_then(f);
+    let people = args.people.or(from_file(|c| c.people)).unwrap_or(20_000);
+    let seeds = args.seeds.or(from_file(|c| c.seeds)).unwrap_or(3);
+    anyhow::ensure!(seeds > 0, "--seeds must be at least 1");
+    let models = match (
+        &args.model,
+        settings.as_ref().and_then(|c| c.models.clone()),
+    ) {
+        (given, _) if !given.is_empty() => given.clone(),
+        (_, Some(listed)) => listed,
+        _ => default_models()?,
+    };
+    let scenarios = match (
+        &args.scenario,
+        settings.as_ref().and_then(|c| c.scenarios.clone()),
+    ) {
+        (given, _) if !given.is_empty() => given.clone(),
+        (_, Some(listed)) => listed,
+        _ => vec![
             Scenario::Baseline,
             Scenario::Intent,
             Scenario::Starter,
             Scenario::Unstitched,
-        ]
-    } else {
-        args.scenario.clone()
+            Scenario::Offline,
+        ],
     };
     let mut evaluations = Vec::new();
     for scenario in scenarios {
         let bar = crate::progress::stage("generating and scoring", !quiet);
         let evaluation = evaluate(&EvaluateOptions {
             scenario,
-            people: args.people,
-            seeds: (1..=args.seeds).collect(),
+            effects: settings
+                .as_ref()
+                .map(|c| c.effects.clone())
+                .unwrap_or_default(),
+            days: settings.as_ref().and_then(|c| c.days).unwrap_or(90),
+            junk_rate: settings.as_ref().and_then(|c| c.junk_rate).unwrap_or(0.005),
+            shared_devices: settings
+                .as_ref()
+                .and_then(|c| c.shared_devices)
+                .unwrap_or(0.02),
+            people,
+            seeds: (1..=seeds).collect(),
             models: models.clone(),
         })?;
         bar.finish_and_clear();

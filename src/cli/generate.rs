@@ -18,6 +18,7 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> anyhow::Result<Exit> {
         parquet: args.parquet,
         progress: !quiet,
         scenario: args.scenario,
+        effects: Default::default(),
     })?;
     let rows: u64 = summary.files.values().map(|f| f.rows).sum();
     let bad: u64 = summary.files.values().map(|f| f.bad).sum();

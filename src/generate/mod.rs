@@ -64,11 +64,16 @@ pub struct GenerateOptions {
     pub progress: bool,
     /// How conversions come about ([`Scenario`]).
     pub scenario: Scenario,
+    /// Planted effects (added log-odds) replacing the scenario's, by channel name
+    /// (`evaluate --config`).
+    pub effects: BTreeMap<String, f64>,
 }
 
 /// How conversions come about in a generated set, for `omnitouch evaluate`: the baseline,
 /// or a case that makes "which model to believe" hard, as real data does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scenario {
     /// Touches drawn by popularity, independent of intent; every channel's effect planted.
@@ -84,9 +89,20 @@ pub enum Scenario {
     /// Half the people never log in on web or app: their devices are not stitched, so a
     /// conversion loses the touches of its other devices (recall below 1).
     Unstitched,
+    /// People with a loyalty card buy in store nine times in ten (four in ten otherwise): the
+    /// online touches reach those conversions only through the identity links.
+    Offline,
 }
 
 impl Scenario {
+    /// Share of cycles of loyalty-card holders that end in store.
+    fn store_share(self) -> f64 {
+        match self {
+            Scenario::Offline => 0.9,
+            _ => 0.4,
+        }
+    }
+
     /// The planted effect of `channel` under this scenario.
     fn effect(self, channel: Ch) -> f64 {
         let base = CHANNELS
@@ -107,6 +123,7 @@ impl Scenario {
             Scenario::Intent => "intent",
             Scenario::Starter => "starter",
             Scenario::Unstitched => "unstitched",
+            Scenario::Offline => "offline",
         }
     }
 }
@@ -230,6 +247,21 @@ pub fn config_text(parquet: bool) -> String {
         + "\n"
 }
 
+/// The channel names the generator plants effects for.
+pub fn channel_names() -> Vec<&'static str> {
+    CHANNELS.iter().map(|x| x.1).collect()
+}
+
+/// The planted effect of `channel`: the options' override, else the scenario's.
+fn effect_of(options: &GenerateOptions, channel: Ch) -> f64 {
+    CHANNELS
+        .iter()
+        .find(|x| x.0 == channel)
+        .and_then(|x| options.effects.get(x.1))
+        .copied()
+        .unwrap_or_else(|| options.scenario.effect(channel))
+}
+
 /// Truth files: every identifier issued with its person, and every conversion.
 struct Truth {
     ids: ParquetSink,
@@ -294,7 +326,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
         base_log_odds: BASE_LOG_ODDS,
         channel_effects: CHANNELS
             .iter()
-            .map(|(c, n, _, _)| (n.to_string(), options.scenario.effect(*c)))
+            .map(|(c, n, _, _)| (n.to_string(), effect_of(options, *c)))
             .collect(),
         scenario: options.scenario,
         ..GenerateSummary::default()
@@ -321,7 +353,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
             &mut truth,
             &mut summary,
             &mut units,
-            options.scenario,
+            options,
         )?;
         if idx % 1024 == 0 {
             bar.set_position(idx);
@@ -352,8 +384,9 @@ fn simulate(
     truth: &mut Truth,
     summary: &mut GenerateSummary,
     units: &mut BTreeMap<(i64, Ch), u64>,
-    scenario: Scenario,
+    options: &GenerateOptions,
 ) -> Result<()> {
+    let scenario = options.scenario;
     if let Some(customer) = &p.customer_id {
         write_crm(rng, p, customer, start, sinks)?;
     }
@@ -400,7 +433,7 @@ fn simulate(
         // Scenario draws come after the baseline's, so that the baseline is unchanged.
         let mut extra = 0.0;
         match scenario {
-            Scenario::Baseline | Scenario::Unstitched => {}
+            Scenario::Baseline | Scenario::Unstitched | Scenario::Offline => {}
             Scenario::Intent => {
                 if rng.gen_bool(0.3) {
                     extra = INTENT_LOG_ODDS;
@@ -432,7 +465,7 @@ fn simulate(
         let mut distinct: Vec<Ch> = touches.iter().map(|t| t.1).collect();
         distinct.sort();
         distinct.dedup();
-        let effect: f64 = distinct.iter().map(|c| scenario.effect(*c)).sum();
+        let effect: f64 = distinct.iter().map(|c| effect_of(options, *c)).sum();
         if !rng.gen_bool(sigmoid(BASE_LOG_ODDS + extra + effect)) {
             break;
         }
@@ -441,7 +474,7 @@ fn simulate(
         if ts >= end {
             break;
         }
-        let place = choose_place(rng, p, &touches);
+        let place = choose_place(rng, p, &touches, scenario.store_share());
         let value = (rng.gen::<f64>() * 0.9 + 0.2)
             * match place {
                 Place::Store => 85.0,

@@ -186,12 +186,13 @@ pub(super) fn choose_place(
     rng: &mut ChaCha8Rng,
     p: &Person,
     touches: &[(i64, Ch, usize)],
+    store_share: f64,
 ) -> Place {
     let last_ch = touches.last().map(|t| t.1);
     if p.phone.is_some() && (last_ch == Some(Ch::CallCentre) || rng.gen_bool(0.05)) {
         return Place::Phone;
     }
-    if p.loyalty.is_some() && rng.gen_bool(0.4) {
+    if p.loyalty.is_some() && rng.gen_bool(store_share) {
         return Place::Store;
     }
     let dev = rng.gen_range(0..p.devices.len());
