@@ -341,10 +341,14 @@ pub struct ExperimentConfig {
     pub from: String,
     /// Last day of the test, included.
     pub to: String,
-    /// Incremental conversions measured.
-    pub incremental_conversions: f64,
-    /// The measurement's confidence interval (low, high), when the test reports one.
+    /// Incremental conversions measured...
+    pub incremental_conversions: Option<f64>,
+    /// ...and/or incremental value (revenue) measured.
+    pub incremental_value: Option<f64>,
+    /// The conversions measurement's confidence interval (low, high), when the test reports one.
     pub interval: Option<[f64; 2]>,
+    /// The value measurement's confidence interval.
+    pub value_interval: Option<[f64; 2]>,
     /// How it was measured (geo holdout, conversion lift, A/B test), shown beside it.
     #[serde(default)]
     pub method: String,
@@ -368,18 +372,46 @@ impl ExperimentConfig {
                 self.channel
             ));
         }
-        if !(self.incremental_conversions.is_finite() && self.incremental_conversions >= 0.0) {
+        if self.incremental_conversions.is_none() && self.incremental_value.is_none() {
             return Err(format!(
-                "[[experiments]] {}: incremental_conversions must be a number at least 0",
+                "[[experiments]] {}: give incremental_conversions or incremental_value (or both)",
                 self.channel
             ));
         }
-        if let Some([low, high]) = self.interval {
-            if !(low <= self.incremental_conversions && self.incremental_conversions <= high) {
+        for (key, measured, interval) in [
+            (
+                "incremental_conversions",
+                self.incremental_conversions,
+                self.interval,
+            ),
+            (
+                "incremental_value",
+                self.incremental_value,
+                self.value_interval,
+            ),
+        ] {
+            let Some(m) = measured else {
+                if interval.is_some() {
+                    return Err(format!(
+                        "[[experiments]] {}: an interval without {key}",
+                        self.channel
+                    ));
+                }
+                continue;
+            };
+            if !(m.is_finite() && m >= 0.0) {
                 return Err(format!(
-                    "[[experiments]] {}: the interval [{low}, {high}] does not hold the measured {}",
-                    self.channel, self.incremental_conversions
+                    "[[experiments]] {}: {key} must be a number at least 0",
+                    self.channel
                 ));
+            }
+            if let Some([low, high]) = interval {
+                if !(low <= m && m <= high) {
+                    return Err(format!(
+                        "[[experiments]] {}: the interval [{low}, {high}] does not hold the measured {key} {m}",
+                        self.channel
+                    ));
+                }
             }
         }
         Ok((from, to))

@@ -137,3 +137,43 @@ fn without_tests_the_report_says_the_choice_is_a_judgement() {
     let page = std::fs::read_to_string(w.join("report/report.html")).expect("page");
     assert!(page.contains("Which model to believe"));
 }
+
+#[test]
+fn a_value_test_calibrates_value_and_leaves_conversions_to_the_model() {
+    let w = workdir();
+    w.write(
+        "omnitouch.toml",
+        CONFIG.replace(
+            "incremental_conversions = 1\ninterval = [0.5, 1.5]",
+            "incremental_value = 10\nvalue_interval = [5, 15]",
+        ),
+    );
+    w.cmd()
+        .args(["run", "-q", "--model", "last_touch", "--out-dir", "report"])
+        .assert()
+        .success();
+    let e: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(w.join("report/experiments.json")).expect("experiments.json"),
+    )
+    .expect("json");
+    // In the window last touch gives Email the value of a and b: 20, outside [5, 15].
+    assert_eq!(e["checks"][0]["quantity"], "value");
+    assert_eq!(e["checks"][0]["credited"], 20.0);
+    assert_eq!(e["checks"][0]["inside"], false);
+    // Value: Email 30 x 10/20 = 15, Search 10 + 15 = 25; conversions as last touch has them.
+    let credits = e["calibrated"][0]["credits"]
+        .as_array()
+        .expect("credits")
+        .clone();
+    let get = |channel: &str, what: &str| {
+        credits
+            .iter()
+            .find(|c| c["channel"] == channel)
+            .and_then(|c| c[what].as_f64())
+            .expect(channel)
+    };
+    assert!((get("Email", "value") - 15.0).abs() < 1e-9);
+    assert!((get("Search", "value") - 25.0).abs() < 1e-9);
+    assert_eq!(get("Email", "conversions"), 3.0);
+    assert_eq!(get("Search", "conversions"), 1.0);
+}

@@ -18,6 +18,8 @@ pub struct LiftCheck {
     pub model: String,
     /// The tested channel.
     pub channel: String,
+    /// What was measured: `conversions` or `value`.
+    pub quantity: String,
     /// How it was measured.
     pub method: String,
     /// The test's first and last days.
@@ -27,7 +29,8 @@ pub struct LiftCheck {
     pub measured: f64,
     /// The measurement's interval, when reported.
     pub interval: Option<[f64; 2]>,
-    /// The model's credit to the channel for the window's conversions.
+    /// The model's credit to the channel (in the quantity measured) for the window's
+    /// conversions.
     pub credited: f64,
     /// Whether the credit falls inside the interval (None without one).
     pub inside: Option<bool>,
@@ -60,18 +63,30 @@ pub fn best_agreement(checks: &[LiftCheck]) -> Option<(String, f64)> {
 
 /// `result` calibrated to the lift tests: each channel of `factors` (measured increment over
 /// the model's credit in the test windows) scaled by its factor, the other channels sharing
-/// what is left of the conversions and value in the model's proportions. When the scaled
-/// channels alone exceed the total, they are scaled down to it (and the notes say so).
-pub fn calibrate(result: &Attribution, factors: &[(String, f64)]) -> Attribution {
+/// what is left of the conversions in the model's proportions; value likewise with
+/// `value_factors` (a channel tested only in conversions takes its conversion factor for its
+/// value). When the scaled channels alone exceed the total, they are scaled down to it (and
+/// the notes say so).
+pub fn calibrate(
+    result: &Attribution,
+    factors: &[(String, f64)],
+    value_factors: &[(String, f64)],
+) -> Attribution {
     let mut out = result.clone();
     out.model = format!("calibrated:{}", result.model);
-    out.diagnostics = serde_json::json!({ "factors": factors });
+    out.diagnostics = serde_json::json!({ "factors": factors, "value_factors": value_factors });
     out.notes = vec![format!(
         "{}'s split, the tested channels scaled to the lift tests' increments, the rest shared as {} shares it",
         result.model, result.model
     )];
-    let factor_of = |channel: &str| factors.iter().find(|(c, _)| c == channel).map(|(_, f)| *f);
-    let rebalance = |credits: &[f64], out: &mut Vec<f64>, notes: &mut Vec<String>, what: &str| {
+    let find = |list: &[(String, f64)], channel: &str| {
+        list.iter().find(|(c, _)| c == channel).map(|(_, f)| *f)
+    };
+    let rebalance = |credits: &[f64],
+                     out: &mut Vec<f64>,
+                     notes: &mut Vec<String>,
+                     what: &str,
+                     factor_of: &dyn Fn(&str) -> Option<f64>| {
         let total: f64 = credits.iter().sum();
         let mut scaled = 0.0;
         let mut untested = 0.0;
@@ -118,8 +133,11 @@ pub fn calibrate(result: &Attribution, factors: &[(String, f64)]) -> Attribution
         &mut out.conversions,
         &mut notes,
         "conversions",
+        &|c| find(factors, c),
     );
-    rebalance(&result.value, &mut out.value, &mut notes, "value");
+    rebalance(&result.value, &mut out.value, &mut notes, "value", &|c| {
+        find(value_factors, c).or_else(|| find(factors, c))
+    });
     out.notes.extend(notes);
     out
 }
@@ -143,7 +161,7 @@ mod tests {
     fn tested_channels_scale_and_the_rest_keeps_its_proportions() {
         // Search measured at half its credit: 50 → 25; the 25 freed go to Display and Email
         // 20:30, so 30 and 45. Totals kept.
-        let c = calibrate(&result(), &[("Search".into(), 0.5)]);
+        let c = calibrate(&result(), &[("Search".into(), 0.5)], &[]);
         assert_eq!(c.model, "calibrated:last_touch");
         let expect = [30.0, 45.0, 25.0];
         for (got, want) in c.conversions.iter().zip(expect) {
@@ -154,8 +172,19 @@ mod tests {
     }
 
     #[test]
+    fn a_value_test_scales_value_alone() {
+        // Search's value measured at 125 of its 500: conversions keep the model's split;
+        // value: Search 125, the 875 left to Display and Email 2:3 (350, 525).
+        let c = calibrate(&result(), &[], &[("Search".into(), 0.25)]);
+        assert_eq!(c.conversions, vec![20.0, 30.0, 50.0]);
+        for (got, want) in c.value.iter().zip([350.0, 525.0, 125.0]) {
+            assert!((got - want).abs() < 1e-9, "{:?}", c.value);
+        }
+    }
+
+    #[test]
     fn tested_channels_beyond_the_total_are_scaled_down_to_it() {
-        let c = calibrate(&result(), &[("Search".into(), 3.0)]);
+        let c = calibrate(&result(), &[("Search".into(), 3.0)], &[]);
         assert!(
             (c.conversions[2] - 100.0).abs() < 1e-12,
             "{:?}",
@@ -170,6 +199,7 @@ mod tests {
         let check = |model: &str, credited: f64| LiftCheck {
             model: model.into(),
             channel: "Search".into(),
+            quantity: "conversions".into(),
             method: String::new(),
             from: String::new(),
             to: String::new(),

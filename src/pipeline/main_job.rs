@@ -168,57 +168,70 @@ fn lift(input: &Input, attributed: &super::Attributed) -> anyhow::Result<Lift> {
             true,
         )?;
         for r in results {
-            let credited = r
-                .channels
-                .iter()
-                .position(|c| *c == e.channel)
-                .map_or(0.0, |i| r.conversions[i]);
-            checks.push(LiftCheck {
-                model: r.model.clone(),
-                channel: e.channel.clone(),
-                method: e.method.clone(),
-                from: e.from.clone(),
-                to: e.to.clone(),
-                measured: e.incremental_conversions,
-                interval: e.interval,
-                credited,
-                inside: e
-                    .interval
-                    .map(|[low, high]| (low..=high).contains(&credited)),
-            });
+            let at = r.channels.iter().position(|c| *c == e.channel);
+            let measured = [
+                (
+                    "conversions",
+                    e.incremental_conversions,
+                    e.interval,
+                    &r.conversions,
+                ),
+                ("value", e.incremental_value, e.value_interval, &r.value),
+            ];
+            for (quantity, measured, interval, credits) in measured {
+                let Some(measured) = measured else {
+                    continue;
+                };
+                let credited = at.map_or(0.0, |i| credits[i]);
+                checks.push(LiftCheck {
+                    model: r.model.clone(),
+                    channel: e.channel.clone(),
+                    quantity: quantity.into(),
+                    method: e.method.clone(),
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                    measured,
+                    interval,
+                    credited,
+                    inside: interval.map(|[low, high]| (low..=high).contains(&credited)),
+                });
+            }
         }
     }
+    // A channel's factor: its measured increments over the model's credits, per quantity.
+    let factors = |model: &str, quantity: &str| -> Vec<(String, f64)> {
+        let mine: Vec<&LiftCheck> = checks
+            .iter()
+            .filter(|c| c.model == model && c.quantity == quantity)
+            .collect();
+        let mut channels: Vec<&str> = mine.iter().map(|c| c.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        channels
+            .into_iter()
+            .map(|ch| {
+                let of = |f: fn(&LiftCheck) -> f64| -> f64 {
+                    mine.iter().filter(|c| c.channel == ch).map(|c| f(c)).sum()
+                };
+                let credited = of(|c| c.credited);
+                let factor = if credited > 0.0 {
+                    of(|c| c.measured) / credited
+                } else {
+                    1.0
+                };
+                (ch.to_string(), factor)
+            })
+            .collect()
+    };
     let calibrated = attributed
         .results
         .iter()
         .map(|r| {
-            let mut channels: Vec<&str> = checks
-                .iter()
-                .filter(|c| c.model == r.model)
-                .map(|c| c.channel.as_str())
-                .collect();
-            channels.sort_unstable();
-            channels.dedup();
-            let factors: Vec<(String, f64)> = channels
-                .into_iter()
-                .map(|ch| {
-                    let of = |f: fn(&LiftCheck) -> f64| -> f64 {
-                        checks
-                            .iter()
-                            .filter(|c| c.model == r.model && c.channel == ch)
-                            .map(f)
-                            .sum()
-                    };
-                    let credited = of(|c| c.credited);
-                    let factor = if credited > 0.0 {
-                        of(|c| c.measured) / credited
-                    } else {
-                        1.0
-                    };
-                    (ch.to_string(), factor)
-                })
-                .collect();
-            calibrate(r, &factors)
+            calibrate(
+                r,
+                &factors(&r.model, "conversions"),
+                &factors(&r.model, "value"),
+            )
         })
         .collect();
     Ok(Lift { checks, calibrated })

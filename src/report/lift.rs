@@ -68,7 +68,7 @@ pub fn table(checks: &[LiftCheck]) -> String {
         t.add_row(row.into_iter().enumerate().map(|(i, text)| {
             let cell = Cell::new(text);
             // The measured increment and the credit are numbers.
-            if i == 3 || i == 5 {
+            if i == 4 || i == 6 {
                 cell.set_alignment(CellAlignment::Right)
             } else {
                 cell
@@ -104,7 +104,8 @@ pub fn rows(checks: &[LiftCheck]) -> (Vec<String>, Vec<Vec<String>>) {
         "channel",
         "test window",
         "method",
-        "measured increment",
+        "measured",
+        "increment",
         "model",
         "model credit",
         "",
@@ -118,6 +119,7 @@ pub fn rows(checks: &[LiftCheck]) -> (Vec<String>, Vec<Vec<String>>) {
                 c.channel.clone(),
                 format!("{} – {}", c.from, c.to),
                 c.method.clone(),
+                c.quantity.clone(),
                 measured(c),
                 c.model.clone(),
                 format!("{:.1}", c.credited),
