@@ -92,6 +92,11 @@ fn each_model_is_set_beside_the_test_and_calibrated_to_it() {
     assert!((credit("Search", "value") - 25.0).abs() < 1e-9);
     let page = std::fs::read_to_string(w.join("report/report.html")).expect("page");
     assert!(page.contains("Lift tests beside the models") && page.contains("class=\"outside\""));
+    // The calibrated shares on the page: Email 1.5 of 4 conversions, 37.5 %.
+    assert!(
+        page.contains("calibrated:last_touch") && page.contains("37.5%"),
+        "calibrated shares on the page"
+    );
 }
 
 #[test]

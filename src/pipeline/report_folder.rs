@@ -272,6 +272,7 @@ fn html_page(job: &MainJob) -> String {
             partial: &p.partial,
         }),
         lift: &job.lift.checks,
+        calibrated: &job.lift.calibrated,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct Page<'a> {
     pub periods: Option<PeriodView<'a>>,
     /// Lift tests beside the models' credit in their windows (`[[experiments]]`).
     pub lift: &'a [crate::attribution::calibration::LiftCheck],
+    /// Each model calibrated to the lift tests, in `results` order.
+    pub calibrated: &'a [Attribution],
 }
 
 /// Credits per period: each segment's results for the page's models, in their order.
@@ -668,6 +670,44 @@ fn lift_section(page: &Page, body: &mut String) {
     let mut inner = table(&header, &rows, &classes);
     if let Some(line) = super::lift::recommendation(page.lift) {
         let _ = write!(inner, "<p>{}</p>", escape(&line));
+    }
+    // Each drawn model's conversion shares beside its calibrated ones.
+    let mut header = vec!["channel".to_string()];
+    let mut columns: Vec<&Attribution> = Vec::new();
+    for &m in &page.models {
+        let model = &page.results[m];
+        if let Some(c) = page
+            .calibrated
+            .iter()
+            .find(|c| c.model == format!("calibrated:{}", model.model))
+        {
+            header.push(model.model.clone());
+            header.push(c.model.clone());
+            columns.push(model);
+            columns.push(c);
+        }
+    }
+    if !columns.is_empty() {
+        let channels = &columns[0].channels;
+        let rows: Vec<Vec<String>> = channels
+            .iter()
+            .enumerate()
+            .map(|(i, ch)| {
+                let mut row = vec![ch.clone()];
+                for a in &columns {
+                    let total = a.total_conversions();
+                    let share = if total > 0.0 {
+                        a.conversions[i] / total
+                    } else {
+                        0.0
+                    };
+                    row.push(pct(share));
+                }
+                row
+            })
+            .collect();
+        let _ = write!(inner, "<h3>Calibrated credit (conversion shares)</h3>");
+        inner.push_str(&table(&header, &rows, &[]));
     }
     section(
         body,
