@@ -32,6 +32,50 @@ con.execute(f"COPY omnitouch_conversion_paths TO '{conversions}.parquet' (FORMAT
 con.execute(f"COPY (SELECT source, rows_read, touches, conversions, identity_rows, ignored, merged_into_sessions, merged_into_conversions FROM omnitouch_accounting ORDER BY source_index) TO '{accounting}' (HEADER, DELIMITER ',')")
 "#;
 
+/// Writes the DuckDB script of `config` as `script.sql` and runs it with [`RUN_IN_DUCKDB`],
+/// which writes `duck.parquet`, `outcomes.csv`, `accounting.csv`, `duck-map.csv`,
+/// `duck-paths.csv`, `duck-conversions.csv` (and its Parquet twin) in the work folder.
+fn run_script_in_duckdb(python: &str, w: &Workdir, config: &str) {
+    duckdb_script(w, config, "script.sql");
+    let mut run = Command::new(python);
+    run.args(["-c", RUN_IN_DUCKDB]);
+    for file in [
+        "script.sql",
+        "duck.parquet",
+        "outcomes.csv",
+        "accounting.csv",
+        "duck-map.csv",
+        "duck-paths.csv",
+        "duck-conversions.csv",
+    ] {
+        run.arg(w.join(file));
+    }
+    let run = run.output().expect("python runs");
+    assert!(
+        run.status.success(),
+        "DuckDB refused the script of {config}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// The local engine on `config`: `stitch -o map.csv`, `journeys -o paths.csv` and `run`
+/// with `flags` (models and the like) into `report/`.
+fn run_locally(w: &Workdir, config: &str, flags: &[&str]) {
+    w.cmd()
+        .args(["stitch", "-q", "--config", config, "-o", "map.csv"])
+        .assert()
+        .success();
+    w.cmd()
+        .args(["journeys", "-q", "--config", config, "-o", "paths.csv"])
+        .assert()
+        .success();
+    w.cmd()
+        .args(["run", "-q", "--config", config, "--out-dir", "report"])
+        .args(flags)
+        .assert()
+        .success();
+}
+
 /// Writes the DuckDB script of `config` to `out`, in the work folder.
 fn duckdb_script(w: &Workdir, config: &str, out: &str) {
     w.cmd()
@@ -267,60 +311,12 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
         ])
         .output()
         .expect("validate runs");
-    duckdb_script(&w, "gen/omnitouch.toml", "script.sql");
-    let run = Command::new(&python)
-        .args(["-c", RUN_IN_DUCKDB])
-        .arg(w.join("script.sql"))
-        .arg(w.join("duck.parquet"))
-        .arg(w.join("outcomes.csv"))
-        .arg(w.join("accounting.csv"))
-        .arg(w.join("duck-map.csv"))
-        .arg(w.join("duck-paths.csv"))
-        .arg(w.join("duck-conversions.csv"))
-        .output()
-        .expect("python runs");
-    assert!(
-        run.status.success(),
-        "DuckDB refused the script: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    run_script_in_duckdb(&python, &w, "gen/omnitouch.toml");
 
-    // People: the same identity map, person numbers included.
-    w.cmd()
-        .args([
-            "stitch",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "map.csv",
-        ])
-        .assert()
-        .success();
-    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
-
-    // The path table: the same paths with the same counts; values equal but for the last
-    // bits of floating-point sums taken in another order.
-    w.cmd()
-        .args([
-            "journeys",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "paths.csv",
-        ])
-        .assert()
-        .success();
-    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
-
-    // Rows read, loaded and ignored per source, as the report folder's data-quality.json says.
-    w.cmd()
-        .args([
-            "run",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
+    run_locally(
+        &w,
+        "gen/omnitouch.toml",
+        &[
             "--model",
             "last_touch",
             "--model",
@@ -328,11 +324,14 @@ fn the_duckdb_script_loads_what_the_local_engine_loads() {
             "--model",
             "markov",
             "--per-conversion",
-            "--out-dir",
-            "report",
-        ])
-        .assert()
-        .success();
+        ],
+    );
+    // People: the same identity map, person numbers included.
+    assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
+    // The path table: the same paths with the same counts; values equal but for the last
+    // bits of floating-point sums taken in another order.
+    assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
+    // Rows read, loaded and ignored per source, as the report folder's data-quality.json says.
     assert_same_accounting(
         &w.join("report/data-quality.json"),
         &w.join("accounting.csv"),
@@ -548,36 +547,7 @@ fn sources_named_as_tables_give_the_local_engines_people_and_paths() {
         "DuckDB refused the tables script: {}",
         String::from_utf8_lossy(&run.stderr)
     );
-    for args in [
-        vec![
-            "stitch",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "map.csv",
-        ],
-        vec![
-            "journeys",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "paths.csv",
-        ],
-        vec![
-            "run",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "--model",
-            "last_touch",
-            "--out-dir",
-            "report",
-        ],
-    ] {
-        w.cmd().args(args).assert().success();
-    }
+    run_locally(&w, "gen/omnitouch.toml", &["--model", "last_touch"]);
     assert_same_people(&w.join("map.csv"), &w.join("duck-map.csv"), 1000);
     assert_same_paths(&w.join("paths.csv"), &w.join("duck-paths.csv"), 100);
     assert_same_accounting(
@@ -793,56 +763,18 @@ fn sessions_and_conversion_ids_are_counted_once_as_locally() {
             "[conversions]\nsource_priority = [\"orders_copy\"]\n\n{config}\n[[sources]]{copy_source}\n[identity]\nguard = \"isolate_shared\"\n"
         ),
     );
-    duckdb_script(&w, "gen/omnitouch.toml", "script.sql");
-    let run = Command::new(&python)
-        .args(["-c", RUN_IN_DUCKDB])
-        .arg(w.join("script.sql"))
-        .arg(w.join("duck.parquet"))
-        .arg(w.join("outcomes.csv"))
-        .arg(w.join("accounting.csv"))
-        .arg(w.join("duck-map.csv"))
-        .arg(w.join("duck-paths.csv"))
-        .arg(w.join("duck-conversions.csv"))
-        .output()
-        .expect("python runs");
-    assert!(
-        run.status.success(),
-        "DuckDB refused the script: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    for args in [
-        vec![
-            "stitch",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "map.csv",
-        ],
-        vec![
-            "journeys",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
-            "-o",
-            "paths.csv",
-        ],
-        vec![
-            "run",
-            "-q",
-            "--config",
-            "gen/omnitouch.toml",
+    run_script_in_duckdb(&python, &w, "gen/omnitouch.toml");
+    run_locally(
+        &w,
+        "gen/omnitouch.toml",
+        &[
             "--model",
             "last_touch",
             "--model",
             "time_decay_7d",
             "--per-conversion",
-            "--out-dir",
-            "report",
         ],
-    ] {
-        w.cmd().args(args).assert().success();
-    }
+    );
     let quality: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(w.join("report/data-quality.json")).expect("quality"),
     )
@@ -969,23 +901,7 @@ fn landing_urls_and_referrer_hosts_give_the_local_rule_fields() {
             .args(["validate", "-q", "-o", "local.parquet"])
             .assert()
             .success();
-        duckdb_script(&w, "omnitouch.toml", "script.sql");
-        let run = Command::new(&python)
-            .args(["-c", RUN_IN_DUCKDB])
-            .arg(w.join("script.sql"))
-            .arg(w.join("duck.parquet"))
-            .arg(w.join("outcomes.csv"))
-            .arg(w.join("accounting.csv"))
-            .arg(w.join("duck-map.csv"))
-            .arg(w.join("duck-paths.csv"))
-            .arg(w.join("duck-conversions.csv"))
-            .output()
-            .expect("python runs");
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        run_script_in_duckdb(&python, &w, "omnitouch.toml");
         let local = column_text(
             &frame(&w.join("local.parquet"))
                 .sort(["seq"], SortMultipleOptions::default())
@@ -1048,30 +964,8 @@ fn the_ga4_and_shopify_presets_run_in_sql_as_locally() {
         .args(["validate", "-q", "-o", "local.parquet"])
         .assert()
         .success();
-    duckdb_script(&w, "omnitouch.toml", "script.sql");
-    let run = Command::new(&python)
-        .args(["-c", RUN_IN_DUCKDB])
-        .arg(w.join("script.sql"))
-        .arg(w.join("duck.parquet"))
-        .arg(w.join("outcomes.csv"))
-        .arg(w.join("accounting.csv"))
-        .arg(w.join("duck-map.csv"))
-        .arg(w.join("duck-paths.csv"))
-        .arg(w.join("duck-conversions.csv"))
-        .output()
-        .expect("python runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    for args in [
-        vec!["stitch", "-q", "-o", "map.csv"],
-        vec!["journeys", "-q", "-o", "paths.csv"],
-        vec!["run", "-q", "--model", "last_touch", "--out-dir", "report"],
-    ] {
-        w.cmd().args(args).assert().success();
-    }
+    run_script_in_duckdb(&python, &w, "omnitouch.toml");
+    run_locally(&w, "omnitouch.toml", &["--model", "last_touch"]);
     assert_same_accounting(
         &w.join("report/data-quality.json"),
         &w.join("accounting.csv"),
