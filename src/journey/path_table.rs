@@ -340,7 +340,7 @@ impl LocalRows {
         self.labels.id(text)
     }
 
-    /// Rows that keep a log of their values, for [`LocalRows::concat`].
+    /// Rows that keep a log of their values, for [`LocalRows::finish_parts`].
     fn logging() -> LocalRows {
         LocalRows {
             log: Some(Vec::new()),
@@ -413,12 +413,7 @@ impl LocalRows {
     /// reader would have made it: every part's distinct rows sorted together in parallel (by
     /// channel names, as [`LocalRows::finish`] orders them; ties in part order), equal keys
     /// merged, and each key's value summed from the parts' logs in input order.
-    fn finish_parts(mut parts: Vec<LocalRows>) -> PathTable {
-        if parts.len() == 1 {
-            if let Some(part) = parts.pop() {
-                return part.finish();
-            }
-        }
+    fn finish_parts(parts: Vec<LocalRows>) -> PathTable {
         let mut names = Names::default();
         let mut labels = Names::default();
         labels.id("");
@@ -432,19 +427,18 @@ impl LocalRows {
             .collect();
         let (channels, rank) = sorted_names(names.into_list());
         let (labels, label_rank) = sorted_names(labels.into_list());
+        // Per part: its log, where its rows start, and how many there are.
         let mut logs = Vec::with_capacity(parts.len());
-        let mut starts = Vec::with_capacity(parts.len());
         let mut rows: Vec<LocalRow> = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
         for (part, (ids, lbl)) in parts.into_iter().zip(&maps) {
-            starts.push(rows.len());
             let first = rows.len();
-            // A part that merged no rows logged nothing ([`LocalRows::add`]): its rows are
-            // its input, in order.
+            // A part that merged no rows logged nothing ([`LocalRows::add`]), and one built
+            // from journeys keeps none: its rows' values are its input's sums, in order.
             let log = match part.log {
                 Some(log) if log.len() > part.rows.len() => Some(log),
                 _ => None,
             };
-            let own = part.rows.len();
+            logs.push((log, first, part.rows.len()));
             rows.extend(part.rows);
             rows[first..].par_iter_mut().for_each(|r| {
                 for ch in &mut r.0 {
@@ -453,41 +447,10 @@ impl LocalRows {
                 r.1 = label_rank[lbl[r.1 as usize] as usize];
                 r.2 = label_rank[lbl[r.2 as usize] as usize];
             });
-            logs.push((log, own));
         }
-        let order = if channels.len() < 256 {
-            packed_order(&rows)
-        } else {
-            general_order(&rows)
-        };
-        // Runs of equal keys become one row each, in sorted order; counts add up.
-        let mut global = vec![0u32; rows.len()];
-        let mut out: Vec<PathRow> = Vec::with_capacity(rows.len());
-        // Label ids of the last row out, to compare without comparing strings.
-        let mut last_labels = (u32::MAX, u32::MAX);
-        for i in order {
-            let i = i as usize;
-            let same = last_labels == (rows[i].1, rows[i].2)
-                && out.last().is_some_and(|o| o.path == rows[i].0);
-            let (c, n) = (rows[i].3, rows[i].5);
-            if same {
-                if let Some(o) = out.last_mut() {
-                    o.conversions += c;
-                    o.nulls += n;
-                }
-            } else {
-                out.push(PathRow {
-                    path: std::mem::take(&mut rows[i].0),
-                    conversion_type: labels[rows[i].1 as usize].clone(),
-                    segment: labels[rows[i].2 as usize].clone(),
-                    conversions: c,
-                    value: 0.0,
-                    nulls: n,
-                });
-                last_labels = (rows[i].1, rows[i].2);
-            }
-            global[i] = (out.len() - 1) as u32;
-        }
+        // Equal keys merge; their values are summed below, in input order.
+        let values: Vec<f64> = rows.iter().map(|r| r.4).collect();
+        let (mut out, global) = sorted_and_merged(rows, channels.len(), &labels);
         // Values in input order: each key's first value, then the others added one by one.
         let mut started = vec![false; out.len()];
         let mut add = |at: usize, v: f64| {
@@ -499,12 +462,12 @@ impl LocalRows {
                 out[k].value = v;
             }
         };
-        for ((log, own), start) in logs.into_iter().zip(starts) {
+        for (log, start, own) in logs {
             match log {
                 Some(log) => log
                     .into_iter()
                     .for_each(|(row, v)| add(start + row as usize, v)),
-                None => (start..start + own).for_each(|at| add(at, rows[at].4)),
+                None => (start..start + own).for_each(|at| add(at, values[at])),
             }
         }
         PathTable {
@@ -521,25 +484,7 @@ impl LocalRows {
     /// Channels and labels sorted by name (so that comparing ids orders rows as comparing
     /// their names would), duplicate keys summed in input order, rows sorted.
     fn finish(self) -> PathTable {
-        let (channels, rank) = sorted_names(self.names.into_list());
-        let (labels, label_rank) = sorted_names(self.labels.into_list());
-        let mut rows = self.rows;
-        rows.par_iter_mut().for_each(|row| {
-            for ch in &mut row.0 {
-                *ch = rank[*ch as usize];
-            }
-            row.1 = label_rank[row.1 as usize];
-            row.2 = label_rank[row.2 as usize];
-        });
-        let sorted = if channels.len() < 256 {
-            packed_order(&rows)
-        } else {
-            general_order(&rows)
-        };
-        PathTable {
-            channels,
-            rows: merged(rows, sorted, &labels),
-        }
+        LocalRows::finish_parts(vec![self])
     }
 }
 
@@ -687,33 +632,53 @@ fn general_order(rows: &[LocalRow]) -> Vec<u32> {
     order
 }
 
-/// Rows taken in `order`, adjacent duplicates of (path, conversion type, segment) summed;
-/// `labels` names the (ranked) label ids.
-fn merged(mut rows: Vec<LocalRow>, order: Vec<u32>, labels: &[String]) -> Vec<PathRow> {
+/// Rows taken in `order`, adjacent duplicates of (path, conversion type, segment) merged and
+/// their counts summed; `labels` names the (ranked) label ids. Values are left at 0 for the
+/// caller to sum in input order ([`LocalRows::finish_parts`]): returns, for each row, the
+/// index of the merged row it went into.
+fn merged(mut rows: Vec<LocalRow>, order: Vec<u32>, labels: &[String]) -> (Vec<PathRow>, Vec<u32>) {
     let mut out: Vec<PathRow> = Vec::with_capacity(order.len());
+    let mut into = vec![0u32; rows.len()];
     // Label ids of the last row out, to compare without comparing strings.
     let mut last_labels = (u32::MAX, u32::MAX);
     for i in order {
-        let (path, ctype, segment, c, v, n) = std::mem::take(&mut rows[i as usize]);
-        if let Some(o) = out.last_mut() {
-            if last_labels == (ctype, segment) && o.path == path {
+        let (path, ctype, segment, c, _, n) = std::mem::take(&mut rows[i as usize]);
+        let same = last_labels == (ctype, segment) && out.last().is_some_and(|o| o.path == path);
+        match out.last_mut() {
+            Some(o) if same => {
                 o.conversions += c;
-                o.value += v;
                 o.nulls += n;
-                continue;
+            }
+            _ => {
+                out.push(PathRow {
+                    path,
+                    conversion_type: labels[ctype as usize].clone(),
+                    segment: labels[segment as usize].clone(),
+                    conversions: c,
+                    value: 0.0,
+                    nulls: n,
+                });
+                last_labels = (ctype, segment);
             }
         }
-        out.push(PathRow {
-            path,
-            conversion_type: labels[ctype as usize].clone(),
-            segment: labels[segment as usize].clone(),
-            conversions: c,
-            value: v,
-            nulls: n,
-        });
-        last_labels = (ctype, segment);
+        into[i as usize] = (out.len() - 1) as u32;
     }
-    out
+    (out, into)
+}
+
+/// Rows in canonical order, equal keys merged ([`merged`]): the sort packs paths when the
+/// channels are fewer than 256.
+fn sorted_and_merged(
+    rows: Vec<LocalRow>,
+    channels: usize,
+    labels: &[String],
+) -> (Vec<PathRow>, Vec<u32>) {
+    let order = if channels < 256 {
+        packed_order(&rows)
+    } else {
+        general_order(&rows)
+    };
+    merged(rows, order, labels)
 }
 
 /// Writes a table as Parquet (`.parquet`) or CSV (anything else), atomically. Values are
