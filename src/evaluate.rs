@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::attribution::{self, Catalogue, ModelInput};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::generate::{generate, GenerateOptions, Scenario};
+use crate::generate::{generate, sigmoid, GenerateOptions, Scenario};
 use crate::identity::{self, IdentityOptions};
 use crate::ingest::{self, LoadOptions};
 use crate::journey::{self, JourneyOptions};
@@ -294,10 +294,6 @@ pub fn true_shares(dir: &Path) -> Result<BTreeMap<String, f64>> {
         .into_iter()
         .map(|(c, x)| (c, if total > 0.0 { x / total } else { 0.0 }))
         .collect())
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
 }
 
 /// Spearman's rank correlation of pairs (average ranks for ties); NaN when either side is

@@ -45,6 +45,18 @@ fn workdir() -> Workdir {
     w
 }
 
+/// The first model's calibrated credit to `channel` in experiments.json (`what`:
+/// `conversions` or `value`).
+fn calibrated_credit(e: &serde_json::Value, channel: &str, what: &str) -> f64 {
+    e["calibrated"][0]["credits"]
+        .as_array()
+        .expect("credits")
+        .iter()
+        .find(|c| c["channel"] == channel)
+        .and_then(|c| c[what].as_f64())
+        .expect(channel)
+}
+
 #[test]
 fn each_model_is_set_beside_the_test_and_calibrated_to_it() {
     let w = workdir();
@@ -77,15 +89,7 @@ fn each_model_is_set_beside_the_test_and_calibrated_to_it() {
     // go to Search, the only other channel; values likewise (30 → 15, 10 → 25).
     let calibrated = &e["calibrated"][0];
     assert_eq!(calibrated["model"], "calibrated:last_touch");
-    let credit = |channel: &str, what: &str| -> f64 {
-        calibrated["credits"]
-            .as_array()
-            .expect("credits")
-            .iter()
-            .find(|c| c["channel"] == channel)
-            .and_then(|c| c[what].as_f64())
-            .expect(channel)
-    };
+    let credit = |channel: &str, what: &str| calibrated_credit(&e, channel, what);
     assert!((credit("Email", "conversions") - 1.5).abs() < 1e-12);
     assert!((credit("Search", "conversions") - 2.5).abs() < 1e-12);
     assert!((credit("Email", "value") - 15.0).abs() < 1e-9);
@@ -166,17 +170,7 @@ fn a_value_test_calibrates_value_and_leaves_conversions_to_the_model() {
     assert_eq!(e["checks"][0]["credited"], 20.0);
     assert_eq!(e["checks"][0]["inside"], false);
     // Value: Email 30 x 10/20 = 15, Search 10 + 15 = 25; conversions as last touch has them.
-    let credits = e["calibrated"][0]["credits"]
-        .as_array()
-        .expect("credits")
-        .clone();
-    let get = |channel: &str, what: &str| {
-        credits
-            .iter()
-            .find(|c| c["channel"] == channel)
-            .and_then(|c| c[what].as_f64())
-            .expect(channel)
-    };
+    let get = |channel: &str, what: &str| calibrated_credit(&e, channel, what);
     assert!((get("Email", "value") - 15.0).abs() < 1e-9);
     assert!((get("Search", "value") - 25.0).abs() < 1e-9);
     assert_eq!(get("Email", "conversions"), 3.0);

@@ -211,7 +211,8 @@ fn sha256_hex(text: &str) -> String {
     crate::ingest::privacy::sha256_hex(&[text.as_bytes()])
 }
 
-fn sigmoid(x: f64) -> f64 {
+/// The logistic function, by which planted log-odds become conversion probabilities.
+pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 

@@ -551,11 +551,12 @@ pub fn chosen(
     }
     let mut specs = Vec::new();
     for s in catalogue.specs() {
+        let base = spec::base(&s.base);
         // Opt-in models (data_driven: a fit per run) run when named.
-        if spec::base(&s.base).is_some_and(|b| b.opt_in) {
+        if base.is_some_and(|b| b.opt_in) {
             continue;
         }
-        let needs_times = spec::base(&s.base).is_some_and(|b| b.needs_times);
+        let needs_times = base.is_some_and(|b| b.needs_times);
         if needs_times && !has_times {
             if !quiet {
                 eprintln!(
