@@ -14,9 +14,9 @@
 //! touch among them). A channel's Shapley value is its average marginal gain over the orders
 //! of the path's channels: exact up to [`EXACT_UP_TO`] distinct channels, estimated beyond
 //! from seeded random orders (the notes say how many paths and the estimate's standard error).
-//! Negative values (a channel whose presence lowers the fitted probability) get no credit; the
-//! path's conversions and value are split in proportion to the positive ones, or evenly when
-//! none is positive (the notes count such paths).
+//! Negative values (a channel whose presence lowers the fitted probability) and values within
+//! rounding of zero get no credit; the path's conversions and value are split in proportion to
+//! the positive ones, or evenly when none is positive (the notes count such paths).
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -28,6 +28,9 @@ use crate::error::{Error, Result};
 
 /// Distinct channels of a path up to which Shapley values are computed over every subset.
 pub const EXACT_UP_TO: usize = 20;
+
+/// A Shapley value (a difference of probabilities) at most this is rounding, not credit.
+const ROUNDING: f64 = 1e-12;
 
 /// Random orders drawn for a path with more distinct channels.
 const SAMPLED_ORDERS: usize = 2_000;
@@ -298,14 +301,20 @@ impl Model for DataDriven {
                 worst_error = worst_error.max(error);
                 phi
             };
-            let positive: f64 = phi.iter().filter(|x| **x > 0.0).sum();
+            // A value within rounding of zero counts as zero: a channel on every journey has
+            // coefficients of 1e-17 either way, whose sign the channels' order decides.
+            let phi: Vec<f64> = phi
+                .into_iter()
+                .map(|x| if x > ROUNDING { x } else { 0.0 })
+                .collect();
+            let positive: f64 = phi.iter().sum();
             let m = path.channels.len() as f64;
             if positive <= 0.0 {
                 even += 1;
             }
             for (i, &c) in path.channels.iter().enumerate() {
                 let share = if positive > 0.0 {
-                    phi[i].max(0.0) / positive
+                    phi[i] / positive
                 } else {
                     1.0 / m
                 };
