@@ -72,10 +72,18 @@ pub fn escape(text: &str) -> String {
 
 /// A page of its own in the report's style: `title` as its heading, `body` (HTML) below.
 pub fn standalone_page(title: &str, subtitle: &str, body: &str) -> String {
+    shell(
+        &escape(title),
+        &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(subtitle)),
+        body,
+    )
+}
+
+/// A whole page in the report's style: `title` (escaped) for the browser, `header` and `body`
+/// as HTML.
+fn shell(title: &str, header: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head><body><header><h1>{title}</h1><p>{subtitle}</p></header><main>{body}</main></body></html>\n",
-        title = escape(title),
-        subtitle = escape(subtitle),
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head><body><header>{header}</header><main>{body}</main></body></html>\n"
     )
 }
 
@@ -849,8 +857,8 @@ pub fn render(page: &Page) -> String {
     } else {
         format!("Models: {}.", shown.join(", "))
     };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>omnitouch attribution report</title><style>{STYLE}</style></head><body><header><h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p>{}<p class=\"models\">{}</p></header><main>{body}</main></body></html>\n",
+    let header = format!(
+        "<h1>Attribution report</h1><p>{} models, {} channels · omnitouch {}</p>{}<p class=\"models\">{}</p>",
         page.results.len(),
         channels.len(),
         escape(env!("CARGO_PKG_VERSION")),
@@ -858,7 +866,8 @@ pub fn render(page: &Page) -> String {
             .map(|c| format!("<p class=\"context\">{}</p>", escape(c)))
             .unwrap_or_default(),
         escape(&models_line)
-    )
+    );
+    shell("omnitouch attribution report", &header, &body)
 }
 
 #[cfg(test)]
