@@ -1,7 +1,8 @@
 //! Progress bars on stderr: drawn only when stderr is a terminal and not `--quiet`.
 //!
 //! With the environment variable `OMNITOUCH_TIMINGS` set (to anything), every stage also
-//! prints its wall time to stderr when it finishes, bars drawn or not: how the benchmarks in
+//! prints its wall time to stderr when it finishes, bars drawn or not, and on Linux the
+//! process's resident memory then and at its peak so far: how the benchmarks in
 //! docs/performance.md split a run into stages.
 
 use std::io::IsTerminal;
@@ -45,12 +46,34 @@ impl Progress {
         self.bar.finish_and_clear();
         if std::env::var_os("OMNITOUCH_TIMINGS").is_some() {
             eprintln!(
-                "timing: {}: {:.2} s",
+                "timing: {}: {:.2} s{}",
                 self.message,
-                self.start.elapsed().as_secs_f64()
+                self.start.elapsed().as_secs_f64(),
+                resident_memory().unwrap_or_default()
             );
         }
     }
+}
+
+/// ", resident X MiB (peak Y MiB)" from `/proc/self/status`, where the system has it: which
+/// stage sets a run's peak.
+fn resident_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mib = |field: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(field))?;
+        let kib: u64 = line[field.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024)
+    };
+    Some(format!(
+        ", resident {} MiB (peak {} MiB)",
+        mib("VmRSS:")?,
+        mib("VmHWM:")?
+    ))
 }
 
 fn drawn(enabled: bool) -> bool {

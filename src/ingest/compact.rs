@@ -34,6 +34,25 @@ impl CompactRows {
         self.len() == 0
     }
 
+    /// Bytes held by the rows (conversion ids too long to be held inline are counted at
+    /// their length).
+    pub fn held_bytes(&self) -> usize {
+        let per_row = std::mem::size_of::<i64>() + 2 * std::mem::size_of::<u32>();
+        let per_conversion = std::mem::size_of::<f64>() + std::mem::size_of::<CompactString>();
+        self.files
+            .iter()
+            .map(|f| {
+                let spilled: usize = f
+                    .conversion_ids
+                    .iter()
+                    .filter(|id| id.is_heap_allocated())
+                    .map(|id| id.len())
+                    .sum();
+                f.ts.len() * per_row + f.values.len() * per_conversion + spilled
+            })
+            .sum()
+    }
+
     /// Adds one file's rows: its channel ids mapped through `channels` (local to global) and
     /// its conversion types interned into `types`, in place.
     pub(super) fn append(

@@ -32,6 +32,21 @@ impl InternedIds {
     pub fn link_rows(&self) -> usize {
         self.links.first().map_or(0, Cells::len)
     }
+
+    /// Bytes held: (values, their texts, their offsets, the stored cells).
+    pub fn held_bytes(&self) -> (usize, usize, usize, usize) {
+        let values = self.values.iter().map(Texts::len).sum();
+        let texts = self.values.iter().map(|t| t.bytes.len()).sum();
+        let cells: usize = self
+            .frame
+            .iter()
+            .chain(&self.links)
+            .flat_map(|c| &c.runs)
+            .map(|(_, run)| run.len())
+            .sum();
+        let offsets = values * std::mem::size_of::<usize>();
+        (values, texts, offsets, cells * std::mem::size_of::<u32>())
+    }
 }
 
 /// Texts held end to end in one buffer, each found by number: a text costs its bytes and one
@@ -84,6 +99,22 @@ impl Texts {
             _ => self.ends.get(i - 1).copied().unwrap_or(0),
         };
         prefetch(self.bytes.as_ptr().wrapping_add(start));
+    }
+
+    /// Room for `texts` more texts of `bytes` bytes in all, taken at once: growing by
+    /// doubling would copy the texts held at every step and, at the last, hold up to three
+    /// times their bytes while it copies (the join of 100M rows' identifiers peaked there).
+    /// Room never written to stays address space, not memory.
+    fn reserve(&mut self, texts: usize, bytes: usize) {
+        self.bytes.reserve_exact(bytes);
+        self.ends.reserve_exact(texts);
+    }
+
+    /// Adds every text of `other`, in order.
+    fn extend(&mut self, other: &Texts) {
+        let offset = self.bytes.len();
+        self.bytes.push_str(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + offset));
     }
 
     fn clear(&mut self) {
@@ -343,6 +374,17 @@ impl Index {
         }
     }
 
+    /// A lookup of distinct values whose hashes are `hashes` (value numbers in order), built
+    /// without reading a text.
+    fn from_hashes(hashes: &[u32]) -> Index {
+        let mut index = Index::with_capacity(hashes.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            // Values are distinct: nothing is found.
+            index.find_or_insert(h, |_| false, i as u32);
+        }
+        index
+    }
+
     /// (hash, value number) of every entry.
     fn entries(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.slots
@@ -406,17 +448,6 @@ impl Dict {
         }
         self.seal();
         hashes
-    }
-
-    /// A dict of `values` whose hashes are `hashes`, its lookup rebuilt without reading a
-    /// text.
-    fn from_hashes(values: Texts, hashes: &[u32]) -> Dict {
-        let mut index = Index::with_capacity(hashes.len());
-        for (i, &h) in hashes.iter().enumerate() {
-            // Values are distinct: nothing is found.
-            index.find_or_insert(h, |_| false, i as u32);
-        }
-        Dict { index, values }
     }
 
     /// Frees the lookup: no more values come.
@@ -543,9 +574,17 @@ pub(super) fn join(files: Vec<FileIds>, kinds: usize) -> InternedIds {
         .into_par_iter()
         .map(|(frame, links)| {
             let mut joined = Dict::default();
+            let (count, bytes) = frame
+                .iter()
+                .chain(&links)
+                .map(|(d, _)| (d.dict.values.len(), d.dict.values.bytes.len()))
+                .fold((0, 0), |(n, b), (dn, db)| (n + dn, b + db));
+            joined.values.reserve(count, bytes);
             let frame = join_part(frame, frame_rows, &mut joined);
             let links = join_part(links, link_rows, &mut joined);
-            joined.seal();
+            // The lookup goes; the texts keep their room (shrinking would copy them, and room
+            // never written to costs no memory).
+            joined.index = Index::default();
             (joined.values, frame, links)
         })
         .collect();
@@ -577,8 +616,10 @@ fn join_part(dicts: Vec<FilePart>, rows: usize, joined: &mut Dict) -> Cells {
         let values = std::mem::take(&mut d.dict.values);
         let hashes = std::mem::take(&mut d.hashes);
         let remap: Option<Vec<u32>> = if joined.values.is_empty() {
-            // Nothing joined yet: the file's numbers are the joined ones.
-            *joined = Dict::from_hashes(values, &hashes);
+            // Nothing joined yet: the file's numbers are the joined ones (its texts copied
+            // into the room reserved).
+            joined.values.extend(&values);
+            joined.index = Index::from_hashes(&hashes);
             None
         } else {
             let mut remap = vec![NO_VALUE; values.len()];
@@ -638,6 +679,62 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(f.frame[0].cells(values.len()).collect::<Vec<_>>(), expected);
             proptest::prop_assert_eq!(f.frame[0].dict.values.len(), first_seen.len());
+        }
+    }
+
+    proptest::proptest! {
+        /// Joined files number values as interning the concatenated columns does (every
+        /// file's frame rows, then every file's link rows).
+        #[test]
+        fn joins_equal_interning_the_concatenated_columns(
+            files in proptest::collection::vec(
+                (
+                    proptest::collection::vec(proptest::collection::vec(proptest::option::of(0u8..40), 2), 0..30),
+                    proptest::collection::vec(proptest::collection::vec(proptest::option::of(0u8..40), 2), 0..8),
+                    0usize..3,
+                ),
+                1..6,
+            ),
+        ) {
+            let text = |v: &Option<u8>| v.map(|v| format!("id{v}"));
+            // A file maps kind 0, kind 1 or both (2): cells of a kind it does not map are
+            // empty.
+            let mapped = |cells: &[Option<u8>], maps: usize| -> Vec<(usize, Option<String>)> {
+                (0..2).filter(|&k| maps == 2 || maps == k).map(|k| (k, text(&cells[k]))).collect()
+            };
+            let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); 4];
+            for link in [false, true] {
+                for (frame, links, maps) in &files {
+                    for row in if link { links } else { frame } {
+                        for k in 0..2 {
+                            let cell = (*maps == 2 || *maps == k).then(|| text(&row[k])).flatten();
+                            columns[usize::from(link) * 2 + k].push(cell);
+                        }
+                    }
+                }
+            }
+            let column = |i: usize| StringChunked::from_iter_options("".into(), columns[i].iter().map(|c| c.as_deref()));
+            let (f0, f1, l0, l1) = (column(0), column(1), column(2), column(3));
+            let direct = InternedIds::from_columns(&[&f0, &f1], &[&l0, &l1]);
+            let parts: Vec<FileIds> = files
+                .iter()
+                .map(|(frame, links, maps)| {
+                    let mut f = FileIds::new(2);
+                    for row in frame {
+                        f.push(false, &mapped(row, *maps));
+                    }
+                    for row in links {
+                        f.push(true, &mapped(row, *maps));
+                    }
+                    f.seal();
+                    f
+                })
+                .collect();
+            let joined = join(parts, 2);
+            let dense = |c: &[Cells]| c.iter().map(Cells::to_vec).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(&direct.values, &joined.values);
+            proptest::prop_assert_eq!(dense(&direct.frame), dense(&joined.frame));
+            proptest::prop_assert_eq!(dense(&direct.links), dense(&joined.links));
         }
     }
 
