@@ -10,6 +10,7 @@
 # (default /var/tmp/omnitouch-venv/bin/python, which .ci/run makes). The config needs
 # [identity] guard = "isolate_shared" (the script builds people only under it).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 config=$(realpath "$1")
 runs=${2:-2}
 bin=$(realpath "${BIN:-target/release/omnitouch}")
@@ -26,21 +27,7 @@ for i in $(seq "$runs"); do
   timed "omnitouch journeys -o" "$bin" journeys -q --config "$config" -o "$work/local-paths.parquet"
   timed "omnitouch run" "$bin" run -q --config "$config" --out-dir "$work/report"
   rm -f "$work/duck.db"
-  timed "duckdb script" "$python" -c "
-import duckdb, sys
-con = duckdb.connect(sys.argv[1])
-con.execute('SET enable_progress_bar = false')
-con.execute(open(sys.argv[2], encoding='utf-8').read())
-con.execute(\"COPY (SELECT * FROM omnitouch_paths) TO '\" + sys.argv[3] + \"' (FORMAT parquet)\")
-" "$work/duck.db" "$work/script.sql" "$work/duck-paths.parquet"
+  timed "duckdb script" "$python" "$here/run_script.py" "$work/duck.db" "$work/script.sql" "$work/duck-paths.parquet"
 done
-"$python" - "$work/local-paths.parquet" "$work/duck-paths.parquet" <<'PY'
-import duckdb, sys
-local, duck = sys.argv[1:3]
-q = "SELECT path, conversions, nulls, round(value, 6) FROM '{}'"
-diff = duckdb.sql(f"SELECT count(*) FROM (({q.format(local)} EXCEPT {q.format(duck)}) UNION ALL ({q.format(duck)} EXCEPT {q.format(local)}))").fetchall()[0][0]
-rows = duckdb.sql(f"SELECT count(*), sum(conversions), sum(nulls) FROM '{local}'").fetchall()[0]
-print(f"path tables: {rows[0]} paths, {rows[1]} conversions, {rows[2]} nulls; {diff} rows differ")
-sys.exit(1 if diff else 0)
-PY
+"$python" "$here/same_paths.py" "$work/local-paths.parquet" "$work/duck-paths.parquet"
 cat "$work/times"
