@@ -57,7 +57,10 @@ fn shards_sum_to_the_run_in_one_piece() {
         let sharded = shards::run(
             &config,
             &LOAD,
-            |t| identity::stitch(t, &IdentityOptions::from_config(&config, &t.id_kinds)?),
+            |t| {
+                let options = IdentityOptions::from_config(&config, &t.id_kinds)?;
+                identity::stitch_freeing_texts(t, &options)
+            },
             &options,
             &timed,
             n,
@@ -218,6 +221,28 @@ fn the_identities_pass_keeps_what_journeys_read_and_the_identifiers() {
         serde_json::to_value(&a.stats).expect("json"),
         serde_json::to_value(&b.stats).expect("json")
     );
+    // Stitching that frees the identifier texts once sorted gives the same, map and all when
+    // the map is kept (the texts stay for it), and the texts are gone when it is not.
+    for keep_map in [true, false] {
+        let mut freed = ingest::load_part(&config, &LOAD, Keep::Identities).expect("loads");
+        let options = IdentityOptions {
+            keep_map,
+            ..options.clone()
+        };
+        let c = identity::stitch_freeing_texts(&mut freed, &options).expect("stitches");
+        assert_eq!(c.person_of_row, a.person_of_row);
+        assert_eq!(c.device_of_row, a.device_of_row);
+        assert_eq!(
+            serde_json::to_value(&c.stats).expect("json"),
+            serde_json::to_value(&a.stats).expect("json")
+        );
+        if keep_map {
+            assert_eq!(c.map.entries, a.map.entries);
+        } else {
+            assert!(c.map.entries.is_empty());
+        }
+        assert!(freed.ids.as_ref().is_some_and(|ids| ids.values.is_empty()));
+    }
     // So does applying an identity map.
     let entries: Vec<(String, String, u32)> = a
         .map

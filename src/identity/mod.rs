@@ -15,6 +15,7 @@ mod map;
 mod options;
 mod union_find;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -126,27 +127,45 @@ const NO_NODE: u32 = u32::MAX;
 /// Stitches the identifiers of a load into people.
 pub fn stitch(t: &Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
     match &t.ids {
-        Some(ids) => stitch_ids(t, ids, options),
+        Some(ids) => stitch_ids(t, ids, Cow::Borrowed(&ids.values), options),
         None => {
             let frame_cols = id_columns(&t.frame, &t.id_kinds)?;
             let link_cols = id_columns(&t.links, &t.id_kinds)?;
-            stitch_ids(
-                t,
-                &InternedIds::from_columns(&frame_cols, &link_cols),
-                options,
-            )
+            let mut ids = InternedIds::from_columns(&frame_cols, &link_cols);
+            let values = std::mem::take(&mut ids.values);
+            stitch_ids(t, &ids, Cow::Owned(values), options)
         }
     }
 }
 
-/// [`stitch`] over identifiers interned per kind: nodes, links, components, people, then
-/// each row's person and device.
-fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> Result<Stitched> {
+/// [`stitch`], taking the identifier texts out of `t`'s interned identifiers: they are freed
+/// as soon as each kind's values are sorted (unless the map is kept), before the links are
+/// joined. The first pass of a run in shards holds nothing else as large (2.6 GiB of the
+/// 100M-row set's 5.4 GiB after loading).
+pub fn stitch_freeing_texts(t: &mut Touchpoints, options: &IdentityOptions) -> Result<Stitched> {
+    let values = t.ids.as_mut().map(|ids| std::mem::take(&mut ids.values));
+    match (&t.ids, values) {
+        (Some(ids), Some(values)) => stitch_ids(t, ids, Cow::Owned(values), options),
+        _ => stitch(t, options),
+    }
+}
+
+/// [`stitch`] over identifiers interned per kind (`values`: their texts, which `ids` may no
+/// longer hold): nodes and their order, then links, components, people, and each row's
+/// person and device.
+fn stitch_ids(
+    t: &Touchpoints,
+    ids: &InternedIds,
+    values: Cow<'_, [Texts]>,
+    options: &IdentityOptions,
+) -> Result<Stitched> {
     let kinds = &t.id_kinds;
-    let graph = Graph::new(ids, options);
+    let graph = Graph::new(ids, &values, options);
+    let (value_pos, sorted_kinds) = graph.value_positions(&values);
+    // Only the map reads the texts again.
+    let values = options.keep_map.then_some(values);
     let frame_segments = segments(&ids.frame, CHUNK);
     let (uf, refused, n_links) = graph.union_links(&frame_segments);
-    let (value_pos, sorted_kinds) = graph.value_positions();
     // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
     // the priority list leaves out) are told apart by their order in the config.
     let key = |n: u32| {
@@ -158,10 +177,9 @@ fn stitch_ids(t: &Touchpoints, ids: &InternedIds, options: &IdentityOptions) -> 
     let (node_person, people) = number_people(uf.into_roots(), &key);
     let (person_of_row, device_of_row) =
         graph.people_of_rows(frame_segments, frame_rows(t, ids), &node_person);
-    let map = if options.keep_map {
-        graph.identity_map(kinds, &node_person, &key, &sorted_kinds)
-    } else {
-        IdentityMap::default()
+    let map = match &values {
+        Some(values) => graph.identity_map(kinds, values, &node_person, &key, &sorted_kinds),
+        None => IdentityMap::default(),
     };
     let mut stats = person_stats(
         t,
@@ -212,13 +230,13 @@ struct Graph<'a> {
 impl<'a> Graph<'a> {
     /// Junk is judged once per distinct value; the other values become the kind's nodes, in
     /// input order.
-    fn new(ids: &'a InternedIds, options: &'a IdentityOptions) -> Graph<'a> {
-        let kinds = ids.values.len();
+    fn new(ids: &'a InternedIds, values: &[Texts], options: &'a IdentityOptions) -> Graph<'a> {
+        let kinds = values.len();
         let interned: Vec<Interned> = (0..kinds)
             .into_par_iter()
             .map(|k| {
                 let mut value_of_node = Vec::new();
-                let node_of_value: Vec<u32> = ids.values[k]
+                let node_of_value: Vec<u32> = values[k]
                     .iter()
                     .enumerate()
                     .map(|(i, v)| {
@@ -384,12 +402,14 @@ impl<'a> Graph<'a> {
     /// Each node's place in its kind's value order, and each kind's nodes in that order
     /// (kept only for the map). Each kind's values are sorted once; after that every order
     /// is an integer order.
-    fn value_positions(&self) -> (Vec<u32>, Vec<Vec<u32>>) {
+    fn value_positions(&self, values: &[Texts]) -> (Vec<u32>, Vec<Vec<u32>>) {
         let mut value_pos = vec![0u32; self.node_kind.len()];
+        // One kind at a time (each sort is parallel): sorting holds 16 bytes a value while
+        // it runs, and two large kinds at once set the peak of stitching 100M rows.
         let sorted_kinds: Vec<Vec<u32>> = self
             .interned
-            .par_iter()
-            .zip(&self.ids.values)
+            .iter()
+            .zip(values)
             .map(|(kind, all)| sorted_nodes(kind, all))
             .collect();
         // Each kind's nodes are a range of value_pos: kinds in parallel.
@@ -454,6 +474,7 @@ impl<'a> Graph<'a> {
     fn identity_map(
         &self,
         kinds: &[String],
+        values: &[Texts],
         node_person: &[u32],
         key: &(impl Fn(u32) -> u64 + Sync),
         sorted_kinds: &[Vec<u32>],
@@ -469,7 +490,7 @@ impl<'a> Graph<'a> {
                 let local = sorted_kinds[kind as usize][(key & 0xFFFF_FFFF) as usize];
                 MapEntry {
                     kind,
-                    value: self.ids.values[kind as usize]
+                    value: values[kind as usize]
                         .get(self.interned[kind as usize].value_of_node[local as usize] as usize)
                         .to_string(),
                     person,

@@ -376,7 +376,7 @@ pub fn input_in_shards(
     let data = crate::shards::run(
         &config,
         &load,
-        |t| people(&config, t, &args.people),
+        |t| people_freeing_texts(&config, t, &args.people),
         &options,
         &timed,
         shards,
@@ -459,14 +459,32 @@ pub fn input_in_window(
 
 /// People by stitching, or from `--identity-map`.
 pub fn people(config: &Config, t: &Touchpoints, args: &PeopleArgs) -> crate::Result<Stitched> {
-    let options = IdentityOptions {
-        // No command that goes on to journeys writes the map.
-        keep_map: false,
-        ..IdentityOptions::from_config(config, &t.id_kinds)?
-    };
+    let options = journey_identity_options(config, t)?;
     Ok(match &args.identity_map {
         Some(path) => identity::apply_map(t, &identity::read_map(path)?, &options)?,
         None => identity::stitch(t, &options)?,
+    })
+}
+
+/// [`people`], freeing the identifier texts of `t` once stitching no longer needs them: for
+/// a load that is dropped after stitching (the first pass of a run in shards).
+pub fn people_freeing_texts(
+    config: &Config,
+    t: &mut Touchpoints,
+    args: &PeopleArgs,
+) -> crate::Result<Stitched> {
+    if args.identity_map.is_some() {
+        return people(config, t, args);
+    }
+    let options = journey_identity_options(config, t)?;
+    identity::stitch_freeing_texts(t, &options)
+}
+
+/// The config's identity options for commands that go on to journeys: none writes the map.
+fn journey_identity_options(config: &Config, t: &Touchpoints) -> crate::Result<IdentityOptions> {
+    Ok(IdentityOptions {
+        keep_map: false,
+        ..IdentityOptions::from_config(config, &t.id_kinds)?
     })
 }
 
