@@ -18,6 +18,17 @@ unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
+/// Whether the command line asks for `--memory-limit`: then freed memory goes back to the
+/// kernel at once, so that the peak is what the run holds, not what it held shortly before
+/// (100M rows in shards: 7.9 GiB instead of 10.5 GiB, for 15 % more time). Read before the
+/// arguments are parsed: the allocator is set up before anything is allocated in earnest.
+fn memory_bounded() -> bool {
+    std::env::args_os().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--memory-limit" || a.starts_with("--memory-limit="))
+    })
+}
+
 fn main() -> std::process::ExitCode {
     // A reader that stops early (`omnitouch run | head`) closes the pipe: end quietly, as
     // command-line tools do, instead of panicking on the next `println!`.
@@ -27,8 +38,9 @@ fn main() -> std::process::ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        let delay = if memory_bounded() { 0 } else { PURGE_DELAY_MS };
         // SAFETY: mimalloc (the global allocator above, linked in) only stores the option.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, delay) };
     }
     omnitouch::cli::main()
 }

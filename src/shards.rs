@@ -126,7 +126,7 @@ impl Sharded {
 pub fn run(
     config: &Config,
     load: &LoadOptions,
-    people: impl FnOnce(&Touchpoints) -> Result<Stitched>,
+    people: impl FnOnce(&mut Touchpoints) -> Result<Stitched>,
     journeys: &JourneyOptions,
     timed: &[ModelSpec],
     shards: usize,
@@ -141,7 +141,7 @@ pub fn run(
     }
     let mut first = ingest::load_part(config, load, Keep::Identities)?;
     let bar = progress::stage("stitching identities", load.progress);
-    let mut stitched = people(&first)?;
+    let mut stitched = people(&mut first)?;
     bar.finish_and_clear();
     // Only what the shards need stays: the compact rows, a person and a device per row, and
     // the counts.
@@ -246,11 +246,13 @@ pub fn shard_rows<'a>(
 /// generator's 10M-row mixed set (docs/performance.md): a run in one piece peaks at about 3.0
 /// times the exports; a run in shards holds about 0.2 times them throughout (the compact rows,
 /// a person and a device per row) plus its share of the rest; its first pass (identifiers and
-/// compact rows) peaks at about 1.4 times them, whatever the number of shards (0.8 times them
-/// on the 100M-row all-Parquet set).
+/// compact rows) peaks at about 0.9 times them, whatever the number of shards (measured
+/// 2026-12-08 under `--memory-limit`, which hands freed memory back at once, and with the
+/// identifier texts freed once sorted: 0.83 times them on the mixed 10M-row set, 0.62 on the
+/// 100M-row all-Parquet set; 1.4 before).
 const WHOLE_PER_BYTE: f64 = 3.0;
 const FIXED_PER_BYTE: f64 = 0.2;
-const FIRST_PASS_PER_BYTE: f64 = 1.4;
+const FIRST_PASS_PER_BYTE: f64 = 0.9;
 
 /// Most shards `--memory-limit` picks.
 pub const MAX_SHARDS: usize = 4096;
