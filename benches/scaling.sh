@@ -9,7 +9,7 @@
 # BIN: the omnitouch binary (default: this tree, built in release); PYTHON: a Python with
 # duckdb (default /var/tmp/omnitouch-venv/bin/python, which .ci/run makes); WORK: where the
 # sets go (kept; a set already there is reused); RUN_ARGS: arguments to `omnitouch run`
-# (default `--memory-limit 8G`, which picks shards from the size of the exports);
+# (default `--memory-limit 8GiB`, which picks shards from the size of the exports);
 # DUCKDB_UP_TO=PEOPLE: run the script only on sets up to that many people (default: all).
 # Every config gets `[identity] guard = "isolate_shared"`, the guard the script builds people
 # under. The path tables of both engines are compared on every set: they must be equal.
@@ -23,7 +23,7 @@ else
 fi
 python=${PYTHON:-/var/tmp/omnitouch-venv/bin/python}
 work="${WORK:-$(mktemp -d)}"
-read -r -a run_args <<< "${RUN_ARGS:---memory-limit 8G}"
+read -r -a run_args <<< "${RUN_ARGS:---memory-limit 8GiB}"
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(230000 2300000 23000000)
 duckdb_up_to=${DUCKDB_UP_TO:-${sizes[-1]}}
