@@ -1,20 +1,22 @@
 //! Progress bars on stderr: drawn only when stderr is a terminal and not `--quiet`.
 //!
 //! With the environment variable `OMNITOUCH_TIMINGS` set (to anything), every stage also
-//! prints its wall time to stderr when it finishes, bars drawn or not, and on Linux the
-//! process's resident memory then and at its peak so far: how the benchmarks in
-//! docs/performance.md split a run into stages.
+//! prints its wall time to stderr when it finishes, bars drawn or not, with the process's CPU
+//! time over the stage (how many cores it kept busy) and, on Linux, its resident memory then
+//! and at its peak so far: how the benchmarks in docs/performance.md split a run into stages.
 
 use std::io::IsTerminal;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// A stage's progress: a bar or spinner (hidden when off) and the time it started.
+/// A stage's progress: a bar or spinner (hidden when off) and the wall and CPU time it
+/// started at.
 pub struct Progress {
     bar: ProgressBar,
     message: &'static str,
     start: Instant,
+    start_cpu: Option<f64>,
 }
 
 impl Progress {
@@ -23,6 +25,7 @@ impl Progress {
             bar,
             message,
             start: Instant::now(),
+            start_cpu: process_cpu_seconds(),
         }
     }
 
@@ -45,14 +48,43 @@ impl Progress {
     pub fn finish_and_clear(&self) {
         self.bar.finish_and_clear();
         if std::env::var_os("OMNITOUCH_TIMINGS").is_some() {
+            let wall = self.start.elapsed().as_secs_f64();
+            let cpu = match (self.start_cpu, process_cpu_seconds()) {
+                (Some(start), Some(end)) if wall > 0.0 => {
+                    format!(
+                        ", cpu {:.2} s ({:.1} cores busy)",
+                        end - start,
+                        (end - start) / wall
+                    )
+                }
+                _ => String::new(),
+            };
             eprintln!(
-                "timing: {}: {:.2} s{}",
+                "timing: {}: {wall:.2} s{cpu}{}",
                 self.message,
-                self.start.elapsed().as_secs_f64(),
                 resident_memory().unwrap_or_default()
             );
         }
     }
+}
+
+/// User and system CPU time of the whole process so far, in seconds (every thread's).
+fn process_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage writes one rusage into the pointer given, which points at one.
+        let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+        if rc != 0 {
+            return None;
+        }
+        // SAFETY: getrusage succeeded, so it filled the struct in.
+        let usage = unsafe { usage.assume_init() };
+        let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// ", resident X MiB (peak Y MiB)" from `/proc/self/status`, where the system has it: which

@@ -553,7 +553,7 @@ fn shards(options: &MainJobOptions) -> anyhow::Result<Option<usize>> {
     let need = crate::shards::first_pass_need(bytes);
     if need > limit {
         eprintln!(
-            "note: reading the identifiers of every row takes about {} for these exports, more than --memory-limit {}; the shards keep the rest of the run under it",
+            "note: reading the identifiers of every row may take up to about {} for these exports (estimated from their size), more than --memory-limit {}; the shards keep the rest of the run under it",
             bytesize::ByteSize(need),
             bytesize::ByteSize(limit)
         );
