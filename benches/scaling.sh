@@ -35,11 +35,11 @@ echo
 echo "| people | rows | omnitouch run: wall, user, system (s) | peak | s per 1M rows | DuckDB script: wall, user, system (s) | peak | script / run |"
 echo "|---:|---:|---|---:|---:|---|---:|---:|"
 
-# Runs a command under /usr/bin/time; prints "wall user system peak_kb".
+# Runs a command under /usr/bin/time into file $1 ("wall user system peak_kb" on its last
+# line); returns the command's status.
 timed() {
   local out=$1; shift
   /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" > /dev/null
-  cat "$out"
 }
 
 for people in "${sizes[@]}"; do
@@ -50,20 +50,28 @@ for people in "${sizes[@]}"; do
   fi
   rows=$(grep -o '[0-9]* rows in' "$work/generate-$people.txt" | grep -o '^[0-9]*' || echo "?")
   rm -rf "$work/report-$people"
-  read -r wall user sys peak < <(timed "$work/time-run-$people" \
-    "$bin" run -q -c "$set_dir/omnitouch.toml" "${run_args[@]}" --out-dir "$work/report-$people")
+  timed "$work/time-run-$people" \
+    "$bin" run -q -c "$set_dir/omnitouch.toml" "${run_args[@]}" --out-dir "$work/report-$people"
+  read -r wall user sys peak < <(tail -n 1 "$work/time-run-$people")
   per_million=$(awk -v w="$wall" -v r="$rows" 'BEGIN { printf "%.2f", w / (r / 1e6) }')
   duck="not run"; duck_peak=""; ratio=""
   if [ "$people" -le "$duckdb_up_to" ]; then
     "$bin" sql --config "$set_dir/omnitouch.toml" --dialect duckdb -o "$work/script-$people.sql"
     rm -f "$work/duck.db" "$work/duck.db.wal"
-    read -r dwall duser dsys dpeak < <(timed "$work/time-duck-$people" "$python" benches/warehouse/run_script.py \
-      "$work/duck.db" "$work/script-$people.sql" "$work/duck-paths-$people.parquet")
+    if timed "$work/time-duck-$people" "$python" benches/warehouse/run_script.py \
+      "$work/duck.db" "$work/script-$people.sql" "$work/duck-paths-$people.parquet" 2> "$work/duck-$people.log"; then
+      read -r dwall duser dsys dpeak < <(tail -n 1 "$work/time-duck-$people")
+      "$python" benches/warehouse/same_paths.py "$work/report-$people/paths.parquet" "$work/duck-paths-$people.parquet" >&2
+      duck="$dwall, $duser, $dsys"
+      duck_peak="$((dpeak / 1024)) MiB"
+      ratio=$(awk -v d="$dwall" -v w="$wall" 'BEGIN { printf "%.1f×", d / w }')
+    else
+      # DuckDB can run out of memory on the largest sets: say so, and go on.
+      read -r dwall duser dsys dpeak < <(tail -n 1 "$work/time-duck-$people")
+      duck="failed after $dwall s ($(grep -m1 -o '[A-Za-z]*Exception: [^(]*' "$work/duck-$people.log" || echo "see $work/duck-$people.log"))"
+      duck_peak="$((dpeak / 1024)) MiB"
+    fi
     rm -f "$work/duck.db" "$work/duck.db.wal"
-    "$python" benches/warehouse/same_paths.py "$work/report-$people/paths.parquet" "$work/duck-paths-$people.parquet" >&2
-    duck="$dwall, $duser, $dsys"
-    duck_peak="$((dpeak / 1024)) MiB"
-    ratio=$(awk -v d="$dwall" -v w="$wall" 'BEGIN { printf "%.1f×", d / w }')
   fi
   echo "| $people | $rows | $wall, $user, $sys | $((peak / 1024)) MiB | $per_million | $duck | $duck_peak | $ratio |"
 done
