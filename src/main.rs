@@ -22,8 +22,8 @@ unsafe extern "C" {
 /// kernel at once, so that the peak is what the run holds, not what it held shortly before
 /// (100M rows in shards: 7.9 GiB instead of 10.5 GiB, for 15 % more time). Read before the
 /// arguments are parsed: the allocator is set up before anything is allocated in earnest.
-fn memory_bounded() -> bool {
-    std::env::args_os().any(|a| {
+fn memory_bounded(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter().any(|a| {
         a.to_str()
             .is_some_and(|a| a == "--memory-limit" || a.starts_with("--memory-limit="))
     })
@@ -38,9 +38,31 @@ fn main() -> std::process::ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        let delay = if memory_bounded() { 0 } else { PURGE_DELAY_MS };
+        let delay = if memory_bounded(std::env::args_os()) {
+            0
+        } else {
+            PURGE_DELAY_MS
+        };
         // SAFETY: mimalloc (the global allocator above, linked in) only stores the option.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, delay) };
     }
     omnitouch::cli::main()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory_bounded;
+
+    fn bounded(args: &[&str]) -> bool {
+        memory_bounded(args.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn memory_limit_is_seen_in_either_spelling_and_only_as_itself() {
+        assert!(bounded(&["omnitouch", "run", "--memory-limit", "8GiB"]));
+        assert!(bounded(&["omnitouch", "run", "--memory-limit=8GiB"]));
+        assert!(!bounded(&["omnitouch", "run", "--shards", "4"]));
+        assert!(!bounded(&["omnitouch", "run", "--memory-limits", "8GiB"]));
+        assert!(!bounded(&["omnitouch", "run", "-c", "memory-limit.toml"]));
+    }
 }

@@ -47,7 +47,7 @@ impl Progress {
     /// Ends the stage: clears the bar and, under `OMNITOUCH_TIMINGS`, prints its time.
     pub fn finish_and_clear(&self) {
         self.bar.finish_and_clear();
-        if std::env::var_os("OMNITOUCH_TIMINGS").is_some() {
+        if timings() {
             let wall = self.start.elapsed().as_secs_f64();
             let cpu = match (self.start_cpu, process_cpu_seconds()) {
                 (Some(start), Some(end)) if wall > 0.0 => {
@@ -66,6 +66,12 @@ impl Progress {
             );
         }
     }
+}
+
+/// Whether `OMNITOUCH_TIMINGS` asks for stage timings (and what else the stages print
+/// beside them).
+pub fn timings() -> bool {
+    std::env::var_os("OMNITOUCH_TIMINGS").is_some()
 }
 
 /// User and system CPU time of the whole process so far, in seconds (every thread's).

@@ -162,8 +162,8 @@ fn stitch_ids(
     let kinds = &t.id_kinds;
     let graph = Graph::new(ids, &values, options);
     let (value_pos, sorted_kinds) = graph.value_positions(&values);
-    // Only the map reads the texts again.
-    let values = options.keep_map.then_some(values);
+    // Only the map reads the texts and the sorted values again: without it they go now.
+    let for_map = options.keep_map.then_some((values, sorted_kinds));
     let frame_segments = segments(&ids.frame, CHUNK);
     let (uf, refused, n_links) = graph.union_links(&frame_segments);
     // (kind rank, kind, place of the value in its kind's order): kinds of equal rank (kinds
@@ -177,8 +177,10 @@ fn stitch_ids(
     let (node_person, people) = number_people(uf.into_roots(), &key);
     let (person_of_row, device_of_row) =
         graph.people_of_rows(frame_segments, frame_rows(t, ids), &node_person);
-    let map = match &values {
-        Some(values) => graph.identity_map(kinds, values, &node_person, &key, &sorted_kinds),
+    let map = match &for_map {
+        Some((values, sorted_kinds)) => {
+            graph.identity_map(kinds, values, &node_person, &key, sorted_kinds)
+        }
         None => IdentityMap::default(),
     };
     let mut stats = person_stats(
@@ -399,9 +401,8 @@ impl<'a> Graph<'a> {
             .collect()
     }
 
-    /// Each node's place in its kind's value order, and each kind's nodes in that order
-    /// (kept only for the map). Each kind's values are sorted once; after that every order
-    /// is an integer order.
+    /// Each node's place in its kind's value order, and each kind's nodes in that order.
+    /// Each kind's values are sorted once; after that every order is an integer order.
     fn value_positions(&self, values: &[Texts]) -> (Vec<u32>, Vec<Vec<u32>>) {
         let mut value_pos = vec![0u32; self.node_kind.len()];
         // One kind at a time (each sort is parallel): sorting holds 16 bytes a value while
@@ -425,12 +426,6 @@ impl<'a> Graph<'a> {
                 here[i as usize] = pos as u32;
             }
         });
-        // Only the map reads the sorted values again.
-        let sorted_kinds = if self.options.keep_map {
-            sorted_kinds
-        } else {
-            Vec::new()
-        };
         (value_pos, sorted_kinds)
     }
 

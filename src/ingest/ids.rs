@@ -699,15 +699,16 @@ mod tests {
             let text = |v: &Option<u8>| v.map(|v| format!("id{v}"));
             // A file maps kind 0, kind 1 or both (2): cells of a kind it does not map are
             // empty.
+            let maps_kind = |maps: usize, k: usize| maps == 2 || maps == k;
             let mapped = |cells: &[Option<u8>], maps: usize| -> Vec<(usize, Option<String>)> {
-                (0..2).filter(|&k| maps == 2 || maps == k).map(|k| (k, text(&cells[k]))).collect()
+                (0..2).filter(|&k| maps_kind(maps, k)).map(|k| (k, text(&cells[k]))).collect()
             };
             let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); 4];
             for link in [false, true] {
                 for (frame, links, maps) in &files {
                     for row in if link { links } else { frame } {
                         for k in 0..2 {
-                            let cell = (*maps == 2 || *maps == k).then(|| text(&row[k])).flatten();
+                            let cell = maps_kind(*maps, k).then(|| text(&row[k])).flatten();
                             columns[usize::from(link) * 2 + k].push(cell);
                         }
                     }

@@ -249,7 +249,7 @@ pub fn load_part(config: &Config, options: &LoadOptions, keep: Keep) -> Result<T
         part_of(keep),
     )?;
     bar.finish_and_clear();
-    if std::env::var_os("OMNITOUCH_TIMINGS").is_some() {
+    if crate::progress::timings() {
         eprintln!("{}", held_after_loading(&t));
     }
     t.rows_per_file = rows_per_file;
