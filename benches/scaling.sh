@@ -58,18 +58,19 @@ for people in "${sizes[@]}"; do
   if [ "$people" -le "$duckdb_up_to" ]; then
     "$bin" sql --config "$set_dir/omnitouch.toml" --dialect duckdb -o "$work/script-$people.sql"
     rm -f "$work/duck.db" "$work/duck.db.wal"
-    if timed "$work/time-duck-$people" "$python" benches/warehouse/run_script.py \
-      "$work/duck.db" "$work/script-$people.sql" "$work/duck-paths-$people.parquet" 2> "$work/duck-$people.log"; then
-      read -r dwall duser dsys dpeak < <(tail -n 1 "$work/time-duck-$people")
+    duck_ok=yes
+    timed "$work/time-duck-$people" "$python" benches/warehouse/run_script.py \
+      "$work/duck.db" "$work/script-$people.sql" "$work/duck-paths-$people.parquet" \
+      2> "$work/duck-$people.log" || duck_ok=
+    read -r dwall duser dsys dpeak < <(tail -n 1 "$work/time-duck-$people")
+    duck_peak="$((dpeak / 1024)) MiB"
+    if [ -n "$duck_ok" ]; then
       "$python" benches/warehouse/same_paths.py "$work/report-$people/paths.parquet" "$work/duck-paths-$people.parquet" >&2
       duck="$dwall, $duser, $dsys"
-      duck_peak="$((dpeak / 1024)) MiB"
       ratio=$(awk -v d="$dwall" -v w="$wall" 'BEGIN { printf "%.1f×", d / w }')
     else
       # DuckDB can run out of memory on the largest sets: say so, and go on.
-      read -r dwall duser dsys dpeak < <(tail -n 1 "$work/time-duck-$people")
       duck="failed after $dwall s ($(grep -m1 -o '[A-Za-z]*Exception: [^(]*' "$work/duck-$people.log" || echo "see $work/duck-$people.log"))"
-      duck_peak="$((dpeak / 1024)) MiB"
     fi
     rm -f "$work/duck.db" "$work/duck.db.wal"
   fi
