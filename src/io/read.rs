@@ -453,24 +453,26 @@ pub const MAX_TEXT_COLUMNS: usize = 8;
 /// Smallest chunk worth a task of its own when [`read_csv_text`] splits a file.
 const MIN_CHUNK_BYTES: usize = 1 << 20;
 
-/// Reads the `wanted` columns (at most [`MAX_TEXT_COLUMNS`]) of a CSV file as text, row by row,
-/// without a [`Value`] per cell: for large files whose cells the caller parses itself (path
-/// tables). Header checks are those of [`open`]; a ragged row or a cell that is not UTF-8 is
-/// an error naming its line, as in [`read_rows`], and the error reported is the first in the
-/// file.
+/// Reads the `wanted` columns (at most [`MAX_TEXT_COLUMNS`]) of a CSV file row by row, without
+/// a [`Value`] per cell: for large files whose cells the caller parses itself (path tables).
+/// Header checks are those of [`open`]; a ragged row is an error naming its line, as in
+/// [`read_rows`], and so is a cell that is not UTF-8 when the caller asks for its text
+/// ([`Cells::text`]); the error reported is the first in the file.
 ///
 /// Each row goes to `row` with a state made by `new_state`; the states come back in file
 /// order. The file is read whole. Without a quote character it is split at line ends into
-/// chunks read in parallel, one state each (only quotes let a record hold a line end); with
-/// one it is read in one pass with one state. Lines are counted from the bytes, so they are
-/// right after blank lines and with CRLF line ends, where the csv crate's own count is not.
+/// chunks read in parallel, one state each (only quotes let a record hold a line end; one
+/// state per thread, carried from chunk to chunk, was measured no faster); with one it is
+/// read in one pass with one state. Lines are counted
+/// from the bytes, so they are right after blank lines and with CRLF line ends, where the csv
+/// crate's own count is not.
 pub fn read_csv_text<S: Send>(
     file: &Path,
     csv: &CsvOptions,
     wanted: &[String],
     what: &str,
     new_state: impl Fn() -> S + Sync,
-    row: impl Fn(&mut S, &RowAt, &[&str]) -> Result<()> + Sync,
+    row: impl Fn(&mut S, &Cells) -> Result<()> + Sync,
 ) -> Result<Vec<S>> {
     if wanted.len() > MAX_TEXT_COLUMNS {
         return Err(Error::format(file, "too many columns for a text read"));
@@ -497,51 +499,191 @@ pub fn read_csv_text<S: Send>(
         bom
     };
     let start = start.min(bytes.len());
-    let body = &bytes[start..];
     let quote = quote_byte(csv);
-    let chunks = if memchr::memchr(quote, body).is_none() {
-        line_chunks(body)
-    } else {
-        std::iter::once(0..body.len()).collect()
-    };
-    let columns = TextColumns {
-        header: &reader.header,
-        indices: &reader.indices,
-    };
     let delimiter = csv_delimiter(csv.delimiter.as_deref(), file)
         .map_err(|e| Error::format(file, format!("csv.delimiter: {e}")))?;
-    chunks
+    let text = CsvText {
+        file,
+        bytes: &bytes,
+        columns: TextColumns {
+            header: &reader.header,
+            indices: &reader.indices,
+        },
+        delimiter,
+    };
+    let body = &bytes[start..];
+    if !plain_lines(body, quote) {
+        let mut state = new_state();
+        text.read_quoted_records(start..bytes.len(), quote, &mut |cells| {
+            row(&mut state, cells)
+        })?;
+        return Ok(vec![state]);
+    }
+    let states: Vec<Result<S>> = line_chunks(body)
         .into_par_iter()
         .map(|chunk| {
-            let offset = start + chunk.start;
-            let chunk = &body[chunk];
             let mut state = new_state();
-            let mut reader = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .quote(quote)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(chunk);
-            let mut record = csv::ByteRecord::new();
-            loop {
-                match reader.read_byte_record(&mut record) {
-                    Ok(true) => {}
-                    Ok(false) => return Ok(state),
-                    Err(e) => return Err(Error::format(file, format!("cannot read CSV: {e}"))),
-                }
-                let at = RowAt {
-                    file: &bytes,
-                    byte: offset + record.position().map_or(0, |p| p.byte()) as usize,
-                };
-                let mut cells = [""; MAX_TEXT_COLUMNS];
-                let cells = &mut cells[..wanted.len()];
-                columns
-                    .decode(&|| at.line(), &record, cells)
-                    .map_err(|b| b.into_error(file))?;
-                row(&mut state, &at, cells)?;
-            }
+            let chunk = start + chunk.start..start + chunk.end;
+            text.read_plain_lines(chunk, &mut |cells| row(&mut state, cells))?;
+            Ok(state)
         })
-        .collect()
+        .collect();
+    // In file order: a chunk stops at its first error, so the first error found is the
+    // first in the file.
+    states.into_iter().collect()
+}
+
+/// The wanted cells of a row of [`read_csv_text`], as bytes; [`Cells::text`] checks that
+/// one is UTF-8 (a row whose text was seen before needs no check again).
+pub struct Cells<'a> {
+    fields: [&'a [u8]; MAX_TEXT_COLUMNS],
+    text: &'a CsvText<'a>,
+    /// The row's position in the file, for errors.
+    at: RowAt<'a>,
+}
+
+impl<'a> Cells<'a> {
+    /// The bytes of wanted cell `k`.
+    pub fn bytes(&self, k: usize) -> &'a [u8] {
+        self.fields[k]
+    }
+
+    /// The text of wanted cell `k`, or the error naming its line and column when it is not
+    /// UTF-8.
+    pub fn text(&self, k: usize) -> Result<&'a str> {
+        std::str::from_utf8(self.fields[k]).map_err(|_| {
+            let column = &self.text.columns.header[self.text.columns.indices[k]];
+            BrokenRow {
+                line: self.at.line(),
+                reason: BrokenReason::InvalidEncoding,
+                detail: format!(
+                    "column \"{column}\" is not valid UTF-8 (for a file in another encoding, set csv.encoding, e.g. \"windows-1252\")"
+                ),
+            }
+            .into_error(self.text.file)
+        })
+    }
+
+    /// The row's line (counted from the bytes before it, so only when asked).
+    pub fn line(&self) -> u64 {
+        self.at.line()
+    }
+}
+
+/// A CSV file read whole by [`read_csv_text`], and how its records split.
+pub struct CsvText<'a> {
+    file: &'a Path,
+    bytes: &'a [u8],
+    columns: TextColumns<'a>,
+    delimiter: u8,
+}
+
+impl<'a> CsvText<'a> {
+    /// The row whose fields are `fields`, starting at byte `at`: its wanted cells, or an
+    /// error when it is ragged.
+    fn cells(&'a self, at: usize, fields: &[&'a [u8]]) -> Result<Cells<'a>> {
+        let at = RowAt {
+            file: self.bytes,
+            byte: at,
+        };
+        let width = self.columns.header.len();
+        if fields.len() != width {
+            return Err(BrokenRow {
+                line: at.line(),
+                reason: BrokenReason::RaggedRow,
+                detail: format!("{} fields, expected {width}", fields.len()),
+            }
+            .into_error(self.file));
+        }
+        let mut wanted = [&b""[..]; MAX_TEXT_COLUMNS];
+        for (cell, &i) in wanted.iter_mut().zip(self.columns.indices) {
+            *cell = fields[i];
+        }
+        Ok(Cells {
+            fields: wanted,
+            text: self,
+            at,
+        })
+    }
+
+    /// The rows of `range` (whole lines of [`plain_lines`]): each row goes to `row`. Blank
+    /// lines are skipped and CRLF line ends taken, as the csv crate does. Lines are found
+    /// with `memchr` and split at delimiters byte by byte (fields are a few bytes long, too
+    /// short for `memchr` to pay: one `memchr2` pass for both was 9 % slower).
+    fn read_plain_lines(
+        &'a self,
+        range: std::ops::Range<usize>,
+        row: &mut impl FnMut(&Cells) -> Result<()>,
+    ) -> Result<()> {
+        let chunk = &self.bytes[range.clone()];
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(self.columns.header.len());
+        let mut line_start = 0;
+        while line_start < chunk.len() {
+            let end =
+                memchr::memchr(b'\n', &chunk[line_start..]).map_or(chunk.len(), |i| line_start + i);
+            fields.extend(chunk[line_start..end].split(|&b| b == self.delimiter));
+            self.line_read(range.start + line_start, &mut fields, row)?;
+            line_start = end + 1;
+        }
+        Ok(())
+    }
+
+    /// A line of `fields` starting at byte `at` handed to `row` (its CR of a CRLF end taken
+    /// off; a blank line skipped), and `fields` cleared for the next.
+    fn line_read(
+        &'a self,
+        at: usize,
+        fields: &mut Vec<&'a [u8]>,
+        row: &mut impl FnMut(&Cells) -> Result<()>,
+    ) -> Result<()> {
+        if let Some(last) = fields.last_mut() {
+            if let [cell @ .., b'\r'] = last {
+                *last = cell;
+            }
+        }
+        let blank = matches!(fields.as_slice(), [only] if only.is_empty());
+        let done = if blank {
+            Ok(())
+        } else {
+            self.cells(at, fields).and_then(|cells| row(&cells))
+        };
+        fields.clear();
+        done
+    }
+
+    /// The rows of `range`, which may hold quoted cells, read with the csv crate.
+    fn read_quoted_records(
+        &'a self,
+        range: std::ops::Range<usize>,
+        quote: u8,
+        row: &mut impl FnMut(&Cells) -> Result<()>,
+    ) -> Result<()> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .quote(quote)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&self.bytes[range.clone()]);
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(Error::format(self.file, format!("cannot read CSV: {e}"))),
+            }
+            let byte = range.start + record.position().map_or(0, |p| p.byte()) as usize;
+            let fields: Vec<&[u8]> = record.iter().collect();
+            row(&self.cells(byte, &fields)?)?;
+        }
+    }
+}
+
+/// Whether `body` can be split at line ends and its lines at delimiters without a CSV
+/// parser: no quote character (only quotes let a cell hold a line end or a delimiter) and
+/// no carriage return other than in a CRLF line end (a lone one ends a record too).
+fn plain_lines(body: &[u8], quote: u8) -> bool {
+    memchr::memchr(quote, body).is_none()
+        && memchr::memchr_iter(b'\r', body).all(|i| body.get(i + 1) == Some(&b'\n'))
 }
 
 /// Where a row of [`read_csv_text`] is. Its line is counted from the bytes only when asked
@@ -604,23 +746,25 @@ struct TextColumns<'a> {
 }
 
 impl TextColumns<'_> {
-    /// The wanted cells of `record` as text, into `cells` (one per wanted column), or why the
-    /// row is broken (on `line`): a ragged row, or a wanted cell that is not UTF-8.
-    fn decode<'r>(
+    /// The wanted cells of a record of `width` fields (field `i` is `field(i)`) as text,
+    /// into `cells` (one per wanted column), or why the row is broken (on `line`): a ragged
+    /// row, or a wanted cell that is not UTF-8.
+    fn decode_cells<'r>(
         &self,
         line: &dyn Fn() -> u64,
-        record: &'r csv::ByteRecord,
+        width: usize,
+        field: impl Fn(usize) -> &'r [u8],
         cells: &mut [&'r str],
     ) -> std::result::Result<(), BrokenRow> {
-        if record.len() != self.header.len() {
+        if width != self.header.len() {
             return Err(BrokenRow {
                 line: line(),
                 reason: BrokenReason::RaggedRow,
-                detail: format!("{} fields, expected {}", record.len(), self.header.len()),
+                detail: format!("{width} fields, expected {}", self.header.len()),
             });
         }
         for (cell, &i) in cells.iter_mut().zip(self.indices) {
-            *cell = std::str::from_utf8(&record[i]).map_err(|_| BrokenRow {
+            *cell = std::str::from_utf8(field(i)).map_err(|_| BrokenRow {
                 line: line(),
                 reason: BrokenReason::InvalidEncoding,
                 detail: format!(
@@ -832,7 +976,7 @@ impl CsvBatchReader {
         })
     }
 
-    /// The wanted cells of `record` as text (see [`TextColumns::decode`]).
+    /// The wanted cells of `record` as text (see [`TextColumns::decode_cells`]).
     fn text_cells<'r>(
         &self,
         record: &'r csv::ByteRecord,
@@ -844,7 +988,7 @@ impl CsvBatchReader {
             header: &self.header,
             indices: &self.indices,
         }
-        .decode(&|| line, record, cells)?;
+        .decode_cells(&|| line, record.len(), |i| &record[i], cells)?;
         Ok(line)
     }
 

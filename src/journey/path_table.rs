@@ -18,7 +18,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
 use crate::io::number::Decimal;
-use crate::io::read::{self as raw, Value};
+use crate::io::read::{self as raw, Cells, Value};
 use crate::io::{CsvOptions, Format};
 use crate::names::Names;
 
@@ -283,13 +283,15 @@ struct LocalRows {
     /// numbers summed as rows arrive: equal paths merge by hashing, and only distinct rows
     /// are sorted at the end.
     rows: Vec<LocalRow>,
-    /// `rows` by the hash of their key, while merging by hashing pays ([`LocalRows::add`]).
-    index: Option<HashTable<Entry>>,
-    /// Rows added.
-    added: u64,
-    /// With [`LocalRows::logging`]: each row's key (index into `rows`) and value, in input
-    /// order, so that a part read after another adds its values one by one onto the earlier
-    /// part's sums, as one reader would (floating-point sums depend on their order).
+    /// `rows` by the hash of their key ([`LocalRows::add`]).
+    index: HashTable<Entry>,
+    /// For a part of a reader ([`PartRows`]): its non-zero values in input order with their
+    /// row (index into `rows`), so that a part read after another adds its values one by one
+    /// onto the earlier part's sums, as one reader would (floating-point sums depend on their
+    /// order). Zeros are left out: sums start at +0.0 ([`LocalRows::finish_parts`]), and
+    /// adding a zero of either sign to a sum that starts there leaves it as it is (x + 0.0 is
+    /// x unless x is -0.0, which such a sum never is; x + -0.0 is x); a table written one row
+    /// per journey has mostly zeros. None: each row's value is its input's sum.
     log: Option<Vec<(u32, f64)>>,
     /// Reused while a path is split.
     scratch: Vec<u32>,
@@ -305,8 +307,7 @@ impl Default for LocalRows {
             recent: [((0, 0, 0), 0); RECENT],
             labels,
             rows: Vec::new(),
-            index: Some(HashTable::new()),
-            added: 0,
+            index: HashTable::new(),
             log: None,
             scratch: Vec::new(),
         }
@@ -323,7 +324,11 @@ impl LocalRows {
         };
         // Most channel names are short: one integer compare in a small direct-mapped cache,
         // else one integer hash; no string compare.
-        let slot = (key.0 ^ key.1.rotate_left(7)) as usize % RECENT;
+        // A multiplicative hash's top bits: the low bits of names such as `ch01`…`ch12` differ
+        // too little for `x % RECENT` to keep them apart.
+        let mixed =
+            (key.0 ^ key.1.rotate_left(32) ^ u64::from(key.2)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mixed >> (64 - RECENT.trailing_zeros())) as usize;
         if self.recent[slot].0 == key {
             return self.recent[slot].1;
         }
@@ -340,41 +345,9 @@ impl LocalRows {
         self.labels.id(text)
     }
 
-    /// Rows that keep a log of their values, for [`LocalRows::finish_parts`].
-    fn logging() -> LocalRows {
-        LocalRows {
-            log: Some(Vec::new()),
-            ..LocalRows::default()
-        }
-    }
-
-    /// Adds a row: its numbers onto its key's row, or a new row for a new key. Returns the
-    /// row's index in `rows`.
-    ///
-    /// Hashing pays when keys repeat (a row per journey: 1M rows, 320k keys) and costs when
-    /// they do not (a table already aggregated by path: a third slower to read, measured in
-    /// docs/performance.md): after [`HASH_TRIAL`] rows, a reader's part
-    /// ([`LocalRows::logging`]) whose keys nearly never repeat appends the rest as they come,
-    /// and [`LocalRows::finish_parts`] merges them.
-    fn add(&mut self, path: &[u32], ctype: u32, segment: u32, c: u64, v: f64, n: u64) -> u32 {
-        self.added += 1;
-        // Only a reader's parts switch; tables built from journeys keep only distinct rows.
-        if self.added == HASH_TRIAL
-            && self.log.is_some()
-            && self.rows.len() as u64 * 10 > self.added * 9
-        {
-            self.index = None;
-        }
+    /// Adds a row: its numbers onto its key's row, or a new row for a new key.
+    fn add(&mut self, path: &[u32], ctype: u32, segment: u32, c: u64, v: f64, n: u64) {
         let rows = &mut self.rows;
-        let Some(index) = &mut self.index else {
-            let i = rows.len() as u32;
-            rows.push((path.to_vec(), ctype, segment, c, v, n));
-            // Nothing merged yet: the log would say row i is the i-th row (see finish_parts).
-            if let Some(log) = self.log.as_mut().filter(|log| log.len() > i as usize) {
-                log.push((i, v));
-            }
-            return i;
-        };
         let key = Entry::new(path, ctype, segment, 0);
         let same = |e: &Entry| {
             e.packed == key.packed
@@ -382,37 +355,31 @@ impl LocalRows {
                 && (key.packed != UNPACKED || rows[e.row as usize].0 == path)
         };
         let hash = key.hash(|| row_hash(path, ctype, segment));
-        let at = match index.find(hash, same) {
+        match self.index.find(hash, same) {
             Some(e) => {
-                let i = e.row;
-                let r = &mut rows[i as usize];
+                let r = &mut rows[e.row as usize];
                 r.3 += c;
                 r.4 += v;
                 r.5 += n;
-                i
             }
             None => {
                 let i = rows.len() as u32;
                 rows.push((path.to_vec(), ctype, segment, c, v, n));
-                index.insert_unique(hash, Entry { row: i, ..key }, |e: &Entry| {
-                    e.hash(|| {
-                        let r = &rows[e.row as usize];
-                        row_hash(&r.0, r.1, r.2)
-                    })
-                });
-                i
+                self.index
+                    .insert_unique(hash, Entry { row: i, ..key }, |e: &Entry| {
+                        e.hash(|| {
+                            let r = &rows[e.row as usize];
+                            row_hash(&r.0, r.1, r.2)
+                        })
+                    });
             }
-        };
-        if let Some(log) = &mut self.log {
-            log.push((at, v));
         }
-        at
     }
 
-    /// The table of `parts` (logging, [`LocalRows::logging`]) read one after the other, as one
-    /// reader would have made it: every part's distinct rows sorted together in parallel (by
-    /// channel names, as [`LocalRows::finish`] orders them; ties in part order), equal keys
-    /// merged, and each key's value summed from the parts' logs in input order.
+    /// The table of `parts` read one after the other, as one reader would have made it:
+    /// every part's distinct rows sorted together in parallel (by channel names, as
+    /// [`LocalRows::finish`] orders them; ties in part order), equal keys merged, and each
+    /// key's value summed from the parts' logs in input order.
     fn finish_parts(parts: Vec<LocalRows>) -> PathTable {
         let mut names = Names::default();
         let mut labels = Names::default();
@@ -427,18 +394,13 @@ impl LocalRows {
             .collect();
         let (channels, rank) = sorted_names(names.into_list());
         let (labels, label_rank) = sorted_names(labels.into_list());
-        // Per part: its log, where its rows start, and how many there are.
+        // Per part: its log (None: each row's value is its input's sum), where its rows start,
+        // and how many there are.
         let mut logs = Vec::with_capacity(parts.len());
         let mut rows: Vec<LocalRow> = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
         for (part, (ids, lbl)) in parts.into_iter().zip(&maps) {
             let first = rows.len();
-            // A part that merged no rows logged nothing ([`LocalRows::add`]), and one built
-            // from journeys keeps none: its rows' values are its input's sums, in order.
-            let log = match part.log {
-                Some(log) if log.len() > part.rows.len() => Some(log),
-                _ => None,
-            };
-            logs.push((log, first, part.rows.len()));
+            logs.push((part.log, first, part.rows.len()));
             rows.extend(part.rows);
             rows[first..].par_iter_mut().for_each(|r| {
                 for ch in &mut r.0 {
@@ -448,20 +410,10 @@ impl LocalRows {
                 r.2 = label_rank[lbl[r.2 as usize] as usize];
             });
         }
-        // Equal keys merge; their values are summed below, in input order.
+        // Equal keys merge; their values are summed below, in input order, from +0.0.
         let values: Vec<f64> = rows.iter().map(|r| r.4).collect();
         let (mut out, global) = sorted_and_merged(rows, channels.len(), &labels);
-        // Values in input order: each key's first value, then the others added one by one.
-        let mut started = vec![false; out.len()];
-        let mut add = |at: usize, v: f64| {
-            let k = global[at] as usize;
-            if started[k] {
-                out[k].value += v;
-            } else {
-                started[k] = true;
-                out[k].value = v;
-            }
-        };
+        let mut add = |at: usize, v: f64| out[global[at] as usize].value += v;
         for (log, start, own) in logs {
             match log {
                 Some(log) => log
@@ -592,13 +544,42 @@ fn sorted_names(mut names: Vec<String>) -> (Vec<String>, Vec<u32>) {
     (sorted, rank)
 }
 
-/// The order of rows whose channels are fewer than 256: the first 16 channels of each path
-/// pack into a u128 (one byte per channel, id + 1, zero-padded), whose order is the order of
-/// those prefixes, so most comparisons need no heap access; only paths longer than 16 that
-/// share a prefix compare their tails. The row index breaks ties, so duplicates stay in input
-/// order.
-fn packed_order(rows: &[LocalRow]) -> Vec<u32> {
-    let mut keys: Vec<(u128, u32, u32, u32)> = rows
+/// A row's sort key when channels are fewer than 256: the first 16 channels of its path
+/// packed into a u128 (one byte per channel, id + 1, zero-padded), whose order is the order
+/// of those prefixes, so most comparisons need no heap access; with the row's labels, index
+/// and counts, so that rows merge from their keys alone.
+#[derive(Clone, Copy)]
+struct PackedKey {
+    packed: u128,
+    ctype: u32,
+    segment: u32,
+    row: u32,
+    conversions: u64,
+    nulls: u64,
+}
+
+impl PackedKey {
+    /// Whether the path may go on past the packed prefix (its 16th channel is there).
+    fn may_go_on(&self) -> bool {
+        self.packed & 0xff != 0
+    }
+
+    /// The path of a key that does not go on past its prefix.
+    fn path(&self) -> Vec<u32> {
+        let bytes = self.packed.to_be_bytes();
+        bytes
+            .iter()
+            .take_while(|&&b| b != 0)
+            .map(|&b| u32::from(b) - 1)
+            .collect()
+    }
+}
+
+/// The keys of rows whose channels are fewer than 256, sorted: only paths longer than 16
+/// that share a prefix compare their tails. The row index breaks ties, so duplicates stay in
+/// input order.
+fn packed_keys(rows: &[LocalRow]) -> Vec<PackedKey> {
+    let mut keys: Vec<PackedKey> = rows
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
@@ -607,20 +588,84 @@ fn packed_order(rows: &[LocalRow]) -> Vec<u32> {
                 let byte = r.0.get(slot).map_or(0, |&c| u128::from(c) + 1);
                 packed = (packed << 8) | byte;
             }
-            (packed, r.1, r.2, i as u32)
+            PackedKey {
+                packed,
+                ctype: r.1,
+                segment: r.2,
+                row: i as u32,
+                conversions: r.3,
+                nulls: r.5,
+            }
         })
         .collect();
-    let tail = |k: &(u128, u32, u32, u32)| rows[k.3 as usize].0.get(PACKED..).unwrap_or(&[]);
+    let tail = |k: &PackedKey| rows[k.row as usize].0.get(PACKED..).unwrap_or(&[]);
     keys.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
+        a.packed
+            .cmp(&b.packed)
             .then_with(|| tail(a).cmp(tail(b)))
-            .then_with(|| (a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+            .then_with(|| (a.ctype, a.segment, a.row).cmp(&(b.ctype, b.segment, b.row)))
     });
-    keys.into_iter().map(|k| k.3).collect()
+    keys
 }
 
-/// Channels of a path packed into the sort key of [`packed_order`].
+/// The order of rows whose channels are fewer than 256 ([`packed_keys`]).
+#[cfg(test)]
+fn packed_order(rows: &[LocalRow]) -> Vec<u32> {
+    packed_keys(rows).into_iter().map(|k| k.row).collect()
+}
+
+/// Channels of a path packed into [`PackedKey`].
 const PACKED: usize = 16;
+
+/// [`merged`] of rows sorted by [`packed_keys`], in parallel and from the keys: rows are
+/// read only for paths longer than the packed prefix. (Following every row and its path in
+/// sorted order, which is random order in memory, took two thirds of merging a
+/// one-row-per-journey table's 400k part rows; moving each group's path out of its first
+/// row in one pass, random order in memory again, was about 15 % slower on that table's whole
+/// read.)
+fn merged_by_keys(
+    rows: &[LocalRow],
+    keys: &[PackedKey],
+    labels: &[String],
+) -> (Vec<PathRow>, Vec<u32>) {
+    let tail = |k: &PackedKey| rows[k.row as usize].0.get(PACKED..).unwrap_or(&[]);
+    let same = |a: &PackedKey, b: &PackedKey| {
+        a.packed == b.packed
+            && (a.ctype, a.segment) == (b.ctype, b.segment)
+            && (!a.may_go_on() || tail(a) == tail(b))
+    };
+    let starts: Vec<usize> = (0..keys.len())
+        .into_par_iter()
+        .filter(|&p| p == 0 || !same(&keys[p - 1], &keys[p]))
+        .collect();
+    let group = |g: usize| &keys[starts[g]..starts.get(g + 1).copied().unwrap_or(keys.len())];
+    let out: Vec<PathRow> = (0..starts.len())
+        .into_par_iter()
+        .map(|g| {
+            let members = group(g);
+            let first = &members[0];
+            PathRow {
+                path: if first.may_go_on() {
+                    rows[first.row as usize].0.clone()
+                } else {
+                    first.path()
+                },
+                conversion_type: labels[first.ctype as usize].clone(),
+                segment: labels[first.segment as usize].clone(),
+                conversions: members.iter().map(|k| k.conversions).sum(),
+                value: 0.0,
+                nulls: members.iter().map(|k| k.nulls).sum(),
+            }
+        })
+        .collect();
+    let mut into = vec![0u32; rows.len()];
+    for g in 0..starts.len() {
+        for k in group(g) {
+            into[k.row as usize] = g as u32;
+        }
+    }
+    (out, into)
+}
 
 /// The order of rows of any path length (a stable sort keeps duplicates in input order).
 fn general_order(rows: &[LocalRow]) -> Vec<u32> {
@@ -666,19 +711,22 @@ fn merged(mut rows: Vec<LocalRow>, order: Vec<u32>, labels: &[String]) -> (Vec<P
     (out, into)
 }
 
-/// Rows in canonical order, equal keys merged ([`merged`]): the sort packs paths when the
-/// channels are fewer than 256.
+/// Rows in canonical order, equal keys merged ([`merged`]): when the channels are fewer
+/// than 256, from packed keys ([`packed_keys`], [`merged_by_keys`]).
 fn sorted_and_merged(
     rows: Vec<LocalRow>,
     channels: usize,
     labels: &[String],
 ) -> (Vec<PathRow>, Vec<u32>) {
-    let order = if channels < 256 {
-        packed_order(&rows)
-    } else {
-        general_order(&rows)
-    };
-    merged(rows, order, labels)
+    if channels >= 256 {
+        let order = general_order(&rows);
+        return merged(rows, order, labels);
+    }
+    let keys = packed_keys(&rows);
+    let merged = merged_by_keys(&rows, &keys, labels);
+    // Hundreds of thousands of paths to free: in parallel.
+    rows.into_par_iter().for_each(drop);
+    merged
 }
 
 /// Writes a table as Parquet (`.parquet`) or CSV (anything else), atomically. Values are
@@ -829,28 +877,22 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     if format == Format::Csv {
         // Large tables come as CSV: parse the text cells directly, without a Value per cell,
         // in parallel chunks whose rows are appended in file order.
-        let chunks = raw::read_csv_text(
+        let columns = OptionalColumns {
+            type_at,
+            segment_at,
+        };
+        let parts = raw::read_csv_text(
             path,
             &csv,
             &wanted,
             "path table",
-            LocalRows::logging,
-            |local, at, cells| {
-                let text_at = |i: Option<usize>| i.map_or("", |i| cells[i].trim());
-                reading.add(
-                    local,
-                    || at.line(),
-                    RowIn {
-                        path: cells[0].trim(),
-                        conversions: count_text(cells[1]),
-                        value: raw::amount_text(cells[2], Decimal::Point),
-                        nulls: count_text(cells[3]),
-                        conversion_type: text_at(type_at),
-                        segment: text_at(segment_at),
-                    },
-                )
-            },
+            PartRows::default,
+            |part, cells| part.add(&reading, columns, cells),
         )?;
+        let chunks = parts
+            .into_par_iter()
+            .map(PartRows::into_local_rows)
+            .collect();
         return Ok(LocalRows::finish_parts(chunks));
     } else {
         raw::read_rows(path, format, &csv, &wanted, "path table", |line, cells| {
@@ -874,6 +916,191 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<PathTable> {
     Ok(local.finish())
 }
 
+/// A part of a CSV path table read in parallel: its rows keyed by their text as read (path
+/// bytes and labels), counts summed as rows come. A text seen before costs one hash of its
+/// bytes; a new one is split into channels once, its ids kept end to end in one buffer, with
+/// no hash of the ids and no vector of its own: rows of equal paths written differently
+/// (spaces around separators) merge when the parts are put together
+/// ([`LocalRows::finish_parts`], which sorts the distinct rows anyway). A table written one
+/// row per journey repeats its paths (1M rows, 320k paths); one aggregated by path does not,
+/// and after [`HASH_TRIAL`] rows with nearly no repeat a part stops looking its texts up.
+struct PartRows {
+    /// Interns channel names and labels; its rows and log are filled when the part is done
+    /// ([`PartRows::into_local_rows`]).
+    local: LocalRows,
+    /// Rows, in order of first sight.
+    texts: Vec<SeenText>,
+    /// Indexes into `texts`, by the hash of (text, labels); None once texts stop repeating.
+    index: Option<HashTable<u32>>,
+    /// The texts of `texts`, end to end (only while `index` is kept).
+    bytes: Vec<u8>,
+    /// The channel ids of `texts`, end to end.
+    ids: Vec<u32>,
+    /// Non-zero values in input order, with their row (see [`LocalRows::log`]).
+    log: Vec<(u32, f64)>,
+    /// Rows read.
+    read: u64,
+}
+
+impl Default for PartRows {
+    fn default() -> Self {
+        PartRows {
+            local: LocalRows::default(),
+            texts: Vec::new(),
+            index: Some(HashTable::new()),
+            bytes: Vec::new(),
+            ids: Vec::new(),
+            log: Vec::new(),
+            read: 0,
+        }
+    }
+}
+
+/// A row of [`PartRows`]: its text `bytes[text]` (while looked up), its channels
+/// `ids[ids]`, labels, hash and counts.
+struct SeenText {
+    text: std::ops::Range<usize>,
+    ids: std::ops::Range<usize>,
+    labels: (u32, u32),
+    hash: u64,
+    conversions: u64,
+    nulls: u64,
+}
+
+impl PartRows {
+    /// Adds a row read: onto the row of its text when the part has seen it (its bytes
+    /// equal, so no UTF-8 check again), else as a new row, its path split into channels.
+    fn add(&mut self, reading: &Reading, columns: OptionalColumns, cells: &Cells) -> Result<()> {
+        self.read += 1;
+        if self.read == HASH_TRIAL && self.texts.len() as u64 * 10 > self.read * 9 {
+            self.index = None;
+            self.bytes = Vec::new();
+        }
+        let label = |i: Option<usize>| i.map_or(Ok(""), |i| cells.text(i).map(str::trim));
+        let (ctype, segment) = (label(columns.type_at)?, label(columns.segment_at)?);
+        let labels = (self.local.label(ctype), self.local.label(segment));
+        let text = cells.bytes(0);
+        let hash = FxBuildHasher.hash_one((text, labels));
+        let (texts, bytes) = (&self.texts, &self.bytes);
+        let found = self.index.as_ref().and_then(|index| {
+            index
+                .find(hash, |&t| {
+                    let t = &texts[t as usize];
+                    t.labels == labels && &bytes[t.text.clone()] == text
+                })
+                .copied()
+        });
+        let path = if found.is_some() { "" } else { cells.text(0)? };
+        let line = || cells.line();
+        let at = |col: usize, what: String| reading.error(&line, col, what);
+        let ids = if found.is_some() {
+            0..0
+        } else {
+            let start = self.ids.len();
+            reading.channels(&mut self.local, path, &mut self.ids, &line)?;
+            start..self.ids.len()
+        };
+        let conversions = count_bytes(cells, 1)?.map_err(|e| at(1, e))?;
+        let value = amount_bytes(cells, 2)?.map_err(|e| at(2, e))?;
+        let nulls = count_bytes(cells, 3)?.map_err(|e| at(3, e))?;
+        let t = match found {
+            Some(t) => {
+                let row = &mut self.texts[t as usize];
+                row.conversions += conversions;
+                row.nulls += nulls;
+                t
+            }
+            None => self.push(text, ids, labels, hash, conversions, nulls),
+        };
+        if value != 0.0 {
+            self.log.push((t, value));
+        }
+        Ok(())
+    }
+
+    /// A new row, remembered by its text while texts are looked up.
+    fn push(
+        &mut self,
+        text: &[u8],
+        ids: std::ops::Range<usize>,
+        labels: (u32, u32),
+        hash: u64,
+        conversions: u64,
+        nulls: u64,
+    ) -> u32 {
+        let t = self.texts.len() as u32;
+        let start = self.bytes.len();
+        if self.index.is_some() {
+            self.bytes.extend_from_slice(text);
+        }
+        self.texts.push(SeenText {
+            text: start..self.bytes.len(),
+            ids,
+            labels,
+            hash,
+            conversions,
+            nulls,
+        });
+        if let Some(index) = &mut self.index {
+            let texts = &self.texts;
+            index.insert_unique(hash, t, |&t| texts[t as usize].hash);
+        }
+        t
+    }
+
+    /// The part as [`LocalRows`] for [`LocalRows::finish_parts`]: a row per text, and the
+    /// log of values.
+    fn into_local_rows(self) -> LocalRows {
+        let mut local = self.local;
+        local.rows = self
+            .texts
+            .iter()
+            .map(|t| {
+                let (ctype, segment) = t.labels;
+                let path = self.ids[t.ids.clone()].to_vec();
+                (path, ctype, segment, t.conversions, 0.0, t.nulls)
+            })
+            .collect();
+        local.log = Some(self.log);
+        local
+    }
+}
+
+/// [`raw::amount_text`] of wanted cell `k`: a whole number of up to 15 digits (most values
+/// of a table written one row per journey are `0`) is read from the bytes, exactly, as
+/// parsing its text would give it; anything else goes through the text.
+fn amount_bytes(cells: &Cells, k: usize) -> Result<std::result::Result<f64, String>> {
+    match digits(cells.bytes(k), 15) {
+        Some(n) => Ok(Ok(n as f64)),
+        None => cells.text(k).map(|t| raw::amount_text(t, Decimal::Point)),
+    }
+}
+
+/// The number written by 1 to `most` ASCII digits, or None.
+fn digits(b: &[u8], most: usize) -> Option<u64> {
+    if b.is_empty() || b.len() > most || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+/// Where the optional columns of a path table are among the cells read (after the path,
+/// conversions, value and nulls).
+#[derive(Clone, Copy)]
+struct OptionalColumns {
+    type_at: Option<usize>,
+    segment_at: Option<usize>,
+}
+
+/// [`count_text`] of wanted cell `k`: plain digits are read from the bytes, with no UTF-8
+/// check; anything else goes through the text (an error when it is not UTF-8).
+fn count_bytes(cells: &Cells, k: usize) -> Result<std::result::Result<u64, String>> {
+    match digits(cells.bytes(k), 19) {
+        Some(n) => Ok(Ok(n)),
+        None => cells.text(k).map(count_text),
+    }
+}
+
 /// One row of a path table as read, its numbers parsed or the reason they are not numbers.
 struct RowIn<'a> {
     path: &'a str,
@@ -893,38 +1120,22 @@ struct Reading<'a> {
 }
 
 impl Reading<'_> {
+    /// The error of a cell in column `col` (0: path, 1: conversions, 2: value, 3: nulls)
+    /// on `line`.
+    fn error(&self, line: &impl Fn() -> u64, col: usize, what: String) -> Error {
+        Error::format(
+            self.file,
+            format!("line {} column {}: {what}", line(), self.columns[col]),
+        )
+    }
+
     /// Checks `row` (on `line`, counted only for an error) and adds it to `local`.
     fn add(&self, local: &mut LocalRows, line: impl Fn() -> u64, row: RowIn) -> Result<()> {
-        let at = |col: usize, what: String| {
-            Error::format(
-                self.file,
-                format!("line {} column {}: {what}", line(), self.columns[col]),
-            )
-        };
+        let at = |col: usize, what: String| self.error(&line, col, what);
         // Ids gather in a reused buffer, then take one exact allocation.
         let mut channels = std::mem::take(&mut local.scratch);
         channels.clear();
-        let mut take = |c: &str| {
-            let c = c.trim();
-            if c.is_empty() {
-                return Err(at(0, format!("\"{}\" has an empty channel", row.path)));
-            }
-            channels.push(local.intern(c));
-            Ok(())
-        };
-        // Splitting on one ASCII byte (the usual `>`) with memchr is much faster than on a
-        // string pattern: use it when we can.
-        match self.separator.as_bytes() {
-            [sep] if sep.is_ascii() => {
-                let mut from = 0;
-                for end in memchr::memchr_iter(*sep, row.path.as_bytes()) {
-                    take(&row.path[from..end])?;
-                    from = end + 1;
-                }
-                take(&row.path[from..])?;
-            }
-            _ => row.path.split(self.separator).try_for_each(&mut take)?,
-        }
+        self.channels(local, row.path, &mut channels, &line)?;
         let conversions = row.conversions.map_err(|e| at(1, e))?;
         let value = row.value.map_err(|e| at(2, e))?;
         let nulls = row.nulls.map_err(|e| at(3, e))?;
@@ -932,6 +1143,52 @@ impl Reading<'_> {
         local.add(&channels, ctype, segment, conversions, value, nulls);
         local.scratch = channels;
         Ok(())
+    }
+
+    /// The channels of `path` (on `line`), interned in `local`, pushed onto `ids`; an error
+    /// for an empty channel.
+    fn channels(
+        &self,
+        local: &mut LocalRows,
+        path: &str,
+        ids: &mut Vec<u32>,
+        line: &impl Fn() -> u64,
+    ) -> Result<()> {
+        let path = trimmed(path);
+        let mut take = |c: &str| {
+            let c = trimmed(c);
+            if c.is_empty() {
+                return Err(self.error(line, 0, format!("\"{path}\" has an empty channel")));
+            }
+            ids.push(local.intern(c));
+            Ok(())
+        };
+        // Splitting on one ASCII byte (the usual `>`) byte by byte is faster than on a string
+        // pattern, and than `memchr` on channels a few bytes apart: use it when we can.
+        match self.separator.as_bytes() {
+            [sep] if sep.is_ascii() => {
+                let mut from = 0;
+                for (end, _) in path.bytes().enumerate().filter(|(_, b)| b == sep) {
+                    take(&path[from..end])?;
+                    from = end + 1;
+                }
+                take(&path[from..])
+            }
+            _ => path.split(self.separator).try_for_each(&mut take),
+        }
+    }
+}
+
+/// `s` without white space at either end, as [`str::trim`] gives it, ASCII first: `trim`
+/// decodes characters at each end (4 % of reading an aggregated table).
+fn trimmed(s: &str) -> &str {
+    let t = s.trim_ascii();
+    let ascii_ends = t.as_bytes().first().is_none_or(u8::is_ascii)
+        && t.as_bytes().last().is_none_or(u8::is_ascii);
+    if ascii_ends {
+        t
+    } else {
+        t.trim()
     }
 }
 
@@ -995,6 +1252,16 @@ fn detect_delimiter(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
+
+    /// Paths of up to 4 channels among `channels`, or long ones over two channels, which often
+    /// share their packed prefix.
+    fn paths(channels: u32) -> impl Strategy<Value = Vec<u32>> {
+        proptest::prop_oneof![
+            proptest::collection::vec(0..channels, 1..5),
+            proptest::collection::vec(0u32..2, 15..19),
+        ]
+    }
 
     proptest::proptest! {
         /// The packed fast path orders rows exactly as the general one does.
@@ -1002,11 +1269,7 @@ mod tests {
         fn packed_and_general_agree(
             rows in proptest::collection::vec(
                 (
-                    proptest::prop_oneof![
-                        proptest::collection::vec(0u32..6, 1..5),
-                        // Long paths over two channels often share their packed prefix.
-                        proptest::collection::vec(0u32..2, 15..19),
-                    ],
+                    paths(6),
                     0u32..2,
                     0u32..3,
                     0u64..4,
@@ -1020,6 +1283,61 @@ mod tests {
                 .map(|(p, t, s, c, n)| (p.clone(), *t, *s, *c, *c as f64 * 1.5, *n))
                 .collect();
             proptest::prop_assert_eq!(packed_order(&local), general_order(&local));
+            // Merging from the keys (in parallel, paths unpacked) equals merging the rows.
+            let labels = ["", "North", "store"].map(String::from);
+            let by_keys = merged_by_keys(&local, &packed_keys(&local), &labels);
+            let order = general_order(&local);
+            proptest::prop_assert_eq!(by_keys, merged(local, order, &labels));
+        }
+
+        /// A CSV table reads as the table of its rows, however its paths are spaced, in
+        /// whichever order, with labels, repeated or not (a part that stops looking its
+        /// texts up), with CRLF line ends and blank lines, quoted or not.
+        #[test]
+        fn a_csv_reads_as_the_table_of_its_rows(
+            rows in proptest::collection::vec(
+                (
+                    paths(4),
+                    0usize..3,
+                    0usize..3,
+                    0u64..3,
+                    proptest::prop_oneof![proptest::strategy::Just(0.0), 0.0f64..3.0],
+                    0u64..3,
+                    0usize..3,
+                ),
+                1..120,
+            ),
+            distinct in proptest::bool::ANY,
+            crlf in proptest::bool::ANY,
+            quoted in proptest::bool::ANY,
+        ) {
+            let channels = ["Email", "Search", "Paid Social", "Zeta"];
+            let spacing = [" > ", ">", "  >   "];
+            let labels = ["", "North", "store"];
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("path,conversions,value,nulls,conversion_type,segment{end}");
+            let mut named = Vec::new();
+            // Distinct rows: many more than a part's trial, so that the part stops looking up.
+            let copies = if distinct { 1 } else { 40 };
+            for (k, (p, t, g, c, v, n, space)) in rows.iter().cycle().take(rows.len() * copies).enumerate() {
+                let mut path: Vec<String> =
+                    p.iter().map(|&i| channels[i as usize].to_string()).collect();
+                if distinct {
+                    path.push(format!("x{k}"));
+                }
+                let written = path.join(spacing[*space]);
+                let written = if quoted && k % 2 == 0 { format!("\"{written}\"") } else { written };
+                text.push_str(&format!("{written},{c},{v},{n},{},{}{end}", labels[*t], labels[*g]));
+                if k % 7 == 3 {
+                    text.push_str(end);
+                }
+                named.push((path, labels[*t].to_string(), labels[*g].to_string(), *c, *v, *n));
+            }
+            let dir = tempfile::tempdir().expect("temp dir");
+            let file = dir.path().join("paths.csv");
+            std::fs::write(&file, &text).expect("write");
+            let read = read(&file, &ReadOptions::default()).expect("read");
+            proptest::prop_assert_eq!(read, PathTable::from_named(named));
         }
 
         /// The top rows are those a full sort by conversions, non-converting journeys and
