@@ -46,9 +46,10 @@ def peer(tool, model, table):
 
 def main():
     tables = sys.argv[1:]
-    if len(tables) != 3:
-        sys.exit("usage: timing.py TABLE_12_CHANNELS TABLE_20_CHANNELS TABLE_50_CHANNELS")
-    t12, t20, t50 = tables
+    if len(tables) != 4:
+        sys.exit("usage: timing.py TABLE_12_CHANNELS TABLE_20_CHANNELS TABLE_50_CHANNELS "
+                 "TABLE_12_CHANNELS_ONE_ROW_PER_JOURNEY")
+    t12, t20, t50, j12 = tables
     cases = [
         ("heuristics (first, last, linear), 12 channels", ours(t12, ["first_touch", "last_touch", "linear"]),
          [("ChannelAttribution", peer("ca", "heuristics", t12)), ("MAM", peer("mam", "heuristics", t12))]),
@@ -60,6 +61,12 @@ def main():
          [("ChannelAttribution", peer("ca", "markov1", t50)), ("MAM", peer("mam", "markov1", t50))]),
         ("Shapley, 20 channels", ours(t20, ["shapley"]),
          [("MAM (coalitions up to 4)", peer("mam", "shapley", t20))]),
+        ("heuristics, 12 channels, one row per journey", ours(j12, ["first_touch", "last_touch", "linear"]),
+         [("ChannelAttribution", peer("ca", "heuristics", j12)), ("MAM", peer("mam", "heuristics", j12))]),
+        ("Markov order 1, 12 channels, one row per journey", ours(j12, ["markov"]),
+         [("ChannelAttribution", peer("ca", "markov1", j12)), ("MAM", peer("mam", "markov1", j12))]),
+        ("Markov order 3, 12 channels, one row per journey", ours(j12, ["markov:order=3"]),
+         [("ChannelAttribution", peer("ca", "markov3", j12))]),
     ]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"best of {RUNS} runs\n")
@@ -82,6 +89,7 @@ def main():
             print(f"| | {tool} | {pt:.2f} | {pm:.0f} | {ratio:.1f}× |")
             fastest = ratio if fastest is None else min(fastest, ratio)
         if fastest is not None:
+            print(f"| | fastest peer / omnitouch | | | **{fastest:.1f}×** |")
             worst = fastest if worst is None else min(worst, fastest)
     if worst is not None:
         print(f"\nsmallest ratio against the fastest peer of a model: {worst:.1f}×")
