@@ -459,7 +459,8 @@ const MIN_CHUNK_BYTES: usize = 1 << 20;
 /// [`read_rows`], and so is a cell that is not UTF-8 when the caller asks for its text
 /// ([`Cells::text`]); the error reported is the first in the file.
 ///
-/// Each row goes to `row` with a state made by `new_state`; the states come back in file
+/// Each row goes to `row` with a state made by `new_state` (given the bytes it will read, to
+/// size itself); the states come back in file
 /// order. The file is read whole. Without a quote character it is split at line ends into
 /// chunks read in parallel, one state each (only quotes let a record hold a line end; one
 /// state per thread, carried from chunk to chunk, was measured no faster); with one it is
@@ -471,7 +472,7 @@ pub fn read_csv_text<S: Send>(
     csv: &CsvOptions,
     wanted: &[String],
     what: &str,
-    new_state: impl Fn() -> S + Sync,
+    new_state: impl Fn(usize) -> S + Sync,
     row: impl Fn(&mut S, &Cells) -> Result<()> + Sync,
 ) -> Result<Vec<S>> {
     if wanted.len() > MAX_TEXT_COLUMNS {
@@ -513,7 +514,7 @@ pub fn read_csv_text<S: Send>(
     };
     let body = &bytes[start..];
     if !plain_lines(body, quote) {
-        let mut state = new_state();
+        let mut state = new_state(bytes.len() - start);
         text.read_quoted_records(start..bytes.len(), quote, &mut |cells| {
             row(&mut state, cells)
         })?;
@@ -522,7 +523,7 @@ pub fn read_csv_text<S: Send>(
     let states: Vec<Result<S>> = line_chunks(body)
         .into_par_iter()
         .map(|chunk| {
-            let mut state = new_state();
+            let mut state = new_state(chunk.len());
             let chunk = start + chunk.start..start + chunk.end;
             text.read_plain_lines(chunk, &mut |cells| row(&mut state, cells))?;
             Ok(state)
