@@ -942,6 +942,17 @@ struct PartRows {
     read: u64,
 }
 
+/// A row of [`PartRows`]: its text `bytes[text]` (while looked up), its channels
+/// `ids[ids]`, labels, hash and counts.
+struct SeenText {
+    text: std::ops::Range<usize>,
+    ids: std::ops::Range<usize>,
+    labels: (u32, u32),
+    hash: u64,
+    conversions: u64,
+    nulls: u64,
+}
+
 impl PartRows {
     /// A part that will read about `bytes` bytes, its buffers sized for the rows of a table
     /// written one row per journey, about 32 bytes each (a third or more of them new to the
@@ -960,20 +971,7 @@ impl PartRows {
             read: 0,
         }
     }
-}
 
-/// A row of [`PartRows`]: its text `bytes[text]` (while looked up), its channels
-/// `ids[ids]`, labels, hash and counts.
-struct SeenText {
-    text: std::ops::Range<usize>,
-    ids: std::ops::Range<usize>,
-    labels: (u32, u32),
-    hash: u64,
-    conversions: u64,
-    nulls: u64,
-}
-
-impl PartRows {
     /// Adds a row read: onto the row of its text when the part has seen it (its bytes
     /// equal, so no UTF-8 check again), else as a new row, its path split into channels.
     fn add(&mut self, reading: &Reading, columns: OptionalColumns, cells: &Cells) -> Result<()> {
@@ -996,15 +994,16 @@ impl PartRows {
                 })
                 .copied()
         });
-        let path = if found.is_some() { "" } else { cells.text(0)? };
         let line = || cells.line();
         let at = |col: usize, what: String| reading.error(&line, col, what);
-        let ids = if found.is_some() {
-            0..0
-        } else {
-            let start = self.ids.len();
-            reading.channels(&mut self.local, path, &mut self.ids, &line)?;
-            start..self.ids.len()
+        let ids = match found {
+            Some(_) => 0..0,
+            None => {
+                let start = self.ids.len();
+                let path = cells.text(0)?;
+                reading.channels(&mut self.local, path, &mut self.ids, &line)?;
+                start..self.ids.len()
+            }
         };
         let conversions = count_bytes(cells, 1)?.map_err(|e| at(1, e))?;
         let value = amount_bytes(cells, 2)?.map_err(|e| at(2, e))?;
