@@ -460,13 +460,12 @@ const MIN_CHUNK_BYTES: usize = 1 << 20;
 /// ([`Cells::text`]); the error reported is the first in the file.
 ///
 /// Each row goes to `row` with a state made by `new_state` (given the bytes it will read, to
-/// size itself); the states come back in file
-/// order. The file is read whole. Without a quote character it is split at line ends into
-/// chunks read in parallel, one state each (only quotes let a record hold a line end; one
-/// state per thread, carried from chunk to chunk, was measured no faster); with one it is
-/// read in one pass with one state. Lines are counted
-/// from the bytes, so they are right after blank lines and with CRLF line ends, where the csv
-/// crate's own count is not.
+/// size itself); the states come back in file order. The file is read whole. Without a quote
+/// character it is split at line ends into chunks read in parallel, one state each (only
+/// quotes let a record hold a line end; one state per thread, carried from chunk to chunk,
+/// was measured no faster); with one it is read in one pass with one state. Lines are
+/// counted from the bytes, so they are right after blank lines and with CRLF line ends,
+/// where the csv crate's own count is not.
 pub fn read_csv_text<S: Send>(
     file: &Path,
     csv: &CsvOptions,
@@ -552,17 +551,10 @@ impl<'a> Cells<'a> {
     /// The text of wanted cell `k`, or the error naming its line and column when it is not
     /// UTF-8.
     pub fn text(&self, k: usize) -> Result<&'a str> {
-        std::str::from_utf8(self.fields[k]).map_err(|_| {
-            let column = &self.text.columns.header[self.text.columns.indices[k]];
-            BrokenRow {
-                line: self.at.line(),
-                reason: BrokenReason::InvalidEncoding,
-                detail: format!(
-                    "column \"{column}\" is not valid UTF-8 (for a file in another encoding, set csv.encoding, e.g. \"windows-1252\")"
-                ),
-            }
-            .into_error(self.text.file)
-        })
+        let columns = &self.text.columns;
+        columns
+            .text(&|| self.at.line(), k, self.fields[k])
+            .map_err(|broken| broken.into_error(self.text.file))
     }
 
     /// The row's line (counted from the bytes before it, so only when asked).
@@ -580,28 +572,24 @@ pub struct CsvText<'a> {
 }
 
 impl<'a> CsvText<'a> {
-    /// The row whose fields are `fields`, starting at byte `at`: its wanted cells, or an
-    /// error when it is ragged.
-    fn cells(&'a self, at: usize, fields: &[&'a [u8]]) -> Result<Cells<'a>> {
+    /// The row of `width` fields (field `i` is `field(i)`) starting at byte `at`: its wanted
+    /// cells, or an error when it is ragged.
+    fn cells(
+        &'a self,
+        at: usize,
+        width: usize,
+        field: impl Fn(usize) -> &'a [u8],
+    ) -> Result<Cells<'a>> {
         let at = RowAt {
             file: self.bytes,
             byte: at,
         };
-        let width = self.columns.header.len();
-        if fields.len() != width {
-            return Err(BrokenRow {
-                line: at.line(),
-                reason: BrokenReason::RaggedRow,
-                detail: format!("{} fields, expected {width}", fields.len()),
-            }
-            .into_error(self.file));
-        }
-        let mut wanted = [&b""[..]; MAX_TEXT_COLUMNS];
-        for (cell, &i) in wanted.iter_mut().zip(self.columns.indices) {
-            *cell = fields[i];
-        }
+        let fields = self
+            .columns
+            .wanted(&|| at.line(), width, field)
+            .map_err(|broken| broken.into_error(self.file))?;
         Ok(Cells {
-            fields: wanted,
+            fields,
             text: self,
             at,
         })
@@ -646,7 +634,8 @@ impl<'a> CsvText<'a> {
         let done = if blank {
             Ok(())
         } else {
-            self.cells(at, fields).and_then(|cells| row(&cells))
+            self.cells(at, fields.len(), |i| fields[i])
+                .and_then(|cells| row(&cells))
         };
         fields.clear();
         done
@@ -673,8 +662,7 @@ impl<'a> CsvText<'a> {
                 Err(e) => return Err(Error::format(self.file, format!("cannot read CSV: {e}"))),
             }
             let byte = range.start + record.position().map_or(0, |p| p.byte()) as usize;
-            let fields: Vec<&[u8]> = record.iter().collect();
-            row(&self.cells(byte, &fields)?)?;
+            row(&self.cells(byte, record.len(), |i| &record[i])?)?;
         }
     }
 }
@@ -747,32 +735,67 @@ struct TextColumns<'a> {
 }
 
 impl TextColumns<'_> {
-    /// The wanted cells of a record of `width` fields (field `i` is `field(i)`) as text,
-    /// into `cells` (one per wanted column), or why the row is broken (on `line`): a ragged
-    /// row, or a wanted cell that is not UTF-8.
-    fn decode_cells<'r>(
+    /// Why a record of `width` fields is broken (on `line`) when it is ragged.
+    fn check_width(
+        &self,
+        line: &dyn Fn() -> u64,
+        width: usize,
+    ) -> std::result::Result<(), BrokenRow> {
+        if width == self.header.len() {
+            return Ok(());
+        }
+        Err(BrokenRow {
+            line: line(),
+            reason: BrokenReason::RaggedRow,
+            detail: format!("{width} fields, expected {}", self.header.len()),
+        })
+    }
+
+    /// The wanted fields (at most [`MAX_TEXT_COLUMNS`]) of a record of `width` fields (field
+    /// `i` is `field(i)`), in the order wanted, or why the row is broken (on `line`): a
+    /// ragged row.
+    fn wanted<'r>(
         &self,
         line: &dyn Fn() -> u64,
         width: usize,
         field: impl Fn(usize) -> &'r [u8],
+    ) -> std::result::Result<[&'r [u8]; MAX_TEXT_COLUMNS], BrokenRow> {
+        self.check_width(line, width)?;
+        let mut wanted = [&b""[..]; MAX_TEXT_COLUMNS];
+        for (cell, &i) in wanted.iter_mut().zip(self.indices) {
+            *cell = field(i);
+        }
+        Ok(wanted)
+    }
+
+    /// Wanted cell `k`, `bytes`, as text, or why the row (on `line`) is broken: not UTF-8.
+    fn text<'r>(
+        &self,
+        line: &dyn Fn() -> u64,
+        k: usize,
+        bytes: &'r [u8],
+    ) -> std::result::Result<&'r str, BrokenRow> {
+        std::str::from_utf8(bytes).map_err(|_| BrokenRow {
+            line: line(),
+            reason: BrokenReason::InvalidEncoding,
+            detail: format!(
+                "column \"{}\" is not valid UTF-8 (for a file in another encoding, set csv.encoding, e.g. \"windows-1252\")",
+                self.header[self.indices[k]]
+            ),
+        })
+    }
+
+    /// The wanted cells of `record` as text, into `cells` (one per wanted column), or why the
+    /// row is broken (on `line`): a ragged row, or a wanted cell that is not UTF-8.
+    fn decode<'r>(
+        &self,
+        line: &dyn Fn() -> u64,
+        record: &'r csv::ByteRecord,
         cells: &mut [&'r str],
     ) -> std::result::Result<(), BrokenRow> {
-        if width != self.header.len() {
-            return Err(BrokenRow {
-                line: line(),
-                reason: BrokenReason::RaggedRow,
-                detail: format!("{width} fields, expected {}", self.header.len()),
-            });
-        }
-        for (cell, &i) in cells.iter_mut().zip(self.indices) {
-            *cell = std::str::from_utf8(field(i)).map_err(|_| BrokenRow {
-                line: line(),
-                reason: BrokenReason::InvalidEncoding,
-                detail: format!(
-                    "column \"{}\" is not valid UTF-8 (for a file in another encoding, set csv.encoding, e.g. \"windows-1252\")",
-                    self.header[i]
-                ),
-            })?;
+        self.check_width(line, record.len())?;
+        for (k, (cell, &i)) in cells.iter_mut().zip(self.indices).enumerate() {
+            *cell = self.text(line, k, &record[i])?;
         }
         Ok(())
     }
@@ -977,7 +1000,7 @@ impl CsvBatchReader {
         })
     }
 
-    /// The wanted cells of `record` as text (see [`TextColumns::decode_cells`]).
+    /// The wanted cells of `record` as text (see [`TextColumns::decode`]).
     fn text_cells<'r>(
         &self,
         record: &'r csv::ByteRecord,
@@ -989,7 +1012,7 @@ impl CsvBatchReader {
             header: &self.header,
             indices: &self.indices,
         }
-        .decode_cells(&|| line, record.len(), |i| &record[i], cells)?;
+        .decode(&|| line, record, cells)?;
         Ok(line)
     }
 
