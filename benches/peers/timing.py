@@ -44,30 +44,35 @@ def peer(tool, model, table):
     return [PYTHON, os.path.join(HERE, "peer_run.py"), tool, model, table]
 
 
+def twelve_channel_cases(table, shape):
+    """Heuristics, Markov order 1 and order 3 on one 12-channel table: (name, our command,
+    [(peer, its command)])."""
+    return [
+        (f"heuristics (first, last, linear), {shape}",
+         ours(table, ["first_touch", "last_touch", "linear"]),
+         [("ChannelAttribution", peer("ca", "heuristics", table)),
+          ("MAM", peer("mam", "heuristics", table))]),
+        (f"Markov order 1, {shape}", ours(table, ["markov"]),
+         [("ChannelAttribution", peer("ca", "markov1", table)),
+          ("MAM", peer("mam", "markov1", table))]),
+        (f"Markov order 3, {shape}", ours(table, ["markov:order=3"]),
+         [("ChannelAttribution", peer("ca", "markov3", table))]),
+    ]
+
+
 def main():
     tables = sys.argv[1:]
     if len(tables) != 4:
         sys.exit("usage: timing.py TABLE_12_CHANNELS TABLE_20_CHANNELS TABLE_50_CHANNELS "
                  "TABLE_12_CHANNELS_ONE_ROW_PER_JOURNEY")
     t12, t20, t50, j12 = tables
-    cases = [
-        ("heuristics (first, last, linear), 12 channels", ours(t12, ["first_touch", "last_touch", "linear"]),
-         [("ChannelAttribution", peer("ca", "heuristics", t12)), ("MAM", peer("mam", "heuristics", t12))]),
-        ("Markov order 1, 12 channels", ours(t12, ["markov"]),
-         [("ChannelAttribution", peer("ca", "markov1", t12)), ("MAM", peer("mam", "markov1", t12))]),
-        ("Markov order 3, 12 channels", ours(t12, ["markov:order=3"]),
-         [("ChannelAttribution", peer("ca", "markov3", t12))]),
-        ("Markov order 1, 50 channels", ours(t50, ["markov"]),
-         [("ChannelAttribution", peer("ca", "markov1", t50)), ("MAM", peer("mam", "markov1", t50))]),
-        ("Shapley, 20 channels", ours(t20, ["shapley"]),
-         [("MAM (coalitions up to 4)", peer("mam", "shapley", t20))]),
-        ("heuristics, 12 channels, one row per journey", ours(j12, ["first_touch", "last_touch", "linear"]),
-         [("ChannelAttribution", peer("ca", "heuristics", j12)), ("MAM", peer("mam", "heuristics", j12))]),
-        ("Markov order 1, 12 channels, one row per journey", ours(j12, ["markov"]),
-         [("ChannelAttribution", peer("ca", "markov1", j12)), ("MAM", peer("mam", "markov1", j12))]),
-        ("Markov order 3, 12 channels, one row per journey", ours(j12, ["markov:order=3"]),
-         [("ChannelAttribution", peer("ca", "markov3", j12))]),
-    ]
+    cases = (twelve_channel_cases(t12, "12 channels")
+             + [("Markov order 1, 50 channels", ours(t50, ["markov"]),
+                 [("ChannelAttribution", peer("ca", "markov1", t50)),
+                  ("MAM", peer("mam", "markov1", t50))]),
+                ("Shapley, 20 channels", ours(t20, ["shapley"]),
+                 [("MAM (coalitions up to 4)", peer("mam", "shapley", t20))])]
+             + twelve_channel_cases(j12, "12 channels, one row per journey"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
           f"best of {RUNS} runs\n")
     print("| model | tool | wall time (s) | peak memory (MB) | peer time / omnitouch time |")

@@ -1081,6 +1081,15 @@ fn amount_bytes(cells: &Cells, k: usize) -> Result<std::result::Result<f64, Stri
     }
 }
 
+/// [`count_text`] of wanted cell `k`: plain digits are read from the bytes, with no UTF-8
+/// check; anything else goes through the text (an error when it is not UTF-8).
+fn count_bytes(cells: &Cells, k: usize) -> Result<std::result::Result<u64, String>> {
+    match digits(cells.bytes(k), 19) {
+        Some(n) => Ok(Ok(n)),
+        None => cells.text(k).map(count_text),
+    }
+}
+
 /// The number written by 1 to `most` ASCII digits, or None.
 fn digits(b: &[u8], most: usize) -> Option<u64> {
     if b.is_empty() || b.len() > most || !b.iter().all(u8::is_ascii_digit) {
@@ -1095,15 +1104,6 @@ fn digits(b: &[u8], most: usize) -> Option<u64> {
 struct OptionalColumns {
     type_at: Option<usize>,
     segment_at: Option<usize>,
-}
-
-/// [`count_text`] of wanted cell `k`: plain digits are read from the bytes, with no UTF-8
-/// check; anything else goes through the text (an error when it is not UTF-8).
-fn count_bytes(cells: &Cells, k: usize) -> Result<std::result::Result<u64, String>> {
-    match digits(cells.bytes(k), 19) {
-        Some(n) => Ok(Ok(n)),
-        None => cells.text(k).map(count_text),
-    }
 }
 
 /// One row of a path table as read, its numbers parsed or the reason they are not numbers.
